@@ -1,0 +1,157 @@
+//! [`Error`]: everything that can go wrong, one variant per kind of failure.
+//! No message ever contains a password, a client secret or a token.
+
+use std::fmt;
+
+use crate::jwt::JwtError;
+use crate::response::{ErrorResponse, ResponseError};
+
+/// The provider refused the request with an RFC 6749 §5.2 error response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OAuthError {
+    /// The HTTP status the error came with (200 is possible: some providers
+    /// send errors that way).
+    pub status: u16,
+    /// The parsed error response.
+    pub response: ErrorResponse,
+}
+
+impl fmt::Display for OAuthError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "provider refused the request: {} (HTTP {})",
+            self.response, self.status
+        )
+    }
+}
+
+/// What kind of transport failure happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TransportKind {
+    /// The host name could not be resolved.
+    Dns,
+    /// The TCP connection could not be made.
+    Connect,
+    /// A timeout expired.
+    Timeout,
+    /// TLS failed (handshake, certificate verification).
+    Tls,
+    /// The proxy failed.
+    Proxy,
+    /// Reading or writing the connection failed, or the peer broke the
+    /// HTTP protocol.
+    Io,
+}
+
+impl fmt::Display for TransportKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TransportKind::Dns => "name resolution failed",
+            TransportKind::Connect => "connection failed",
+            TransportKind::Timeout => "timed out",
+            TransportKind::Tls => "TLS failed",
+            TransportKind::Proxy => "proxy failed",
+            TransportKind::Io => "I/O or protocol error",
+        })
+    }
+}
+
+/// The request did not get a response: DNS, connect, timeout, TLS, I/O.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransportError {
+    /// The kind of failure.
+    pub kind: TransportKind,
+    /// Details from the transport (never request or response contents).
+    pub detail: String,
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "transport error: {}: {}", self.kind, self.detail)
+    }
+}
+
+/// A configuration value is missing or invalid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    /// What is at fault (an option or variable name).
+    pub what: String,
+    /// Why.
+    pub reason: String,
+}
+
+impl ConfigError {
+    /// A configuration error about `what`.
+    pub fn new(what: impl Into<String>, reason: impl Into<String>) -> Self {
+        ConfigError {
+            what: what.into(),
+            reason: reason.into(),
+        }
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid configuration: {}: {}", self.what, self.reason)
+    }
+}
+
+/// Every error ropc returns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    /// The provider refused (an RFC 6749 error response, e.g.
+    /// `invalid_grant` for a wrong password or a dead refresh token).
+    OAuth(OAuthError),
+    /// The access token failed verification.
+    Jwt(JwtError),
+    /// No response: DNS, connect, timeout, TLS, I/O.
+    Transport(TransportError),
+    /// A response came, but it is malformed, oversized, a redirect or an
+    /// unexpected status.
+    Response(ResponseError),
+    /// Invalid configuration, detected before anything is sent.
+    Config(ConfigError),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::OAuth(e) => e.fmt(f),
+            Error::Jwt(e) => write!(f, "token verification failed: {e}"),
+            Error::Transport(e) => e.fmt(f),
+            Error::Response(e) => e.fmt(f),
+            Error::Config(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Jwt(e) => Some(e),
+            Error::Response(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<JwtError> for Error {
+    fn from(e: JwtError) -> Self {
+        Error::Jwt(e)
+    }
+}
+
+impl From<ResponseError> for Error {
+    fn from(e: ResponseError) -> Self {
+        Error::Response(e)
+    }
+}
+
+impl From<ConfigError> for Error {
+    fn from(e: ConfigError) -> Self {
+        Error::Config(e)
+    }
+}

@@ -1,0 +1,64 @@
+//! # ropc
+//!
+//! A small, blocking client for the OAuth 2.0 **Resource Owner Password
+//! Credentials** grant (RFC 6749 §4.3), for synchronous tools on small
+//! devices: it POSTs the user's username and password to the provider's token
+//! URL with HTTP Basic client authentication, verifies the HS256 access token
+//! it gets back **by hand** (HMAC-SHA256, constant-time comparison), refreshes
+//! it, and wipes every secret it holds from memory after use.
+//!
+//! **Use this grant only when authorization code + PKCE cannot be used**: it
+//! hands the user's password to the application. Identity providers document
+//! it for exactly that case (trusted first-party devices and tools).
+//!
+//! ## Verifying a token
+//!
+//! [`jwt::verify`] is the pure HS256 verifier the client uses:
+//!
+//! ```
+//! use ropc::jwt::{verify, Validation};
+//!
+//! // RFC 7515 Appendix A.1: an HS256 JWS and its key.
+//! let token = "eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9\
+//!     .eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ\
+//!     .dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+//! use base64::Engine as _;
+//! let key = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(
+//!     "AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1Z9CAow",
+//! ).unwrap();
+//!
+//! // The token expired in 2011: verify it with a clock set before that.
+//! let validation = Validation::default().issuer("joe").at(1_300_819_000);
+//! let claims = verify(token, &key, &validation)?;
+//! assert_eq!(claims.iss(), Some("joe"));
+//! assert_eq!(claims.get("http://example.com/is_root"), Some(serde_json::Value::Bool(true)));
+//!
+//! // With today's clock it is refused, and the error says why.
+//! let err = verify(token, &key, &Validation::default()).unwrap_err();
+//! assert_eq!(err.kind(), "expired");
+//! # Ok::<(), ropc::jwt::JwtError>(())
+//! ```
+//!
+//! ## Modules
+//!
+//! * [`jwt`]: HS256 verification and claim validation;
+//! * [`response`]: token and error response parsing (RFC 6749 §5);
+//! * [`form`]: form bodies and Basic credentials in zeroized buffers;
+//! * [`Secret`]: a string wiped on drop, redacted when printed.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod error;
+pub mod form;
+mod json;
+pub mod jwt;
+pub mod response;
+mod secret;
+
+pub use error::{ConfigError, Error, OAuthError, TransportError, TransportKind};
+pub use form::ClientAuth;
+pub use jwt::{Claims, JwtError, Validation};
+pub use secret::Secret;
+
+pub use zeroize::Zeroizing;

@@ -1,0 +1,495 @@
+//! Token endpoint responses: the successful token response (RFC 6749 §5.1)
+//! and the error response (§5.2).
+//!
+//! [`parse`] is a pure function over the response body. It is strict where a
+//! laxity would be dangerous (duplicate member names are rejected, a member of
+//! the wrong type is an error, never "absent") and tolerant of the quirks
+//! deployed providers are known for: `expires_in` as a numeric string, a
+//! missing `token_type` (meaning Bearer), `scope` as an array, `null` for an
+//! absent member, and an `error` member in a response sent with HTTP 200.
+//!
+//! Token values are unescaped by ropc itself straight into [`Secret`]s, so no
+//! unzeroized scratch copy of them is left behind.
+
+use std::fmt;
+
+use serde::de::{self, MapAccess, Visitor};
+use serde_json::value::RawValue;
+use zeroize::Zeroizing;
+
+use crate::Secret;
+use crate::json::{self, KeySet, Problem, Str, StrictAny};
+
+/// The largest `expires_in` accepted: ten years, in seconds. Anything longer
+/// is taken for a broken provider, not a token lifetime.
+pub const MAX_EXPIRES_IN: u64 = 10 * 365 * 24 * 3600;
+
+/// A successful token response (RFC 6749 §5.1). The token type has been
+/// checked to be `Bearer`.
+#[derive(Clone)]
+pub struct TokenResponse {
+    /// `access_token`: never empty.
+    pub access_token: Secret,
+    /// `expires_in`, in seconds, when the provider sent it.
+    pub expires_in: Option<u64>,
+    /// `refresh_token`, when the provider sent a non-empty one.
+    pub refresh_token: Option<Secret>,
+    /// `scope`, space-separated, when the provider sent it (an array of
+    /// strings is joined with spaces).
+    pub scope: Option<String>,
+    /// `id_token` (OpenID Connect), when the provider sent one. Not verified.
+    pub id_token: Option<Secret>,
+}
+
+impl fmt::Debug for TokenResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenResponse")
+            .field("access_token", &self.access_token)
+            .field("expires_in", &self.expires_in)
+            .field("refresh_token", &self.refresh_token)
+            .field("scope", &self.scope)
+            .field("id_token", &self.id_token)
+            .finish()
+    }
+}
+
+/// An RFC 6749 §5.2 error code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorCode {
+    /// `invalid_request`
+    InvalidRequest,
+    /// `invalid_client`: client authentication failed (wrong id or secret).
+    InvalidClient,
+    /// `invalid_grant`: wrong username or password, or a refresh token that
+    /// is expired, revoked or unknown.
+    InvalidGrant,
+    /// `unauthorized_client`
+    UnauthorizedClient,
+    /// `unsupported_grant_type`
+    UnsupportedGrantType,
+    /// `invalid_scope`
+    InvalidScope,
+    /// Any other code (kept, sanitised to printable ASCII, at most 64 bytes).
+    Other(String),
+}
+
+impl ErrorCode {
+    /// Reads a code as the provider sent it.
+    #[must_use]
+    pub fn parse(code: &str) -> ErrorCode {
+        match code {
+            "invalid_request" => ErrorCode::InvalidRequest,
+            "invalid_client" => ErrorCode::InvalidClient,
+            "invalid_grant" => ErrorCode::InvalidGrant,
+            "unauthorized_client" => ErrorCode::UnauthorizedClient,
+            "unsupported_grant_type" => ErrorCode::UnsupportedGrantType,
+            "invalid_scope" => ErrorCode::InvalidScope,
+            other => ErrorCode::Other(sanitize(other, 64)),
+        }
+    }
+
+    /// The code as it appears on the wire.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        match self {
+            ErrorCode::InvalidRequest => "invalid_request",
+            ErrorCode::InvalidClient => "invalid_client",
+            ErrorCode::InvalidGrant => "invalid_grant",
+            ErrorCode::UnauthorizedClient => "unauthorized_client",
+            ErrorCode::UnsupportedGrantType => "unsupported_grant_type",
+            ErrorCode::InvalidScope => "invalid_scope",
+            ErrorCode::Other(s) => s,
+        }
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An error response (RFC 6749 §5.2). Text members are sanitised (printable
+/// characters only, bounded length) so they are safe to print.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorResponse {
+    /// `error`
+    pub code: ErrorCode,
+    /// `error_description`, at most 256 characters.
+    pub description: Option<String>,
+    /// `error_uri`, at most 256 characters.
+    pub uri: Option<String>,
+}
+
+impl fmt::Display for ErrorResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code.as_str())?;
+        if let Some(d) = &self.description {
+            write!(f, ": {d}")?;
+        }
+        if let Some(u) = &self.uri {
+            write!(f, " (see {u})")?;
+        }
+        Ok(())
+    }
+}
+
+/// A parsed token endpoint response.
+#[derive(Debug, Clone)]
+pub enum Parsed {
+    /// A successful token response.
+    Token(TokenResponse),
+    /// An error response: the body had an `error` member.
+    Error(ErrorResponse),
+}
+
+/// What is wrong with a response body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ResponseProblem {
+    /// The body is not well-formed JSON.
+    NotJson,
+    /// The body is JSON but not an object.
+    NotObject,
+    /// A member name appears twice in one object.
+    DuplicateMember,
+    /// A required member is absent.
+    MissingMember(&'static str),
+    /// A member has the wrong type or value.
+    InvalidMember {
+        /// The member's name.
+        member: &'static str,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// `token_type` is not `Bearer` (the sanitised type is kept).
+    UnsupportedTokenType(String),
+    /// The body exceeds the configured cap.
+    TooLarge {
+        /// The cap in bytes.
+        limit: usize,
+    },
+    /// A non-2xx status without an RFC 6749 error body.
+    Status,
+    /// A redirect (3xx). ropc never follows one: a 307/308 would re-send the
+    /// password to wherever it points.
+    Redirect,
+    /// The response body could not be read completely (truncated or
+    /// interrupted).
+    Truncated,
+    /// The response declared a content encoding ropc does not decode.
+    ContentEncoding,
+}
+
+impl fmt::Display for ResponseProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ResponseProblem::NotJson => f.write_str("body is not valid JSON"),
+            ResponseProblem::NotObject => f.write_str("body is not a JSON object"),
+            ResponseProblem::DuplicateMember => f.write_str("body has a duplicate member name"),
+            ResponseProblem::MissingMember(m) => write!(f, "`{m}` is missing"),
+            ResponseProblem::InvalidMember { member, reason } => write!(f, "`{member}` {reason}"),
+            ResponseProblem::UnsupportedTokenType(t) => {
+                write!(f, "token_type `{t}` is not supported (only Bearer)")
+            }
+            ResponseProblem::TooLarge { limit } => write!(f, "body exceeds {limit} bytes"),
+            ResponseProblem::Status => f.write_str("unexpected HTTP status"),
+            ResponseProblem::Redirect => f.write_str("redirect refused (never followed)"),
+            ResponseProblem::Truncated => f.write_str("body truncated or unreadable"),
+            ResponseProblem::ContentEncoding => f.write_str("unsupported content encoding"),
+        }
+    }
+}
+
+/// A malformed, unexpected or oversized token endpoint response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResponseError {
+    /// What is wrong.
+    pub problem: ResponseProblem,
+    /// The HTTP status, when there was one.
+    pub status: Option<u16>,
+    /// A short sanitised excerpt of the body: only ever taken from non-2xx
+    /// responses that are not token responses, never from one that may hold
+    /// a token.
+    pub excerpt: Option<String>,
+}
+
+impl ResponseError {
+    /// An error with just a problem.
+    #[must_use]
+    pub fn new(problem: ResponseProblem) -> Self {
+        ResponseError {
+            problem,
+            status: None,
+            excerpt: None,
+        }
+    }
+}
+
+impl fmt::Display for ResponseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("malformed provider response: ")?;
+        if let Some(status) = self.status {
+            write!(f, "HTTP {status}: ")?;
+        }
+        write!(f, "{}", self.problem)?;
+        if let Some(e) = &self.excerpt {
+            write!(f, " (body starts: {e:?})")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ResponseError {}
+
+impl From<ResponseProblem> for ResponseError {
+    fn from(problem: ResponseProblem) -> Self {
+        ResponseError::new(problem)
+    }
+}
+
+/// Keeps printable characters only (no control characters, no ANSI escapes,
+/// no newlines), at most `max` characters.
+#[must_use]
+pub fn sanitize(text: &str, max: usize) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(max)
+        .collect()
+}
+
+/// Parses a token endpoint response body.
+///
+/// An `error` member makes it an error response, whatever else it holds and
+/// whatever the HTTP status was.
+///
+/// ```
+/// use ropc::response::{parse, Parsed};
+/// let body = br#"{"access_token":"abc","token_type":"bearer","expires_in":"3600"}"#;
+/// let Ok(Parsed::Token(t)) = parse(body) else { panic!() };
+/// assert_eq!(t.access_token.expose_secret(), "abc");
+/// assert_eq!(t.expires_in, Some(3600));
+///
+/// let Ok(Parsed::Error(e)) = parse(br#"{"error":"invalid_grant"}"#) else { panic!() };
+/// assert_eq!(e.code, ropc::response::ErrorCode::InvalidGrant);
+/// ```
+///
+/// # Errors
+///
+/// A [`ResponseError`] naming the problem; it never contains token bytes.
+pub fn parse(body: &[u8]) -> Result<Parsed, ResponseError> {
+    let raw = {
+        let mut de = serde_json::Deserializer::from_slice(body);
+        de::Deserializer::deserialize_map(&mut de, MembersVisitor)
+            .and_then(|v| de.end().map(|()| v))
+            .map_err(|e| {
+                ResponseError::new(match json::classify(&e) {
+                    Problem::Syntax => ResponseProblem::NotJson,
+                    Problem::NotObject => ResponseProblem::NotObject,
+                    Problem::Duplicate => ResponseProblem::DuplicateMember,
+                })
+            })?
+    };
+    if let Some(error) = raw.error {
+        return parse_error(error, raw.error_description, raw.error_uri).map(Parsed::Error);
+    }
+    let access_token = match raw.access_token {
+        None => return Err(ResponseProblem::MissingMember("access_token").into()),
+        Some(v) => match string("access_token", v)? {
+            Some(s) if !s.is_empty() => Secret::from(s),
+            _ => return Err(ResponseProblem::MissingMember("access_token").into()),
+        },
+    };
+    if let Some(v) = raw.token_type
+        && let Some(t) = string("token_type", v)?
+        && !t.eq_ignore_ascii_case("bearer")
+    {
+        return Err(ResponseProblem::UnsupportedTokenType(sanitize(&t, 32)).into());
+    }
+    let expires_in = raw.expires_in.map(expires_in).transpose()?.flatten();
+    let refresh_token = optional_secret("refresh_token", raw.refresh_token)?;
+    let id_token = optional_secret("id_token", raw.id_token)?;
+    let scope = raw.scope.map(scope).transpose()?.flatten();
+    Ok(Parsed::Token(TokenResponse {
+        access_token,
+        expires_in,
+        refresh_token,
+        scope,
+        id_token,
+    }))
+}
+
+/// The members ropc reads, as raw JSON text borrowed from the body.
+#[derive(Default)]
+struct Members<'de> {
+    access_token: Option<&'de RawValue>,
+    token_type: Option<&'de RawValue>,
+    expires_in: Option<&'de RawValue>,
+    refresh_token: Option<&'de RawValue>,
+    scope: Option<&'de RawValue>,
+    id_token: Option<&'de RawValue>,
+    error: Option<&'de RawValue>,
+    error_description: Option<&'de RawValue>,
+    error_uri: Option<&'de RawValue>,
+}
+
+struct MembersVisitor;
+
+impl<'de> Visitor<'de> for MembersVisitor {
+    type Value = Members<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut keys = KeySet::new();
+        let mut m = Members::default();
+        while let Some(Str(key)) = map.next_key::<Str<'de>>()? {
+            let slot = match &*key {
+                "access_token" => Some(&mut m.access_token),
+                "token_type" => Some(&mut m.token_type),
+                "expires_in" => Some(&mut m.expires_in),
+                "refresh_token" => Some(&mut m.refresh_token),
+                "scope" => Some(&mut m.scope),
+                "id_token" => Some(&mut m.id_token),
+                "error" => Some(&mut m.error),
+                "error_description" => Some(&mut m.error_description),
+                "error_uri" => Some(&mut m.error_uri),
+                _ => None,
+            };
+            match slot {
+                Some(slot) => {
+                    let raw = map.next_value::<&'de RawValue>()?;
+                    if raw.get().starts_with(['{', '[']) {
+                        serde_json::from_str::<StrictAny>(raw.get()).map_err(de::Error::custom)?;
+                    }
+                    *slot = Some(raw);
+                }
+                None => {
+                    map.next_value::<StrictAny>()?;
+                }
+            }
+            keys.insert(key)?;
+        }
+        Ok(m)
+    }
+}
+
+/// A string member unescaped into a zeroized buffer; `None` for `null`.
+fn string(
+    member: &'static str,
+    raw: &RawValue,
+) -> Result<Option<Zeroizing<String>>, ResponseError> {
+    let text = raw.get();
+    if text == "null" {
+        return Ok(None);
+    }
+    json::unescape(text).map(Some).ok_or_else(|| {
+        ResponseProblem::InvalidMember {
+            member,
+            reason: "is not a string",
+        }
+        .into()
+    })
+}
+
+fn optional_secret(
+    member: &'static str,
+    raw: Option<&RawValue>,
+) -> Result<Option<Secret>, ResponseError> {
+    Ok(match raw {
+        None => None,
+        Some(v) => string(member, v)?
+            .filter(|s| !s.is_empty())
+            .map(Secret::from),
+    })
+}
+
+fn expires_in(raw: &RawValue) -> Result<Option<u64>, ResponseError> {
+    let invalid = |reason| ResponseProblem::InvalidMember {
+        member: "expires_in",
+        reason,
+    };
+    let text = raw.get();
+    if text == "null" {
+        return Ok(None);
+    }
+    let digits: Zeroizing<String>;
+    let number = if text.starts_with('"') {
+        digits = json::unescape(text).ok_or(invalid("is not a number"))?;
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(invalid("is not a non-negative integer").into());
+        }
+        digits.as_str()
+    } else {
+        text
+    };
+    let seconds = if let Ok(v) = number.parse::<u64>() {
+        v
+    } else if number.starts_with('-') {
+        return Err(invalid("is negative").into());
+    } else if number.bytes().all(|b| b.is_ascii_digit()) && !number.is_empty() {
+        return Err(invalid("is out of range").into());
+    } else {
+        match number.parse::<f64>() {
+            Ok(f) if f.is_finite() && f.fract() == 0.0 && f >= 0.0 => {
+                if f > MAX_EXPIRES_IN as f64 {
+                    return Err(invalid("is out of range").into());
+                }
+                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                let v = f as u64; // integral and range-checked above
+                v
+            }
+            Ok(f) if f < 0.0 => return Err(invalid("is negative").into()),
+            Ok(_) => return Err(invalid("is not an integer").into()),
+            Err(_) => return Err(invalid("is not a number").into()),
+        }
+    };
+    if seconds > MAX_EXPIRES_IN {
+        return Err(invalid("is out of range").into());
+    }
+    Ok(Some(seconds))
+}
+
+fn scope(raw: &RawValue) -> Result<Option<String>, ResponseError> {
+    let text = raw.get();
+    if text.starts_with('[') {
+        let items: Vec<String> = serde_json::from_str(text).map_err(|_| {
+            ResponseError::new(ResponseProblem::InvalidMember {
+                member: "scope",
+                reason: "is not a string or an array of strings",
+            })
+        })?;
+        return Ok(Some(items.join(" ")));
+    }
+    Ok(string("scope", raw)?.map(|s| s.as_str().to_owned()))
+}
+
+fn parse_error(
+    error: &RawValue,
+    description: Option<&RawValue>,
+    uri: Option<&RawValue>,
+) -> Result<ErrorResponse, ResponseError> {
+    let code = match string("error", error)? {
+        Some(code) if !code.is_empty() => ErrorCode::parse(&code),
+        _ => {
+            return Err(ResponseProblem::InvalidMember {
+                member: "error",
+                reason: "is not a non-empty string",
+            }
+            .into());
+        }
+    };
+    // The description and uri are informative: a value of another type is
+    // dropped rather than hiding the error code behind a parse failure.
+    let text = |raw: Option<&RawValue>| {
+        raw.and_then(|r| json::unescape(r.get()))
+            .map(|s| sanitize(&s, 256))
+            .filter(|s| !s.is_empty())
+    };
+    Ok(ErrorResponse {
+        code,
+        description: text(description),
+        uri: text(uri),
+    })
+}
