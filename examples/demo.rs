@@ -1,25 +1,51 @@
-//! Verifies the RFC 7515 Appendix A.1 HS256 example token and shows a forged
-//! copy refused. (The full password-grant demo against the loopback provider
-//! replaces this once the client lands.)
+//! The whole password-grant flow against ropc's embedded loopback provider:
+//! no network, no configuration.
+//!
+//! ```sh
+//! cargo run --example demo
+//! ```
 
-use base64::Engine as _;
-use ropc::jwt::{Validation, verify};
+use ropc::testing::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PASSWORD, DEMO_USERNAME, Provider};
+use ropc::{Client, Error, Secret};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let token = "eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ.dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
-    let key = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(
-        "AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1Z9CAow",
-    )?;
-    let validation = Validation::default().issuer("joe").at(1_300_819_000);
-    let claims = verify(token, &key, &validation)?;
+    let provider = Provider::start()?;
+    println!("provider:   {} (loopback, HS256 tokens)", provider.url());
+
+    let client = Client::builder(provider.url(), DEMO_CLIENT_ID, DEMO_CLIENT_SECRET)
+        .issuer(provider.issuer())
+        .audience(DEMO_CLIENT_ID)
+        .build()?;
+
+    // 1. The password grant: username + password for verified tokens.
+    let password = Secret::from(DEMO_PASSWORD);
+    let tokens = client.password_grant(DEMO_USERNAME, &password, &["openid", "email"])?;
     println!(
-        "verified claims: {}",
-        claims.as_json().replace(['\r', '\n'], "")
+        "grant:      ok, token_type Bearer, expires_in {:?} s",
+        tokens.expires_in()
     );
-    let forged = token.replacen("eyJpc3MiOiJqb2Ui", "eyJpc3MiOiJldmUi", 1);
-    match verify(&forged, &key, &validation) {
-        Err(e) => println!("forged copy refused: {e}"),
-        Ok(_) => return Err("a forged token verified".into()),
+    println!("claims:     {}", tokens.claims().as_json());
+    println!("expires at: {:?} (unix seconds)", tokens.expires_at());
+    println!("scope:      {:?}", tokens.scope());
+
+    // 2. Refresh: the provider rotates the refresh token.
+    let refreshed = client.refresh(&tokens)?;
+    let rotated = refreshed.refresh_token() != tokens.refresh_token();
+    println!(
+        "refresh:    ok, new access token jti {:?}, refresh token rotated: {rotated}",
+        refreshed.claims().jti()
+    );
+
+    // 3. A wrong password is refused by the provider with invalid_grant.
+    match client.password_grant(DEMO_USERNAME, &Secret::from("not-the-password"), &[]) {
+        Err(Error::OAuth(e)) => println!("wrong pw:   refused: {}", e.response),
+        other => return Err(format!("a wrong password was not refused: {other:?}").into()),
     }
+
+    println!(
+        "requests:   {} over {} connection(s)",
+        provider.requests(),
+        provider.connections()
+    );
     Ok(())
 }

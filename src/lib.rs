@@ -49,13 +49,22 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod client;
 mod error;
 pub mod form;
 mod json;
 pub mod jwt;
 pub mod response;
 mod secret;
+#[cfg(feature = "testing")]
+pub mod testing;
+#[cfg(any(feature = "rustls", feature = "native-tls"))]
+mod tls;
 
+pub use client::{
+    Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE, DEFAULT_TIMEOUT, Tokens,
+    USER_AGENT,
+};
 pub use error::{ConfigError, Error, OAuthError, TransportError, TransportKind};
 pub use form::ClientAuth;
 pub use jwt::{Claims, JwtError, Validation};

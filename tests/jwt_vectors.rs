@@ -8,7 +8,11 @@ use std::time::Duration;
 fn load(name: &str) -> Vec<Value> {
     let path = format!("{}/tests/vectors/{name}", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).unwrap();
-    serde_json::from_str::<Value>(&text).unwrap().as_array().unwrap().clone()
+    serde_json::from_str::<Value>(&text)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .clone()
 }
 
 fn key(v: &Value) -> Vec<u8> {
@@ -46,7 +50,8 @@ fn accepts_every_valid_vector_with_its_exact_claims() {
         if let Some(k) = v["key"].as_str() {
             assert_eq!(k.as_bytes(), key(v), "{name}: key and key_hex disagree");
         }
-        let claims = verify(token, &key(v), &validation(v)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let claims =
+            verify(token, &key(v), &validation(v)).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(claims.to_value(), v["claims"], "{name}");
     }
 }
@@ -61,9 +66,17 @@ fn rejects_every_adversarial_vector_with_the_expected_kind() {
         let expect = v["expect"].as_str().unwrap();
         match verify(v["token"].as_str().unwrap(), &key(v), &validation(v)) {
             Ok(_) => wrong.push(format!("{name}: accepted, expected {expect}")),
-            Err(e) if e.kind() != expect => wrong.push(format!("{name}: {} ({e}), expected {expect}", e.kind())),
+            Err(e) if e.kind() != expect => {
+                wrong.push(format!("{name}: {} ({e}), expected {expect}", e.kind()))
+            }
             Err(_) => {}
         }
     }
-    assert!(wrong.is_empty(), "{} of {}:\n{}", wrong.len(), vectors.len(), wrong.join("\n"));
+    assert!(
+        wrong.is_empty(),
+        "{} of {}:\n{}",
+        wrong.len(),
+        vectors.len(),
+        wrong.join("\n")
+    );
 }

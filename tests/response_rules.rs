@@ -30,10 +30,25 @@ fn parses_a_full_token_response() {
 
 #[test]
 fn access_token_is_required_and_non_empty() {
-    assert_eq!(problem(r#"{"token_type":"Bearer"}"#), ResponseProblem::MissingMember("access_token"));
-    assert_eq!(problem(r#"{"access_token":""}"#), ResponseProblem::MissingMember("access_token"));
-    assert_eq!(problem(r#"{"access_token":null}"#), ResponseProblem::MissingMember("access_token"));
-    assert!(matches!(problem(r#"{"access_token":5}"#), ResponseProblem::InvalidMember { member: "access_token", .. }));
+    assert_eq!(
+        problem(r#"{"token_type":"Bearer"}"#),
+        ResponseProblem::MissingMember("access_token")
+    );
+    assert_eq!(
+        problem(r#"{"access_token":""}"#),
+        ResponseProblem::MissingMember("access_token")
+    );
+    assert_eq!(
+        problem(r#"{"access_token":null}"#),
+        ResponseProblem::MissingMember("access_token")
+    );
+    assert!(matches!(
+        problem(r#"{"access_token":5}"#),
+        ResponseProblem::InvalidMember {
+            member: "access_token",
+            ..
+        }
+    ));
 }
 
 #[test]
@@ -54,39 +69,107 @@ fn other_token_types_are_a_clear_error() {
         problem(r#"{"access_token":"a","token_type":"DPoP"}"#).to_string(),
         "token_type `DPoP` is not supported (only Bearer)"
     );
-    assert!(matches!(problem(r#"{"access_token":"a","token_type":1}"#), ResponseProblem::InvalidMember { member: "token_type", .. }));
+    assert!(matches!(
+        problem(r#"{"access_token":"a","token_type":1}"#),
+        ResponseProblem::InvalidMember {
+            member: "token_type",
+            ..
+        }
+    ));
 }
 
 #[test]
 fn expires_in_accepts_integers_and_numeric_strings() {
-    assert_eq!(token(r#"{"access_token":"a","expires_in":3600}"#).expires_in, Some(3600));
-    assert_eq!(token(r#"{"access_token":"a","expires_in":"3600"}"#).expires_in, Some(3600));
-    assert_eq!(token(r#"{"access_token":"a","expires_in":3600.0}"#).expires_in, Some(3600));
-    assert_eq!(token(r#"{"access_token":"a","expires_in":0}"#).expires_in, Some(0));
-    assert_eq!(token(r#"{"access_token":"a","expires_in":null}"#).expires_in, None);
+    assert_eq!(
+        token(r#"{"access_token":"a","expires_in":3600}"#).expires_in,
+        Some(3600)
+    );
+    assert_eq!(
+        token(r#"{"access_token":"a","expires_in":"3600"}"#).expires_in,
+        Some(3600)
+    );
+    assert_eq!(
+        token(r#"{"access_token":"a","expires_in":3600.0}"#).expires_in,
+        Some(3600)
+    );
+    assert_eq!(
+        token(r#"{"access_token":"a","expires_in":0}"#).expires_in,
+        Some(0)
+    );
+    assert_eq!(
+        token(r#"{"access_token":"a","expires_in":null}"#).expires_in,
+        None
+    );
     assert_eq!(token(r#"{"access_token":"a"}"#).expires_in, None);
 }
 
 #[test]
 fn expires_in_rejects_negative_absurd_and_non_numeric_values() {
-    for v in ["-1", "\"-1\"", "1e30", "315360001", "18446744073709551616", "\"\"", "\"12a\"", "\" 3600\"", "true", "[3600]", "3600.5", "{}"] {
+    for v in [
+        "-1",
+        "\"-1\"",
+        "1e30",
+        "315360001",
+        "18446744073709551616",
+        "\"\"",
+        "\"12a\"",
+        "\" 3600\"",
+        "true",
+        "[3600]",
+        "3600.5",
+        "{}",
+    ] {
         let p = problem(&format!(r#"{{"access_token":"a","expires_in":{v}}}"#));
-        assert!(matches!(p, ResponseProblem::InvalidMember { member: "expires_in", .. }), "{v}: {p:?}");
+        assert!(
+            matches!(
+                p,
+                ResponseProblem::InvalidMember {
+                    member: "expires_in",
+                    ..
+                }
+            ),
+            "{v}: {p:?}"
+        );
     }
 }
 
 #[test]
 fn refresh_token_is_optional_and_empty_means_absent() {
     assert!(token(r#"{"access_token":"a"}"#).refresh_token.is_none());
-    assert!(token(r#"{"access_token":"a","refresh_token":""}"#).refresh_token.is_none());
-    assert!(token(r#"{"access_token":"a","refresh_token":null}"#).refresh_token.is_none());
-    assert!(matches!(problem(r#"{"access_token":"a","refresh_token":1}"#), ResponseProblem::InvalidMember { member: "refresh_token", .. }));
+    assert!(
+        token(r#"{"access_token":"a","refresh_token":""}"#)
+            .refresh_token
+            .is_none()
+    );
+    assert!(
+        token(r#"{"access_token":"a","refresh_token":null}"#)
+            .refresh_token
+            .is_none()
+    );
+    assert!(matches!(
+        problem(r#"{"access_token":"a","refresh_token":1}"#),
+        ResponseProblem::InvalidMember {
+            member: "refresh_token",
+            ..
+        }
+    ));
 }
 
 #[test]
 fn scope_accepts_an_array_of_strings() {
-    assert_eq!(token(r#"{"access_token":"a","scope":["openid","email"]}"#).scope.as_deref(), Some("openid email"));
-    assert!(matches!(problem(r#"{"access_token":"a","scope":[1]}"#), ResponseProblem::InvalidMember { member: "scope", .. }));
+    assert_eq!(
+        token(r#"{"access_token":"a","scope":["openid","email"]}"#)
+            .scope
+            .as_deref(),
+        Some("openid email")
+    );
+    assert!(matches!(
+        problem(r#"{"access_token":"a","scope":[1]}"#),
+        ResponseProblem::InvalidMember {
+            member: "scope",
+            ..
+        }
+    ));
 }
 
 #[test]
@@ -104,11 +187,26 @@ fn escaped_tokens_are_unescaped() {
 
 #[test]
 fn duplicate_members_are_rejected() {
-    assert_eq!(problem(r#"{"access_token":"a","access_token":"b"}"#), ResponseProblem::DuplicateMember);
-    assert_eq!(problem(r#"{"access_token":"a","x":1,"x":2}"#), ResponseProblem::DuplicateMember);
-    assert_eq!(problem(r#"{"access_token":"a","x":{"y":1,"y":2}}"#), ResponseProblem::DuplicateMember);
-    assert_eq!(problem(r#"{"access_token":"a","scope":[{"y":1,"y":2}]}"#), ResponseProblem::DuplicateMember);
-    assert_eq!(problem(r#"{"access_token":"a","\u0061ccess_token":"b"}"#), ResponseProblem::DuplicateMember);
+    assert_eq!(
+        problem(r#"{"access_token":"a","access_token":"b"}"#),
+        ResponseProblem::DuplicateMember
+    );
+    assert_eq!(
+        problem(r#"{"access_token":"a","x":1,"x":2}"#),
+        ResponseProblem::DuplicateMember
+    );
+    assert_eq!(
+        problem(r#"{"access_token":"a","x":{"y":1,"y":2}}"#),
+        ResponseProblem::DuplicateMember
+    );
+    assert_eq!(
+        problem(r#"{"access_token":"a","scope":[{"y":1,"y":2}]}"#),
+        ResponseProblem::DuplicateMember
+    );
+    assert_eq!(
+        problem(r#"{"access_token":"a","\u0061ccess_token":"b"}"#),
+        ResponseProblem::DuplicateMember
+    );
 }
 
 #[test]
@@ -116,11 +214,17 @@ fn non_json_and_non_objects_are_named() {
     assert_eq!(problem("<html>502</html>"), ResponseProblem::NotJson);
     assert_eq!(problem(""), ResponseProblem::NotJson);
     assert_eq!(problem(r#"{"access_token":"a""#), ResponseProblem::NotJson);
-    assert_eq!(problem(r#"{"access_token":"a"} {}"#), ResponseProblem::NotJson);
+    assert_eq!(
+        problem(r#"{"access_token":"a"} {}"#),
+        ResponseProblem::NotJson
+    );
     assert_eq!(problem("[]"), ResponseProblem::NotObject);
     assert_eq!(problem("\"a\""), ResponseProblem::NotObject);
     assert_eq!(problem("null"), ResponseProblem::NotObject);
-    assert_eq!(parse(b"{\"access_token\":\"\xff\"}").unwrap_err().problem, ResponseProblem::NotJson);
+    assert_eq!(
+        parse(b"{\"access_token\":\"\xff\"}").unwrap_err().problem,
+        ResponseProblem::NotJson
+    );
 }
 
 #[test]
@@ -132,7 +236,10 @@ fn an_error_member_means_an_error_response() {
     assert_eq!(e.description.as_deref(), Some("Bad credentials"));
     assert_eq!(e.uri.as_deref(), Some("https://id.example/e"));
     // Even next to an access token.
-    assert!(matches!(parse(br#"{"access_token":"a","error":"invalid_request"}"#), Ok(Parsed::Error(_))));
+    assert!(matches!(
+        parse(br#"{"access_token":"a","error":"invalid_request"}"#),
+        Ok(Parsed::Error(_))
+    ));
 }
 
 #[test]
@@ -146,7 +253,9 @@ fn error_codes_are_typed() {
         ("invalid_scope", ErrorCode::InvalidScope),
         ("access_denied", ErrorCode::Other("access_denied".into())),
     ] {
-        let Ok(Parsed::Error(e)) = parse(format!(r#"{{"error":"{code}"}}"#).as_bytes()) else { panic!() };
+        let Ok(Parsed::Error(e)) = parse(format!(r#"{{"error":"{code}"}}"#).as_bytes()) else {
+            panic!()
+        };
         assert_eq!(e.code, expected);
         assert_eq!(e.code.as_str(), code);
     }
@@ -154,37 +263,65 @@ fn error_codes_are_typed() {
 
 #[test]
 fn error_text_is_sanitised() {
-    let Ok(Parsed::Error(e)) = parse(br#"{"error":"x\u001b[31m","error_description":"line1\nline2\u0007"}"#) else { panic!() };
+    let Ok(Parsed::Error(e)) =
+        parse(br#"{"error":"x\u001b[31m","error_description":"line1\nline2\u0007"}"#)
+    else {
+        panic!()
+    };
     assert_eq!(e.code.as_str(), "x [31m");
     assert_eq!(e.description.as_deref(), Some("line1 line2 "));
     let long = "d".repeat(1000);
-    let Ok(Parsed::Error(e)) = parse(format!(r#"{{"error":"e","error_description":"{long}"}}"#).as_bytes()) else { panic!() };
+    let Ok(Parsed::Error(e)) =
+        parse(format!(r#"{{"error":"e","error_description":"{long}"}}"#).as_bytes())
+    else {
+        panic!()
+    };
     assert_eq!(e.description.unwrap().len(), 256);
 }
 
 #[test]
 fn error_must_be_a_non_empty_string() {
     for v in ["1", "null", "\"\"", "[\"invalid_grant\"]"] {
-        assert!(matches!(problem(&format!(r#"{{"error":{v}}}"#)), ResponseProblem::InvalidMember { member: "error", .. }), "{v}");
+        assert!(
+            matches!(
+                problem(&format!(r#"{{"error":{v}}}"#)),
+                ResponseProblem::InvalidMember {
+                    member: "error",
+                    ..
+                }
+            ),
+            "{v}"
+        );
     }
 }
 
 #[test]
 fn error_description_of_another_type_is_dropped_not_fatal() {
-    let Ok(Parsed::Error(e)) = parse(br#"{"error":"invalid_grant","error_description":{"a":1}}"#) else { panic!() };
+    let Ok(Parsed::Error(e)) = parse(br#"{"error":"invalid_grant","error_description":{"a":1}}"#)
+    else {
+        panic!()
+    };
     assert_eq!(e.description, None);
 }
 
 #[test]
 fn debug_of_a_token_response_hides_the_tokens() {
-    let t = token(r#"{"access_token":"ATMARKER","refresh_token":"RTMARKER","id_token":"ITMARKER"}"#);
+    let t =
+        token(r#"{"access_token":"ATMARKER","refresh_token":"RTMARKER","id_token":"ITMARKER"}"#);
     assert!(!format!("{t:?}").contains("MARKER"));
 }
 
 #[test]
 fn errors_never_echo_the_body_of_a_token_response() {
-    for body in [r#"{"access_token":"ATMARKER","token_type":"ATMARKER"}"#, r#"{"access_token":"ATMARKER","expires_in":"x"}"#, r#"{"access_token":"ATMARKER""#] {
+    for body in [
+        r#"{"access_token":"ATMARKER","token_type":"ATMARKER"}"#,
+        r#"{"access_token":"ATMARKER","expires_in":"x"}"#,
+        r#"{"access_token":"ATMARKER""#,
+    ] {
         let e = parse(body.as_bytes()).unwrap_err();
-        assert!(!format!("{e} {e:?}").contains("ATMARKER") || body.contains("token_type\":\"ATMARKER"), "{e}");
+        assert!(
+            !format!("{e} {e:?}").contains("ATMARKER") || body.contains("token_type\":\"ATMARKER"),
+            "{e}"
+        );
     }
 }

@@ -1,0 +1,56 @@
+//! `ropc::jwt::verify` on arbitrary tokens and keys.
+//!
+//! Input: byte 0 = mode and key length, then the key, then the rest.
+//! * bit 7 clear (raw mode): the rest is the token text, as received;
+//! * bit 7 set (signed mode): the rest is `header JSON 0x00 payload JSON`,
+//!   which the target base64url-encodes and signs with the key itself, so the
+//!   fuzzer reaches the claims parser behind the signature check.
+//!
+//! The low 7 bits of byte 0 are the key length (0..=127 bytes).
+//!
+//! Checked: never panics; whatever is accepted verifies again to the same
+//! claims, is a JSON object that serialises back to itself, and its typed
+//! accessors agree with it; in signed mode, an accepted payload is exactly
+//! what serde_json reads from the same text (ropc is only ever stricter).
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use ropc::jwt::{Validation, verify};
+use ropc_fuzz::{NOW, check_claims, sign};
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&first, rest)) = data.split_first() else {
+        return;
+    };
+    let key_len = usize::from(first & 0x7f).min(rest.len());
+    let (key, rest) = rest.split_at(key_len);
+    let signed = first & 0x80 != 0;
+
+    let mut payload_json = None;
+    let token = if signed {
+        let (header, payload) = match rest.iter().position(|&b| b == 0) {
+            Some(i) => (&rest[..i], &rest[i + 1..]),
+            None => (rest, &b"{}"[..]),
+        };
+        payload_json = Some(payload);
+        sign(header, payload, key)
+    } else {
+        String::from_utf8_lossy(rest).into_owned()
+    };
+
+    let validation = Validation::default().at(NOW);
+    let Ok(claims) = verify(&token, key, &validation) else {
+        return;
+    };
+    let value = check_claims(&claims);
+    let again = verify(&token, key, &validation).expect("accepted once, accepted again");
+    assert_eq!(again.to_value(), value, "re-verification gave other claims");
+    assert_eq!(again.as_json(), claims.as_json());
+
+    if let Some(payload) = payload_json {
+        let expected: serde_json::Value =
+            serde_json::from_slice(payload).expect("ropc accepted a payload serde_json rejects");
+        assert_eq!(value, expected, "claims differ from the signed payload");
+        assert_eq!(claims.as_json().as_bytes(), payload, "as_json() is not the signed text");
+    }
+});

@@ -1,0 +1,58 @@
+//! `ropc::response::parse` on arbitrary bytes.
+//!
+//! Checked: never panics; an accepted token response has a non-empty access
+//! token (and non-empty refresh/id tokens when present, `expires_in` within
+//! bounds), an error response a non-empty code and sanitised texts; and
+//! whatever ropc accepts, serde_json reads as an object holding the very same
+//! strings (ropc unescapes token values itself, so this checks its unescaper
+//! against serde_json's).
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use ropc::response::{ErrorCode, MAX_EXPIRES_IN, Parsed, parse};
+use serde_json::Value;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(parsed) = parse(data) else {
+        return;
+    };
+    let reference: Value = serde_json::from_slice(data).expect("ropc accepted what serde_json rejects");
+    let Value::Object(map) = reference else {
+        panic!("ropc accepted a body that is not an object");
+    };
+    let string = |name: &str| map.get(name).and_then(Value::as_str);
+    match parsed {
+        Parsed::Token(t) => {
+            let access = t.access_token.expose_secret();
+            assert!(!access.is_empty(), "empty access token accepted");
+            assert!(map.get("error").is_none(), "a body with `error` parsed as a token");
+            assert_eq!(Some(access), string("access_token"), "access_token unescaped differently");
+            for (name, secret) in [("refresh_token", &t.refresh_token), ("id_token", &t.id_token)] {
+                if let Some(s) = secret {
+                    assert!(!s.expose_secret().is_empty(), "empty {name} kept");
+                    assert_eq!(Some(s.expose_secret()), string(name), "{name} unescaped differently");
+                }
+            }
+            if let Some(e) = t.expires_in {
+                assert!(e <= MAX_EXPIRES_IN, "expires_in {e} over the cap");
+            }
+            if let Some(tt) = string("token_type") {
+                assert!(tt.eq_ignore_ascii_case("bearer"), "token_type {tt:?} accepted");
+            }
+            if let (Some(scope), Some(Value::String(s))) = (&t.scope, map.get("scope")) {
+                assert_eq!(scope, s, "scope unescaped differently");
+            }
+        }
+        Parsed::Error(e) => {
+            assert!(!e.code.as_str().is_empty(), "empty error code");
+            let code = string("error").expect("error code is a string in the body");
+            assert_eq!(e.code, ErrorCode::parse(code), "error code differs");
+            for text in [&e.description, &e.uri].into_iter().flatten() {
+                assert!(!text.is_empty());
+                assert!(text.chars().count() <= 256, "text over 256 characters");
+                assert!(!text.chars().any(char::is_control), "control character kept");
+            }
+            let _ = e.to_string();
+        }
+    }
+});

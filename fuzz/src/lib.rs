@@ -1,0 +1,147 @@
+//! Helpers shared by the fuzz targets. Everything here is written
+//! independently of ropc (signing, percent-decoding, HMAC key equivalence), so
+//! the targets check ropc against a second implementation, not against itself.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{KeyInit, Mac};
+use sha2::Digest as _;
+
+/// The fixed clock every JWT target verifies with (2023-11-14T22:13:20Z), the
+/// `now` of the test vectors in tests/vectors/.
+pub const NOW: i64 = 1_700_000_000;
+
+/// base64url without padding.
+pub fn b64(bytes: impl AsRef<[u8]>) -> String {
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// A compact HS256 JWS over exactly these header and payload bytes.
+pub fn sign(header: &[u8], payload: &[u8], key: &[u8]) -> String {
+    let input = format!("{}.{}", b64(header), b64(payload));
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(key).expect("HMAC takes any key");
+    mac.update(input.as_bytes());
+    format!("{input}.{}", b64(mac.finalize().into_bytes()))
+}
+
+/// The key HMAC-SHA256 really uses (RFC 2104 §2): a key longer than the 64-byte
+/// block is first hashed, and the result is padded with zero bytes to the
+/// block. So `k` and `k ‖ 0x00` (and a long key and its SHA-256) are the same
+/// HMAC key; a verifier cannot tell them apart and must not be blamed for it.
+pub fn effective_hmac_key(key: &[u8]) -> Vec<u8> {
+    let mut k = if key.len() > 64 {
+        sha2::Sha256::digest(key).to_vec()
+    } else {
+        key.to_vec()
+    };
+    while k.last() == Some(&0) {
+        k.pop();
+    }
+    k
+}
+
+/// Whether two keys give the same HMAC-SHA256 for every message.
+pub fn hmac_equivalent(a: &[u8], b: &[u8]) -> bool {
+    effective_hmac_key(a) == effective_hmac_key(b)
+}
+
+/// An `application/x-www-form-urlencoded` component decoder written from the
+/// WHATWG URL standard, independent of `ropc::form::decode`: `+` is a space,
+/// `%XX` (either case of hex) a byte, anything else itself. `None` for a
+/// truncated or non-hex escape, or bytes that are not UTF-8.
+pub fn percent_decode(s: &str) -> Option<String> {
+    fn hex(b: u8) -> Option<u8> {
+        match b {
+            b'0'..=b'9' => Some(b - b'0'),
+            b'a'..=b'f' => Some(b - b'a' + 10),
+            b'A'..=b'F' => Some(b - b'A' + 10),
+            _ => None,
+        }
+    }
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            b'%' => {
+                let hi = hex(*bytes.get(i + 1)?)?;
+                let lo = hex(*bytes.get(i + 2)?)?;
+                out.push(hi << 4 | lo);
+                i += 3;
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// The bytes a form-urlencoded serializer may emit for one component:
+/// unreserved bytes, `+` and `%XX` with upper-case hex.
+pub fn is_form_encoded(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'*' | b'-' | b'.' | b'_' | b'+' => i += 1,
+            b'%' => {
+                let upper_hex = |x: Option<&u8>| matches!(x, Some(b'0'..=b'9' | b'A'..=b'F'));
+                if !upper_hex(b.get(i + 1)) || !upper_hex(b.get(i + 2)) {
+                    return false;
+                }
+                i += 3;
+            }
+            _ => return false,
+        }
+    }
+    true
+}
+
+/// The invariants of any claims `ropc::jwt::verify` accepted: the payload text
+/// is a JSON object, `to_value()` is that object, serialising the claims gives
+/// it back, and the typed accessors agree with it.
+pub fn check_claims(claims: &ropc::jwt::Claims) -> serde_json::Value {
+    use serde_json::Value;
+    let value = claims.to_value();
+    let Value::Object(map) = &value else {
+        panic!("accepted claims are not a JSON object: {value:?}");
+    };
+    let reparsed: Value =
+        serde_json::from_str(claims.as_json()).expect("accepted payload text is JSON");
+    assert_eq!(reparsed, value, "as_json() and to_value() disagree");
+    let serialised = serde_json::to_string(claims).expect("claims serialise");
+    let back: Value = serde_json::from_str(&serialised).expect("serialised claims are JSON");
+    assert!(back.is_object(), "serialised claims are not an object");
+    assert_eq!(back, value, "serialised claims differ from to_value()");
+
+    let text = |name: &str| map.get(name).map(|v| v.as_str().expect("string claim"));
+    assert_eq!(claims.iss(), text("iss"), "iss accessor");
+    assert_eq!(claims.sub(), text("sub"), "sub accessor");
+    assert_eq!(claims.jti(), text("jti"), "jti accessor");
+    let aud: Vec<&str> = claims.aud().collect();
+    let expected_aud: Vec<&str> = match map.get("aud") {
+        None => vec![],
+        Some(Value::String(s)) => vec![s.as_str()],
+        Some(Value::Array(items)) => items.iter().map(|v| v.as_str().expect("aud item")).collect(),
+        Some(other) => panic!("accepted a non-string aud: {other:?}"),
+    };
+    assert_eq!(aud, expected_aud, "aud accessor");
+    for (name, got) in [("exp", claims.exp()), ("nbf", claims.nbf()), ("iat", claims.iat())] {
+        match (map.get(name), got) {
+            (None, None) => {}
+            (Some(v), Some(t)) => {
+                let f = v.as_f64().expect("numeric date is a number");
+                assert!((0..=ropc::jwt::MAX_NUMERIC_DATE).contains(&t), "{name} out of range");
+                assert!((f - t as f64).abs() < 1.0 + f.abs() * 1e-15, "{name} {t} vs {f}");
+            }
+            (v, t) => panic!("{name}: payload has {v:?}, accessor {t:?}"),
+        }
+    }
+    value
+}
