@@ -145,6 +145,7 @@ struct Config {
     issuer: String,
     lifetime: u64,
     rotate: bool,
+    issue_refresh: bool,
     scopes: Vec<String>,
     misbehavior: Option<Misbehavior>,
     clock: Clock,
@@ -213,6 +214,14 @@ impl ProviderBuilder {
     #[must_use]
     pub fn rotate_refresh_tokens(mut self, rotate: bool) -> Self {
         self.config.rotate = rotate;
+        self
+    }
+
+    /// Whether the password grant issues a refresh token at all (default
+    /// `true`).
+    #[must_use]
+    pub fn issue_refresh_tokens(mut self, issue: bool) -> Self {
+        self.config.issue_refresh = issue;
         self
     }
 
@@ -325,6 +334,7 @@ impl Provider {
                 issuer: "https://provider.ropc.test".into(),
                 lifetime: 3600,
                 rotate: true,
+                issue_refresh: true,
                 scopes: ["openid", "email", "profile"].map(String::from).to_vec(),
                 misbehavior: None,
                 clock: Clock::System,
@@ -834,7 +844,7 @@ fn grant(
             let scope = requested_scope
                 .map(|s| s.as_str().to_owned())
                 .unwrap_or_else(|| config.scopes.join(" "));
-            (username.as_str().to_owned(), scope, true)
+            (username.as_str().to_owned(), scope, config.issue_refresh)
         }
         "refresh_token" => {
             let Some(token) = param("refresh_token") else {

@@ -1,0 +1,402 @@
+//! The client against the loopback provider, over real sockets.
+
+use std::time::Duration;
+
+use ropc::response::{ErrorCode, ResponseProblem};
+use ropc::testing::{Misbehavior, Provider, SeenAuth};
+use ropc::{Client, ClientAuth, Error, JwtError, Secret, TransportKind};
+
+const ID: &str = "client-one";
+const SECRET: &str = "SECRET-MARKER-s3cr3t+/=";
+const USER: &str = "bob";
+const PASSWORD: &str = "PASSWORD-MARKER-p@ss w0rd&=%";
+
+fn provider() -> Provider {
+    Provider::builder().client(ID, SECRET).user(USER, PASSWORD).start().unwrap()
+}
+
+fn client(p: &Provider) -> Client {
+    Client::builder(p.url(), ID, SECRET).issuer(p.issuer()).audience(ID).build().unwrap()
+}
+
+fn password() -> Secret {
+    Secret::from(PASSWORD)
+}
+
+fn assert_no_secret(e: &Error) {
+    let shown = format!("{e} {e:?}");
+    assert!(!shown.contains("MARKER"), "{shown}");
+}
+
+#[test]
+fn password_grant_returns_verified_tokens() {
+    let p = provider();
+    let t = client(&p).password_grant(USER, &password(), &["openid", "email"]).unwrap();
+    assert_eq!(t.claims().sub(), Some(USER));
+    assert_eq!(t.claims().iss(), Some(p.issuer().as_str()));
+    assert_eq!(t.scope(), Some("openid email"));
+    assert_eq!(t.expires_in(), Some(3600));
+    assert!(t.refresh_token().is_some());
+    let rec = &p.records()[0];
+    assert_eq!(rec.grant_type.as_deref(), Some("password"));
+    assert_eq!(rec.auth, SeenAuth::Basic);
+    assert_eq!(rec.scope.as_deref(), Some("openid email"));
+    assert!(rec.had_password);
+}
+
+#[test]
+fn empty_scopes_send_no_scope_parameter() {
+    let p = provider();
+    client(&p).password_grant(USER, &password(), &[]).unwrap();
+    assert_eq!(p.records()[0].scope, None);
+}
+
+#[test]
+fn each_client_auth_method_is_used_alone() {
+    for (auth, seen) in [
+        (ClientAuth::Basic, SeenAuth::Basic),
+        (ClientAuth::BasicFormEncoded, SeenAuth::BasicFormEncoded),
+        (ClientAuth::Post, SeenAuth::Post),
+    ] {
+        let p = provider();
+        let c = Client::builder(p.url(), ID, SECRET).client_auth(auth).build().unwrap();
+        c.password_grant(USER, &password(), &[]).unwrap();
+        let rec = &p.records()[0];
+        assert_eq!(rec.auth, seen, "{auth:?}");
+        assert_eq!(rec.had_authorization, auth != ClientAuth::Post);
+    }
+}
+
+#[test]
+fn basic_as_is_fails_against_a_server_that_needs_encoding_and_never_retries() {
+    // A secret with ':' in the id cannot be carried raw: refused at build.
+    let err = Client::builder("http://127.0.0.1:1/token", "a:b", "s").build().unwrap_err();
+    assert!(matches!(err, Error::Config(_)));
+    // A wrong secret: exactly one request, no second method tried.
+    let p = provider();
+    let c = Client::builder(p.url(), ID, "wrong-secret").build().unwrap();
+    let err = c.password_grant(USER, &password(), &[]).unwrap_err();
+    assert!(matches!(&err, Error::OAuth(e) if e.response.code == ErrorCode::InvalidClient && e.status == 401), "{err}");
+    assert_eq!(p.requests(), 1);
+}
+
+#[test]
+fn wrong_password_is_invalid_grant() {
+    let p = provider();
+    let err = client(&p).password_grant(USER, &Secret::from("nope"), &[]).unwrap_err();
+    match &err {
+        Error::OAuth(e) => {
+            assert_eq!(e.response.code, ErrorCode::InvalidGrant);
+            assert_eq!(e.status, 400);
+            assert!(e.response.description.is_some());
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_no_secret(&err);
+}
+
+#[test]
+fn unknown_scope_is_invalid_scope() {
+    let p = provider();
+    let err = client(&p).password_grant(USER, &password(), &["admin"]).unwrap_err();
+    assert!(matches!(err, Error::OAuth(e) if e.response.code == ErrorCode::InvalidScope));
+}
+
+#[test]
+fn refresh_hands_back_the_rotated_refresh_token() {
+    let p = provider();
+    let c = client(&p);
+    let t1 = c.password_grant(USER, &password(), &["openid"]).unwrap();
+    let t2 = c.refresh(&t1).unwrap();
+    assert_ne!(t1.refresh_token(), t2.refresh_token());
+    assert_ne!(t1.claims().jti(), t2.claims().jti());
+    assert_eq!(p.records()[1].grant_type.as_deref(), Some("refresh_token"));
+    // The old refresh token was revoked by the rotation.
+    let err = c.refresh(&t1).unwrap_err();
+    assert!(matches!(err, Error::OAuth(e) if e.response.code == ErrorCode::InvalidGrant));
+    // The new one works.
+    c.refresh(&t2).unwrap();
+}
+
+#[test]
+fn refresh_keeps_the_old_refresh_token_when_none_is_sent() {
+    let p = Provider::builder().client(ID, SECRET).user(USER, PASSWORD).rotate_refresh_tokens(false).start().unwrap();
+    let c = client(&p);
+    let t1 = c.password_grant(USER, &password(), &[]).unwrap();
+    let t2 = c.refresh(&t1).unwrap();
+    assert_eq!(t2.refresh_token(), t1.refresh_token());
+    assert_ne!(t2.claims().jti(), t1.claims().jti());
+    // Still valid at the provider: it can be used again.
+    let t3 = c.refresh(&t2).unwrap();
+    assert_eq!(t3.refresh_token(), t1.refresh_token());
+    assert_eq!(p.refresh_grants(), 2);
+}
+
+#[test]
+fn refresh_with_a_stored_refresh_token() {
+    let p = provider();
+    let c = client(&p);
+    let t = c.password_grant(USER, &password(), &[]).unwrap();
+    let stored = t.refresh_token().unwrap().clone();
+    drop(t);
+    let t2 = c.refresh_token(&stored, &["openid"]).unwrap();
+    assert!(t2.refresh_token().is_some());
+    assert_ne!(t2.refresh_token(), Some(&stored));
+    assert_eq!(p.records()[1].scope.as_deref(), Some("openid"));
+}
+
+#[test]
+fn refresh_without_a_refresh_token_is_a_config_error() {
+    let p = Provider::builder().client(ID, SECRET).user(USER, PASSWORD).issue_refresh_tokens(false).start().unwrap();
+    let c = client(&p);
+    let t = c.password_grant(USER, &password(), &[]).unwrap();
+    assert!(t.refresh_token().is_none());
+    assert!(matches!(c.refresh(&t), Err(Error::Config(_))));
+    assert_eq!(p.requests(), 1);
+    assert!(matches!(c.refresh_token(&Secret::from(""), &[]), Err(Error::Config(_))));
+}
+
+#[test]
+fn connections_are_kept_alive() {
+    let p = provider();
+    let c = client(&p);
+    let t = c.password_grant(USER, &password(), &[]).unwrap();
+    let t = c.refresh(&t).unwrap();
+    let _ = c.refresh(&t).unwrap();
+    let _ = c.password_grant(USER, &Secret::from("wrong"), &[]);
+    assert_eq!(p.requests(), 4);
+    assert_eq!(p.connections(), 1);
+}
+
+#[test]
+fn user_agent_names_ropc_and_its_version() {
+    let p = provider();
+    client(&p).password_grant(USER, &password(), &[]).unwrap();
+    assert_eq!(p.records()[0].user_agent.as_deref(), Some(ropc::USER_AGENT));
+    assert!(ropc::USER_AGENT.starts_with("ropc/"));
+}
+
+#[test]
+fn expiry_is_received_time_plus_expires_in_bounded_by_exp() {
+    let p = provider();
+    p.set_token_lifetime(Duration::from_secs(120));
+    let t = client(&p).password_grant(USER, &password(), &[]).unwrap();
+    let exp = t.claims().exp().unwrap();
+    let at = t.expires_at().unwrap();
+    assert!(at <= exp && at >= exp - 5, "{at} vs {exp}");
+    assert!(!t.expires_within(Duration::from_secs(60)));
+    assert!(t.expires_within(Duration::from_secs(121)));
+}
+
+#[test]
+fn unreachable_port_is_a_connect_error() {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let c = Client::builder(format!("http://127.0.0.1:{port}/token"), ID, SECRET).build().unwrap();
+    let err = c.password_grant(USER, &password(), &[]).unwrap_err();
+    assert!(matches!(&err, Error::Transport(t) if t.kind == TransportKind::Connect), "{err:?}");
+    assert_no_secret(&err);
+}
+
+#[test]
+fn a_slow_provider_times_out() {
+    let p = provider();
+    p.set_misbehavior(Some(Misbehavior::Delay(Duration::from_secs(3))));
+    let c = Client::builder(p.url(), ID, SECRET).timeout(Duration::from_millis(300)).build().unwrap();
+    let started = std::time::Instant::now();
+    let err = c.password_grant(USER, &password(), &[]).unwrap_err();
+    assert!(matches!(&err, Error::Transport(t) if t.kind == TransportKind::Timeout), "{err:?}");
+    assert!(started.elapsed() < Duration::from_secs(2));
+}
+
+#[test]
+fn closing_without_an_answer_is_a_transport_error() {
+    let p = provider();
+    p.set_misbehavior(Some(Misbehavior::CloseWithoutAnswer));
+    let err = client(&p).password_grant(USER, &password(), &[]).unwrap_err();
+    assert!(matches!(err, Error::Transport(_)), "{err:?}");
+}
+
+#[test]
+fn a_truncated_body_is_a_response_error() {
+    let p = provider();
+    p.set_misbehavior(Some(Misbehavior::Truncate));
+    let err = client(&p).password_grant(USER, &password(), &[]).unwrap_err();
+    assert!(
+        matches!(&err, Error::Response(r) if r.problem == ResponseProblem::Truncated) || matches!(&err, Error::Transport(_)),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn an_oversized_body_is_refused_at_the_cap() {
+    let p = provider();
+    p.set_misbehavior(Some(Misbehavior::Oversized(100_000)));
+    let err = client(&p).password_grant(USER, &password(), &[]).unwrap_err();
+    assert!(matches!(&err, Error::Response(r) if r.problem == ResponseProblem::TooLarge { limit: 65536 }), "{err:?}");
+    // A smaller body passes a raised cap... and a lowered cap refuses a normal answer.
+    p.set_misbehavior(None);
+    let c = Client::builder(p.url(), ID, SECRET).max_response_size(100).build().unwrap();
+    let err = c.password_grant(USER, &password(), &[]).unwrap_err();
+    assert!(matches!(&err, Error::Response(r) if r.problem == ResponseProblem::TooLarge { limit: 100 }), "{err:?}");
+}
+
+#[test]
+fn html_502_is_a_response_error_with_status_and_excerpt() {
+    let p = provider();
+    p.set_misbehavior(Some(Misbehavior::Html502));
+    let err = client(&p).password_grant(USER, &password(), &[]).unwrap_err();
+    match &err {
+        Error::Response(r) => {
+            assert_eq!(r.status, Some(502));
+            assert_eq!(r.problem, ResponseProblem::Status);
+            assert!(r.excerpt.as_deref().unwrap().contains("502 Bad Gateway"));
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_non_json_200_is_a_response_error_without_excerpt() {
+    let p = provider();
+    p.set_misbehavior(Some(Misbehavior::NotJson));
+    let err = client(&p).password_grant(USER, &password(), &[]).unwrap_err();
+    assert!(matches!(&err, Error::Response(r) if r.problem == ResponseProblem::NotJson && r.status == Some(200) && r.excerpt.is_none()), "{err:?}");
+}
+
+#[test]
+fn redirects_are_never_followed() {
+    for code in [301, 302, 303, 307, 308] {
+        let p = provider();
+        p.set_misbehavior(Some(Misbehavior::Redirect(code)));
+        let err = client(&p).password_grant(USER, &password(), &[]).unwrap_err();
+        assert!(matches!(&err, Error::Response(r) if r.problem == ResponseProblem::Redirect && r.status == Some(code)), "{err:?}");
+        // Give a (wrongly) following client time to make its second request.
+        std::thread::sleep(Duration::from_millis(50));
+        let records = p.records();
+        assert_eq!(records.len(), 1, "{code}: {records:?}");
+        assert!(records.iter().all(|r| r.path != "/moved"));
+    }
+}
+
+#[test]
+fn a_token_signed_with_another_key_is_refused() {
+    let p = provider();
+    p.set_misbehavior(Some(Misbehavior::WrongKey));
+    let err = client(&p).password_grant(USER, &password(), &[]).unwrap_err();
+    assert_eq!(err, Error::Jwt(JwtError::Signature));
+}
+
+#[test]
+fn a_token_with_another_alg_is_refused() {
+    let p = provider();
+    p.set_misbehavior(Some(Misbehavior::OtherAlg));
+    let err = client(&p).password_grant(USER, &password(), &[]).unwrap_err();
+    assert_eq!(err, Error::Jwt(JwtError::Algorithm));
+}
+
+#[test]
+fn an_expired_token_is_refused() {
+    let p = provider();
+    p.set_misbehavior(Some(Misbehavior::Expired));
+    let err = client(&p).password_grant(USER, &password(), &[]).unwrap_err();
+    assert!(matches!(err, Error::Jwt(JwtError::Expired { .. })), "{err:?}");
+}
+
+#[test]
+fn a_token_from_another_issuer_or_for_another_audience_is_refused() {
+    let p = provider();
+    let c = Client::builder(p.url(), ID, SECRET).issuer("https://other.example").build().unwrap();
+    assert_eq!(c.password_grant(USER, &password(), &[]).unwrap_err(), Error::Jwt(JwtError::Issuer));
+    let c = Client::builder(p.url(), ID, SECRET).audience("someone-else").build().unwrap();
+    assert_eq!(c.password_grant(USER, &password(), &[]).unwrap_err(), Error::Jwt(JwtError::Audience));
+}
+
+#[test]
+fn a_token_type_other_than_bearer_is_refused() {
+    let p = provider();
+    p.set_misbehavior(Some(Misbehavior::TokenType("mac".into())));
+    let err = client(&p).password_grant(USER, &password(), &[]).unwrap_err();
+    assert!(matches!(&err, Error::Response(r) if r.problem == ResponseProblem::UnsupportedTokenType("mac".into())), "{err:?}");
+}
+
+#[test]
+fn expires_in_as_a_string_is_accepted() {
+    let p = provider();
+    p.set_misbehavior(Some(Misbehavior::ExpiresInString));
+    let t = client(&p).password_grant(USER, &password(), &[]).unwrap();
+    assert_eq!(t.expires_in(), Some(3600));
+}
+
+#[test]
+fn an_error_sent_with_200_is_an_error() {
+    let p = provider();
+    p.set_misbehavior(Some(Misbehavior::ErrorWith200));
+    let err = client(&p).password_grant(USER, &password(), &[]).unwrap_err();
+    assert!(matches!(&err, Error::OAuth(e) if e.status == 200 && e.response.code == ErrorCode::InvalidGrant), "{err:?}");
+}
+
+#[test]
+fn plain_http_is_refused_unless_loopback_or_allowed() {
+    let err = Client::builder("http://id.example/token", ID, SECRET).build().unwrap_err();
+    assert!(matches!(&err, Error::Config(c) if c.what == "token_url"), "{err}");
+    Client::builder("http://id.example/token", ID, SECRET).allow_insecure_http(true).build().unwrap();
+    Client::builder("http://localhost:8080/token", ID, SECRET).build().unwrap();
+    Client::builder("https://id.example/token", ID, SECRET).build().unwrap();
+}
+
+#[test]
+fn bad_configuration_is_named() {
+    for (builder, what) in [
+        (Client::builder("not a url", ID, SECRET), "token_url"),
+        (Client::builder("https://u:p@id.example/t", ID, SECRET), "token_url"),
+        (Client::builder("https://id.example/t", "", SECRET), "client_id"),
+        (Client::builder("https://id.example/t", ID, SECRET).proxy("::bad::"), "proxy"),
+        (Client::builder("https://id.example/t", ID, SECRET).max_response_size(0), "max_response_size"),
+    ] {
+        match builder.build() {
+            Err(Error::Config(c)) => assert_eq!(c.what, what),
+            other => panic!("{what}: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn a_proxy_is_used_only_when_configured() {
+    // (Environment proxies are checked by the CLI tests, in a child process
+    // with HTTPS_PROXY/HTTP_PROXY set.) An explicit dead proxy fails...
+    let p = provider();
+    let dead = Client::builder(p.url(), ID, SECRET).proxy("http://127.0.0.1:9").build().unwrap();
+    assert!(matches!(dead.password_grant(USER, &password(), &[]), Err(Error::Transport(_))));
+    assert_eq!(p.requests(), 0);
+    // ...and a default one never consults a proxy.
+    client(&p).password_grant(USER, &password(), &[]).unwrap();
+    assert_eq!(p.requests(), 1);
+}
+
+#[test]
+fn debug_of_client_builder_and_tokens_hides_secrets() {
+    let p = provider();
+    let b = Client::builder(p.url(), ID, SECRET);
+    assert!(!format!("{b:?}").contains("MARKER"));
+    let c = b.build().unwrap();
+    assert!(!format!("{c:?}").contains("MARKER"));
+    let t = c.password_grant(USER, &password(), &[]).unwrap();
+    let shown = format!("{t:?}");
+    assert!(!shown.contains(t.access_token().expose_secret()));
+    assert!(!shown.contains(t.refresh_token().unwrap().expose_secret()));
+}
+
+#[test]
+fn restore_verifies_a_stored_access_token() {
+    let p = provider();
+    let c = client(&p);
+    let t = c.password_grant(USER, &password(), &[]).unwrap();
+    let back = c.restore(t.access_token().clone(), t.refresh_token().cloned(), t.expires_at()).unwrap();
+    assert_eq!(back.claims().sub(), Some(USER));
+    assert_eq!(back.expires_at(), t.expires_at());
+    let forged = Secret::from(format!("{}x", t.access_token().expose_secret()));
+    assert!(matches!(c.restore(forged, None, None), Err(Error::Jwt(_))));
+}
