@@ -12,11 +12,19 @@ const USER: &str = "bob";
 const PASSWORD: &str = "PASSWORD-MARKER-p@ss w0rd&=%";
 
 fn provider() -> Provider {
-    Provider::builder().client(ID, SECRET).user(USER, PASSWORD).start().unwrap()
+    Provider::builder()
+        .client(ID, SECRET)
+        .user(USER, PASSWORD)
+        .start()
+        .unwrap()
 }
 
 fn client(p: &Provider) -> Client {
-    Client::builder(p.url(), ID, SECRET).issuer(p.issuer()).audience(ID).build().unwrap()
+    Client::builder(p.url(), ID, SECRET)
+        .issuer(p.issuer())
+        .audience(ID)
+        .build()
+        .unwrap()
 }
 
 fn password() -> Secret {
@@ -31,7 +39,9 @@ fn assert_no_secret(e: &Error) {
 #[test]
 fn password_grant_returns_verified_tokens() {
     let p = provider();
-    let t = client(&p).password_grant(USER, &password(), &["openid", "email"]).unwrap();
+    let t = client(&p)
+        .password_grant(USER, &password(), &["openid", "email"])
+        .unwrap();
     assert_eq!(t.claims().sub(), Some(USER));
     assert_eq!(t.claims().iss(), Some(p.issuer().as_str()));
     assert_eq!(t.scope(), Some("openid email"));
@@ -59,7 +69,10 @@ fn each_client_auth_method_is_used_alone() {
         (ClientAuth::Post, SeenAuth::Post),
     ] {
         let p = provider();
-        let c = Client::builder(p.url(), ID, SECRET).client_auth(auth).build().unwrap();
+        let c = Client::builder(p.url(), ID, SECRET)
+            .client_auth(auth)
+            .build()
+            .unwrap();
         c.password_grant(USER, &password(), &[]).unwrap();
         let rec = &p.records()[0];
         assert_eq!(rec.auth, seen, "{auth:?}");
@@ -70,20 +83,29 @@ fn each_client_auth_method_is_used_alone() {
 #[test]
 fn basic_as_is_fails_against_a_server_that_needs_encoding_and_never_retries() {
     // A secret with ':' in the id cannot be carried raw: refused at build.
-    let err = Client::builder("http://127.0.0.1:1/token", "a:b", "s").build().unwrap_err();
+    let err = Client::builder("http://127.0.0.1:1/token", "a:b", "s")
+        .build()
+        .unwrap_err();
     assert!(matches!(err, Error::Config(_)));
     // A wrong secret: exactly one request, no second method tried.
     let p = provider();
-    let c = Client::builder(p.url(), ID, "wrong-secret").build().unwrap();
+    let c = Client::builder(p.url(), ID, "wrong-secret")
+        .build()
+        .unwrap();
     let err = c.password_grant(USER, &password(), &[]).unwrap_err();
-    assert!(matches!(&err, Error::OAuth(e) if e.response.code == ErrorCode::InvalidClient && e.status == 401), "{err}");
+    assert!(
+        matches!(&err, Error::OAuth(e) if e.response.code == ErrorCode::InvalidClient && e.status == 401),
+        "{err}"
+    );
     assert_eq!(p.requests(), 1);
 }
 
 #[test]
 fn wrong_password_is_invalid_grant() {
     let p = provider();
-    let err = client(&p).password_grant(USER, &Secret::from("nope"), &[]).unwrap_err();
+    let err = client(&p)
+        .password_grant(USER, &Secret::from("nope"), &[])
+        .unwrap_err();
     match &err {
         Error::OAuth(e) => {
             assert_eq!(e.response.code, ErrorCode::InvalidGrant);
@@ -98,7 +120,9 @@ fn wrong_password_is_invalid_grant() {
 #[test]
 fn unknown_scope_is_invalid_scope() {
     let p = provider();
-    let err = client(&p).password_grant(USER, &password(), &["admin"]).unwrap_err();
+    let err = client(&p)
+        .password_grant(USER, &password(), &["admin"])
+        .unwrap_err();
     assert!(matches!(err, Error::OAuth(e) if e.response.code == ErrorCode::InvalidScope));
 }
 
@@ -120,7 +144,12 @@ fn refresh_hands_back_the_rotated_refresh_token() {
 
 #[test]
 fn refresh_keeps_the_old_refresh_token_when_none_is_sent() {
-    let p = Provider::builder().client(ID, SECRET).user(USER, PASSWORD).rotate_refresh_tokens(false).start().unwrap();
+    let p = Provider::builder()
+        .client(ID, SECRET)
+        .user(USER, PASSWORD)
+        .rotate_refresh_tokens(false)
+        .start()
+        .unwrap();
     let c = client(&p);
     let t1 = c.password_grant(USER, &password(), &[]).unwrap();
     let t2 = c.refresh(&t1).unwrap();
@@ -147,13 +176,21 @@ fn refresh_with_a_stored_refresh_token() {
 
 #[test]
 fn refresh_without_a_refresh_token_is_a_config_error() {
-    let p = Provider::builder().client(ID, SECRET).user(USER, PASSWORD).issue_refresh_tokens(false).start().unwrap();
+    let p = Provider::builder()
+        .client(ID, SECRET)
+        .user(USER, PASSWORD)
+        .issue_refresh_tokens(false)
+        .start()
+        .unwrap();
     let c = client(&p);
     let t = c.password_grant(USER, &password(), &[]).unwrap();
     assert!(t.refresh_token().is_none());
     assert!(matches!(c.refresh(&t), Err(Error::Config(_))));
     assert_eq!(p.requests(), 1);
-    assert!(matches!(c.refresh_token(&Secret::from(""), &[]), Err(Error::Config(_))));
+    assert!(matches!(
+        c.refresh_token(&Secret::from(""), &[]),
+        Err(Error::Config(_))
+    ));
 }
 
 #[test]
@@ -194,9 +231,14 @@ fn unreachable_port_is_a_connect_error() {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap().port()
     };
-    let c = Client::builder(format!("http://127.0.0.1:{port}/token"), ID, SECRET).build().unwrap();
+    let c = Client::builder(format!("http://127.0.0.1:{port}/token"), ID, SECRET)
+        .build()
+        .unwrap();
     let err = c.password_grant(USER, &password(), &[]).unwrap_err();
-    assert!(matches!(&err, Error::Transport(t) if t.kind == TransportKind::Connect), "{err:?}");
+    assert!(
+        matches!(&err, Error::Transport(t) if t.kind == TransportKind::Connect),
+        "{err:?}"
+    );
     assert_no_secret(&err);
 }
 
@@ -204,10 +246,16 @@ fn unreachable_port_is_a_connect_error() {
 fn a_slow_provider_times_out() {
     let p = provider();
     p.set_misbehavior(Some(Misbehavior::Delay(Duration::from_secs(3))));
-    let c = Client::builder(p.url(), ID, SECRET).timeout(Duration::from_millis(300)).build().unwrap();
+    let c = Client::builder(p.url(), ID, SECRET)
+        .timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
     let started = std::time::Instant::now();
     let err = c.password_grant(USER, &password(), &[]).unwrap_err();
-    assert!(matches!(&err, Error::Transport(t) if t.kind == TransportKind::Timeout), "{err:?}");
+    assert!(
+        matches!(&err, Error::Transport(t) if t.kind == TransportKind::Timeout),
+        "{err:?}"
+    );
     assert!(started.elapsed() < Duration::from_secs(2));
 }
 
@@ -215,7 +263,9 @@ fn a_slow_provider_times_out() {
 fn closing_without_an_answer_is_a_transport_error() {
     let p = provider();
     p.set_misbehavior(Some(Misbehavior::CloseWithoutAnswer));
-    let err = client(&p).password_grant(USER, &password(), &[]).unwrap_err();
+    let err = client(&p)
+        .password_grant(USER, &password(), &[])
+        .unwrap_err();
     assert!(matches!(err, Error::Transport(_)), "{err:?}");
 }
 
@@ -223,9 +273,12 @@ fn closing_without_an_answer_is_a_transport_error() {
 fn a_truncated_body_is_a_response_error() {
     let p = provider();
     p.set_misbehavior(Some(Misbehavior::Truncate));
-    let err = client(&p).password_grant(USER, &password(), &[]).unwrap_err();
+    let err = client(&p)
+        .password_grant(USER, &password(), &[])
+        .unwrap_err();
     assert!(
-        matches!(&err, Error::Response(r) if r.problem == ResponseProblem::Truncated) || matches!(&err, Error::Transport(_)),
+        matches!(&err, Error::Response(r) if r.problem == ResponseProblem::Truncated)
+            || matches!(&err, Error::Transport(_)),
         "{err:?}"
     );
 }
@@ -234,20 +287,33 @@ fn a_truncated_body_is_a_response_error() {
 fn an_oversized_body_is_refused_at_the_cap() {
     let p = provider();
     p.set_misbehavior(Some(Misbehavior::Oversized(100_000)));
-    let err = client(&p).password_grant(USER, &password(), &[]).unwrap_err();
-    assert!(matches!(&err, Error::Response(r) if r.problem == ResponseProblem::TooLarge { limit: 65536 }), "{err:?}");
+    let err = client(&p)
+        .password_grant(USER, &password(), &[])
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Response(r) if r.problem == ResponseProblem::TooLarge { limit: 65536 }),
+        "{err:?}"
+    );
     // A smaller body passes a raised cap... and a lowered cap refuses a normal answer.
     p.set_misbehavior(None);
-    let c = Client::builder(p.url(), ID, SECRET).max_response_size(100).build().unwrap();
+    let c = Client::builder(p.url(), ID, SECRET)
+        .max_response_size(100)
+        .build()
+        .unwrap();
     let err = c.password_grant(USER, &password(), &[]).unwrap_err();
-    assert!(matches!(&err, Error::Response(r) if r.problem == ResponseProblem::TooLarge { limit: 100 }), "{err:?}");
+    assert!(
+        matches!(&err, Error::Response(r) if r.problem == ResponseProblem::TooLarge { limit: 100 }),
+        "{err:?}"
+    );
 }
 
 #[test]
 fn html_502_is_a_response_error_with_status_and_excerpt() {
     let p = provider();
     p.set_misbehavior(Some(Misbehavior::Html502));
-    let err = client(&p).password_grant(USER, &password(), &[]).unwrap_err();
+    let err = client(&p)
+        .password_grant(USER, &password(), &[])
+        .unwrap_err();
     match &err {
         Error::Response(r) => {
             assert_eq!(r.status, Some(502));
@@ -262,8 +328,13 @@ fn html_502_is_a_response_error_with_status_and_excerpt() {
 fn a_non_json_200_is_a_response_error_without_excerpt() {
     let p = provider();
     p.set_misbehavior(Some(Misbehavior::NotJson));
-    let err = client(&p).password_grant(USER, &password(), &[]).unwrap_err();
-    assert!(matches!(&err, Error::Response(r) if r.problem == ResponseProblem::NotJson && r.status == Some(200) && r.excerpt.is_none()), "{err:?}");
+    let err = client(&p)
+        .password_grant(USER, &password(), &[])
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Response(r) if r.problem == ResponseProblem::NotJson && r.status == Some(200) && r.excerpt.is_none()),
+        "{err:?}"
+    );
 }
 
 #[test]
@@ -271,8 +342,13 @@ fn redirects_are_never_followed() {
     for code in [301, 302, 303, 307, 308] {
         let p = provider();
         p.set_misbehavior(Some(Misbehavior::Redirect(code)));
-        let err = client(&p).password_grant(USER, &password(), &[]).unwrap_err();
-        assert!(matches!(&err, Error::Response(r) if r.problem == ResponseProblem::Redirect && r.status == Some(code)), "{err:?}");
+        let err = client(&p)
+            .password_grant(USER, &password(), &[])
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::Response(r) if r.problem == ResponseProblem::Redirect && r.status == Some(code)),
+            "{err:?}"
+        );
         // Give a (wrongly) following client time to make its second request.
         std::thread::sleep(Duration::from_millis(50));
         let records = p.records();
@@ -285,7 +361,9 @@ fn redirects_are_never_followed() {
 fn a_token_signed_with_another_key_is_refused() {
     let p = provider();
     p.set_misbehavior(Some(Misbehavior::WrongKey));
-    let err = client(&p).password_grant(USER, &password(), &[]).unwrap_err();
+    let err = client(&p)
+        .password_grant(USER, &password(), &[])
+        .unwrap_err();
     assert_eq!(err, Error::Jwt(JwtError::Signature));
 }
 
@@ -293,7 +371,9 @@ fn a_token_signed_with_another_key_is_refused() {
 fn a_token_with_another_alg_is_refused() {
     let p = provider();
     p.set_misbehavior(Some(Misbehavior::OtherAlg));
-    let err = client(&p).password_grant(USER, &password(), &[]).unwrap_err();
+    let err = client(&p)
+        .password_grant(USER, &password(), &[])
+        .unwrap_err();
     assert_eq!(err, Error::Jwt(JwtError::Algorithm));
 }
 
@@ -301,25 +381,47 @@ fn a_token_with_another_alg_is_refused() {
 fn an_expired_token_is_refused() {
     let p = provider();
     p.set_misbehavior(Some(Misbehavior::Expired));
-    let err = client(&p).password_grant(USER, &password(), &[]).unwrap_err();
-    assert!(matches!(err, Error::Jwt(JwtError::Expired { .. })), "{err:?}");
+    let err = client(&p)
+        .password_grant(USER, &password(), &[])
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Jwt(JwtError::Expired { .. })),
+        "{err:?}"
+    );
 }
 
 #[test]
 fn a_token_from_another_issuer_or_for_another_audience_is_refused() {
     let p = provider();
-    let c = Client::builder(p.url(), ID, SECRET).issuer("https://other.example").build().unwrap();
-    assert_eq!(c.password_grant(USER, &password(), &[]).unwrap_err(), Error::Jwt(JwtError::Issuer));
-    let c = Client::builder(p.url(), ID, SECRET).audience("someone-else").build().unwrap();
-    assert_eq!(c.password_grant(USER, &password(), &[]).unwrap_err(), Error::Jwt(JwtError::Audience));
+    let c = Client::builder(p.url(), ID, SECRET)
+        .issuer("https://other.example")
+        .build()
+        .unwrap();
+    assert_eq!(
+        c.password_grant(USER, &password(), &[]).unwrap_err(),
+        Error::Jwt(JwtError::Issuer)
+    );
+    let c = Client::builder(p.url(), ID, SECRET)
+        .audience("someone-else")
+        .build()
+        .unwrap();
+    assert_eq!(
+        c.password_grant(USER, &password(), &[]).unwrap_err(),
+        Error::Jwt(JwtError::Audience)
+    );
 }
 
 #[test]
 fn a_token_type_other_than_bearer_is_refused() {
     let p = provider();
     p.set_misbehavior(Some(Misbehavior::TokenType("mac".into())));
-    let err = client(&p).password_grant(USER, &password(), &[]).unwrap_err();
-    assert!(matches!(&err, Error::Response(r) if r.problem == ResponseProblem::UnsupportedTokenType("mac".into())), "{err:?}");
+    let err = client(&p)
+        .password_grant(USER, &password(), &[])
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Response(r) if r.problem == ResponseProblem::UnsupportedTokenType("mac".into())),
+        "{err:?}"
+    );
 }
 
 #[test]
@@ -334,27 +436,56 @@ fn expires_in_as_a_string_is_accepted() {
 fn an_error_sent_with_200_is_an_error() {
     let p = provider();
     p.set_misbehavior(Some(Misbehavior::ErrorWith200));
-    let err = client(&p).password_grant(USER, &password(), &[]).unwrap_err();
-    assert!(matches!(&err, Error::OAuth(e) if e.status == 200 && e.response.code == ErrorCode::InvalidGrant), "{err:?}");
+    let err = client(&p)
+        .password_grant(USER, &password(), &[])
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::OAuth(e) if e.status == 200 && e.response.code == ErrorCode::InvalidGrant),
+        "{err:?}"
+    );
 }
 
 #[test]
 fn plain_http_is_refused_unless_loopback_or_allowed() {
-    let err = Client::builder("http://id.example/token", ID, SECRET).build().unwrap_err();
-    assert!(matches!(&err, Error::Config(c) if c.what == "token_url"), "{err}");
-    Client::builder("http://id.example/token", ID, SECRET).allow_insecure_http(true).build().unwrap();
-    Client::builder("http://localhost:8080/token", ID, SECRET).build().unwrap();
-    Client::builder("https://id.example/token", ID, SECRET).build().unwrap();
+    let err = Client::builder("http://id.example/token", ID, SECRET)
+        .build()
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Config(c) if c.what == "token_url"),
+        "{err}"
+    );
+    Client::builder("http://id.example/token", ID, SECRET)
+        .allow_insecure_http(true)
+        .build()
+        .unwrap();
+    Client::builder("http://localhost:8080/token", ID, SECRET)
+        .build()
+        .unwrap();
+    Client::builder("https://id.example/token", ID, SECRET)
+        .build()
+        .unwrap();
 }
 
 #[test]
 fn bad_configuration_is_named() {
     for (builder, what) in [
         (Client::builder("not a url", ID, SECRET), "token_url"),
-        (Client::builder("https://u:p@id.example/t", ID, SECRET), "token_url"),
-        (Client::builder("https://id.example/t", "", SECRET), "client_id"),
-        (Client::builder("https://id.example/t", ID, SECRET).proxy("::bad::"), "proxy"),
-        (Client::builder("https://id.example/t", ID, SECRET).max_response_size(0), "max_response_size"),
+        (
+            Client::builder("https://u:p@id.example/t", ID, SECRET),
+            "token_url",
+        ),
+        (
+            Client::builder("https://id.example/t", "", SECRET),
+            "client_id",
+        ),
+        (
+            Client::builder("https://id.example/t", ID, SECRET).proxy("::bad::"),
+            "proxy",
+        ),
+        (
+            Client::builder("https://id.example/t", ID, SECRET).max_response_size(0),
+            "max_response_size",
+        ),
     ] {
         match builder.build() {
             Err(Error::Config(c)) => assert_eq!(c.what, what),
@@ -368,8 +499,14 @@ fn a_proxy_is_used_only_when_configured() {
     // (Environment proxies are checked by the CLI tests, in a child process
     // with HTTPS_PROXY/HTTP_PROXY set.) An explicit dead proxy fails...
     let p = provider();
-    let dead = Client::builder(p.url(), ID, SECRET).proxy("http://127.0.0.1:9").build().unwrap();
-    assert!(matches!(dead.password_grant(USER, &password(), &[]), Err(Error::Transport(_))));
+    let dead = Client::builder(p.url(), ID, SECRET)
+        .proxy("http://127.0.0.1:9")
+        .build()
+        .unwrap();
+    assert!(matches!(
+        dead.password_grant(USER, &password(), &[]),
+        Err(Error::Transport(_))
+    ));
     assert_eq!(p.requests(), 0);
     // ...and a default one never consults a proxy.
     client(&p).password_grant(USER, &password(), &[]).unwrap();
@@ -394,7 +531,13 @@ fn restore_verifies_a_stored_access_token() {
     let p = provider();
     let c = client(&p);
     let t = c.password_grant(USER, &password(), &[]).unwrap();
-    let back = c.restore(t.access_token().clone(), t.refresh_token().cloned(), t.expires_at()).unwrap();
+    let back = c
+        .restore(
+            t.access_token().clone(),
+            t.refresh_token().cloned(),
+            t.expires_at(),
+        )
+        .unwrap();
     assert_eq!(back.claims().sub(), Some(USER));
     assert_eq!(back.expires_at(), t.expires_at());
     let forged = Secret::from(format!("{}x", t.access_token().expose_secret()));

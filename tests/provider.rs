@@ -31,7 +31,11 @@ const BASIC: &str = "Authorization: Basic ZGVtby1jbGllbnQ6ZGVtby1zZWNyZXQ=\r\n";
 #[test]
 fn answers_the_password_grant() {
     let p = Provider::start().unwrap();
-    let out = post(&p, &format!("{FORM}{BASIC}"), "grant_type=password&username=alice&password=wonderland");
+    let out = post(
+        &p,
+        &format!("{FORM}{BASIC}"),
+        "grant_type=password&username=alice&password=wonderland",
+    );
     assert!(out.starts_with("HTTP/1.1 200"), "{out}");
     assert!(out.contains("\"access_token\":\"eyJ"));
     assert!(out.contains("\"refresh_token\""));
@@ -43,21 +47,38 @@ fn unknown_paths_and_methods_are_refused() {
     let p = Provider::start().unwrap();
     assert!(raw(&p, "GET /nope HTTP/1.1\r\nConnection: close\r\n\r\n").starts_with("HTTP/1.1 404"));
     let out = raw(&p, "GET /token HTTP/1.1\r\nConnection: close\r\n\r\n");
-    assert!(out.starts_with("HTTP/1.1 405") && out.contains("Allow: POST"), "{out}");
+    assert!(
+        out.starts_with("HTTP/1.1 405") && out.contains("Allow: POST"),
+        "{out}"
+    );
 }
 
 #[test]
 fn a_body_that_is_not_a_form_is_invalid_request() {
     let p = Provider::start().unwrap();
-    let out = post(&p, &format!("Content-Type: application/json\r\n{BASIC}"), "{}");
-    assert!(out.starts_with("HTTP/1.1 400") && out.contains("invalid_request"), "{out}");
+    let out = post(
+        &p,
+        &format!("Content-Type: application/json\r\n{BASIC}"),
+        "{}",
+    );
+    assert!(
+        out.starts_with("HTTP/1.1 400") && out.contains("invalid_request"),
+        "{out}"
+    );
 }
 
 #[test]
 fn missing_or_wrong_client_credentials_are_invalid_client_with_401() {
     let p = Provider::start().unwrap();
-    let out = post(&p, FORM, "grant_type=password&username=alice&password=wonderland");
-    assert!(out.starts_with("HTTP/1.1 401") && out.contains("invalid_client"), "{out}");
+    let out = post(
+        &p,
+        FORM,
+        "grant_type=password&username=alice&password=wonderland",
+    );
+    assert!(
+        out.starts_with("HTTP/1.1 401") && out.contains("invalid_client"),
+        "{out}"
+    );
     assert!(out.contains("WWW-Authenticate: Basic"), "{out}");
     assert_eq!(p.records()[0].auth, SeenAuth::None);
 }
@@ -79,17 +100,32 @@ fn missing_and_unsupported_grant_types_are_named() {
     let p = Provider::start().unwrap();
     let out = post(&p, &format!("{FORM}{BASIC}"), "username=alice");
     assert!(out.contains("invalid_request"), "{out}");
-    let out = post(&p, &format!("{FORM}{BASIC}"), "grant_type=client_credentials");
+    let out = post(
+        &p,
+        &format!("{FORM}{BASIC}"),
+        "grant_type=client_credentials",
+    );
     assert!(out.contains("unsupported_grant_type"), "{out}");
-    let out = post(&p, &format!("{FORM}{BASIC}"), "grant_type=password&username=alice");
+    let out = post(
+        &p,
+        &format!("{FORM}{BASIC}"),
+        "grant_type=password&username=alice",
+    );
     assert!(out.contains("invalid_request"), "{out}");
 }
 
 #[test]
 fn records_never_hold_secrets() {
     let p = Provider::start().unwrap();
-    post(&p, &format!("{FORM}{BASIC}"), "grant_type=password&username=alice&password=wonderland");
+    post(
+        &p,
+        &format!("{FORM}{BASIC}"),
+        "grant_type=password&username=alice&password=wonderland",
+    );
     let shown = format!("{:?}", p.records());
-    assert!(!shown.contains("wonderland") && !shown.contains("demo-secret"), "{shown}");
+    assert!(
+        !shown.contains("wonderland") && !shown.contains("demo-secret"),
+        "{shown}"
+    );
     assert!(p.records()[0].had_password);
 }

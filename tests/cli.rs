@@ -1,0 +1,479 @@
+//! The `ropc` binary against the loopback provider: every exit code, every
+//! source of secrets, and no secret on stdout or stderr.
+
+mod common;
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use ropc::testing::{Misbehavior, Provider};
+use serde_json::Value;
+
+const ID: &str = "cli-client";
+const SECRET: &str = "CS-MARKER-91b2+/=";
+const USER: &str = "carol";
+const PASSWORD: &str = "PW-MARKER-7f3a p@ss";
+
+type Env = Vec<(&'static str, String)>;
+
+struct Out {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn ropc(args: &[&str], env: &[(&str, &str)], stdin: &str) -> Out {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ropc"));
+    cmd.args(args)
+        .env_clear()
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap();
+    let mut input = child.stdin.take().unwrap();
+    let _ = input.write_all(stdin.as_bytes());
+    drop(input);
+    let out = child.wait_with_output().unwrap();
+    let out = Out {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+    };
+    // Whatever happened, neither the password nor the client secret is shown.
+    for marker in ["PW-MARKER", "CS-MARKER"] {
+        assert!(
+            !out.stdout.contains(marker),
+            "{marker} on stdout: {}",
+            out.stdout
+        );
+        assert!(
+            !out.stderr.contains(marker),
+            "{marker} on stderr: {}",
+            out.stderr
+        );
+    }
+    if out.code != 0 {
+        assert!(out.stderr.starts_with("ropc: "), "{}", out.stderr);
+        assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+        assert!(out.stdout.is_empty(), "{}", out.stdout);
+    }
+    out
+}
+
+fn provider() -> Provider {
+    Provider::builder()
+        .client(ID, SECRET)
+        .user(USER, PASSWORD)
+        .start()
+        .unwrap()
+}
+
+fn base_env(p: &Provider) -> Vec<(&'static str, String)> {
+    vec![
+        ("ROPC_TOKEN_URL", p.url().to_owned()),
+        ("ROPC_CLIENT_ID", ID.to_owned()),
+        ("ROPC_CLIENT_SECRET", SECRET.to_owned()),
+        ("ROPC_USERNAME", USER.to_owned()),
+    ]
+}
+
+fn run(env: &[(&'static str, String)], args: &[&str], stdin: &str) -> Out {
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    ropc(args, &env, stdin)
+}
+
+fn json(out: &Out) -> Value {
+    assert_eq!(out.stdout.lines().count(), 1, "{}", out.stdout);
+    serde_json::from_str(&out.stdout).unwrap()
+}
+
+fn temp_file(name: &str, content: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("ropc-cli-{}-{name}", std::process::id()));
+    std::fs::write(&dir, content).unwrap();
+    dir
+}
+
+#[test]
+fn token_with_password_on_stdin_prints_the_contract_object() {
+    let p = provider();
+    let mut env = base_env(&p);
+    env.push(("ROPC_SCOPE", "openid email".into()));
+    env.push(("ROPC_ISSUER", p.issuer()));
+    env.push(("ROPC_AUDIENCE", ID.into()));
+    let out = run(&env, &["token"], &format!("{PASSWORD}\n"));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let v = json(&out);
+    let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+    for k in [
+        "token_type",
+        "access_token",
+        "refresh_token",
+        "expires_in",
+        "scope",
+        "claims",
+    ] {
+        assert!(keys.contains(&k), "{k} missing in {keys:?}");
+    }
+    assert_eq!(v["token_type"], "Bearer");
+    assert_eq!(v["expires_in"], 3600);
+    assert_eq!(v["scope"], "openid email");
+    assert_eq!(v["claims"]["sub"], USER);
+    assert!(v["access_token"].as_str().unwrap().starts_with("eyJ"));
+    assert_eq!(p.records()[0].scope.as_deref(), Some("openid email"));
+}
+
+#[test]
+fn password_from_stdin_strips_only_the_line_ending() {
+    let p = provider();
+    let env = base_env(&p);
+    assert_eq!(
+        run(&env, &["token"], &format!("{PASSWORD}\r\nsecond line\n")).code,
+        0
+    );
+    assert_eq!(run(&env, &["token"], PASSWORD).code, 0, "no newline at all");
+    // Trailing spaces are part of the password: wrong password.
+    assert_eq!(run(&env, &["token"], &format!("{PASSWORD} \n")).code, 3);
+}
+
+#[test]
+fn password_from_a_file() {
+    let p = provider();
+    let mut env = base_env(&p);
+    let f = temp_file("pw", &format!("{PASSWORD}\n"));
+    env.push(("ROPC_PASSWORD_FILE", f.display().to_string()));
+    let out = run(&env, &["token"], "");
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    std::fs::remove_file(f).unwrap();
+}
+
+#[test]
+fn client_secret_from_a_file() {
+    let p = provider();
+    let mut env = base_env(&p);
+    env.retain(|(k, _)| *k != "ROPC_CLIENT_SECRET");
+    let f = temp_file("cs", &format!("{SECRET}\n"));
+    env.push(("ROPC_CLIENT_SECRET_FILE", f.display().to_string()));
+    let out = run(&env, &["token"], PASSWORD);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    env.push(("ROPC_CLIENT_SECRET", SECRET.into()));
+    let out = run(&env, &["token"], PASSWORD);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains("ROPC_CLIENT_SECRET_FILE"),
+        "{}",
+        out.stderr
+    );
+    std::fs::remove_file(f).unwrap();
+}
+
+#[test]
+fn refresh_reads_the_refresh_token_from_stdin_and_hands_back_the_next_one() {
+    let p = provider();
+    let env = base_env(&p);
+    let first = json(&run(&env, &["token"], PASSWORD));
+    let rt = first["refresh_token"].as_str().unwrap();
+    let out = run(&env, &["refresh"], &format!("{rt}\n"));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let second = json(&out);
+    assert_ne!(second["refresh_token"], first["refresh_token"], "rotated");
+    assert_eq!(second["claims"]["sub"], USER);
+    // The old one was rotated away: refused.
+    let out = run(&env, &["refresh"], rt);
+    assert_eq!(out.code, 3);
+    assert!(out.stderr.contains("invalid_grant"), "{}", out.stderr);
+}
+
+#[test]
+fn refresh_without_rotation_prints_the_token_passed_in() {
+    let p = Provider::builder()
+        .client(ID, SECRET)
+        .user(USER, PASSWORD)
+        .rotate_refresh_tokens(false)
+        .start()
+        .unwrap();
+    let env = base_env(&p);
+    let first = json(&run(&env, &["token"], PASSWORD));
+    let rt = first["refresh_token"].as_str().unwrap();
+    let second = json(&run(&env, &["refresh"], rt));
+    assert_eq!(second["refresh_token"], rt);
+}
+
+#[test]
+fn refresh_with_empty_stdin_is_a_usage_error() {
+    let p = provider();
+    let out = run(&base_env(&p), &["refresh"], "");
+    assert_eq!(out.code, 2);
+}
+
+fn verify_env() -> Vec<(&'static str, String)> {
+    vec![("ROPC_CLIENT_SECRET", SECRET.into())]
+}
+
+#[test]
+fn verify_prints_the_claims_exactly() {
+    let payload = format!(
+        r#"{{"exp":{},"big":18446744073709551615,"neg":-9223372036854775808,"odd":9007199254740993,"f":1.5e3,"s":"a\"b\u00e9"}}"#,
+        now() + 600
+    );
+    let token = common::sign(common::HEADER, &payload, SECRET.as_bytes());
+    let out = run(&verify_env(), &["verify"], &format!("{token}\n"));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.stdout.trim_end(), payload);
+    let v: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(v["big"].as_u64(), Some(u64::MAX));
+    assert_eq!(v["neg"].as_i64(), Some(i64::MIN));
+    assert_eq!(v["odd"].as_u64(), Some(9_007_199_254_740_993));
+}
+
+#[test]
+fn verify_compacts_whitespace_but_keeps_strings() {
+    let payload = format!("{{\n \"exp\": {},\n \"s\": \"a b\\n\"\n}}", now() + 600);
+    let token = common::sign(common::HEADER, &payload, SECRET.as_bytes());
+    let out = run(&verify_env(), &["verify"], &token);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        out.stdout,
+        format!("{{\"exp\":{},\"s\":\"a b\\n\"}}\n", now() + 600)
+    );
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+#[test]
+fn verify_rejects_with_exit_4_naming_the_check() {
+    let good = common::sign(
+        common::HEADER,
+        &format!(r#"{{"exp":{},"iss":"me"}}"#, now() + 600),
+        SECRET.as_bytes(),
+    );
+    let forged = common::sign(
+        common::HEADER,
+        &format!(r#"{{"exp":{}}}"#, now() + 600),
+        b"other key",
+    );
+    let expired = common::sign(
+        common::HEADER,
+        &format!(r#"{{"exp":{}}}"#, now() - 120),
+        SECRET.as_bytes(),
+    );
+    let cases: Vec<(Env, String, &str)> = vec![
+        (verify_env(), forged, "signature"),
+        (verify_env(), expired.clone(), "expired"),
+        (verify_env(), String::new(), "malformed"),
+        (verify_env(), "a.b".into(), "malformed"),
+        (
+            [verify_env(), vec![("ROPC_ISSUER", "you".into())]].concat(),
+            good.clone(),
+            "issuer",
+        ),
+        (
+            [verify_env(), vec![("ROPC_AUDIENCE", "api".into())]].concat(),
+            good.clone(),
+            "aud",
+        ),
+    ];
+    for (env, token, check) in cases {
+        let out = run(&env, &["verify"], &token);
+        assert_eq!(out.code, 4, "{check}: {}", out.stderr);
+        assert!(out.stderr.contains(check), "{check}: {}", out.stderr);
+    }
+    // A large leeway lets the recently expired token through.
+    let env = [verify_env(), vec![("ROPC_LEEWAY", "600".into())]].concat();
+    assert_eq!(run(&env, &["verify"], &expired).code, 0);
+}
+
+#[test]
+fn a_wrong_password_exits_3_naming_invalid_grant() {
+    let p = provider();
+    let out = run(&base_env(&p), &["token"], "not-the-password\n");
+    assert_eq!(out.code, 3);
+    assert!(out.stderr.contains("invalid_grant"), "{}", out.stderr);
+}
+
+#[test]
+fn a_wrong_client_secret_exits_3_naming_invalid_client() {
+    let p = provider();
+    let mut env = base_env(&p);
+    env.retain(|(k, _)| *k != "ROPC_CLIENT_SECRET");
+    env.push(("ROPC_CLIENT_SECRET", "CS-MARKER-wrong".into()));
+    let out = run(&env, &["token"], PASSWORD);
+    assert_eq!(out.code, 3);
+    assert!(out.stderr.contains("invalid_client"), "{}", out.stderr);
+}
+
+#[test]
+fn an_unreachable_port_exits_5() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let p = provider();
+    let mut env = base_env(&p);
+    env[0].1 = format!("http://127.0.0.1:{port}/token");
+    let out = run(&env, &["token"], PASSWORD);
+    assert_eq!(out.code, 5, "{}", out.stderr);
+}
+
+#[test]
+fn a_timeout_exits_5() {
+    let p = provider();
+    p.set_misbehavior(Some(Misbehavior::Delay(Duration::from_secs(4))));
+    let mut env = base_env(&p);
+    env.push(("ROPC_TIMEOUT", "1".into()));
+    let out = run(&env, &["token"], PASSWORD);
+    assert_eq!(out.code, 5, "{}", out.stderr);
+    assert!(out.stderr.contains("timed out"), "{}", out.stderr);
+}
+
+#[test]
+fn an_oversized_response_exits_6() {
+    let p = provider();
+    p.set_misbehavior(Some(Misbehavior::Oversized(200_000)));
+    let out = run(&base_env(&p), &["token"], PASSWORD);
+    assert_eq!(out.code, 6, "{}", out.stderr);
+    assert!(out.stderr.contains("exceeds"), "{}", out.stderr);
+}
+
+#[test]
+fn malformed_responses_exit_6() {
+    for m in [
+        Misbehavior::Html502,
+        Misbehavior::NotJson,
+        Misbehavior::Redirect(307),
+        Misbehavior::TokenType("mac".into()),
+    ] {
+        let p = provider();
+        p.set_misbehavior(Some(m.clone()));
+        let out = run(&base_env(&p), &["token"], PASSWORD);
+        assert_eq!(out.code, 6, "{m:?}: {}", out.stderr);
+    }
+}
+
+#[test]
+fn a_badly_signed_access_token_exits_4() {
+    let p = provider();
+    p.set_misbehavior(Some(Misbehavior::WrongKey));
+    let out = run(&base_env(&p), &["token"], PASSWORD);
+    assert_eq!(out.code, 4, "{}", out.stderr);
+    assert!(out.stderr.contains("signature"), "{}", out.stderr);
+}
+
+#[test]
+fn configuration_errors_exit_2_naming_the_variable() {
+    let p = provider();
+    let full = base_env(&p);
+    for var in [
+        "ROPC_TOKEN_URL",
+        "ROPC_CLIENT_ID",
+        "ROPC_CLIENT_SECRET",
+        "ROPC_USERNAME",
+    ] {
+        let env: Vec<_> = full.iter().filter(|(k, _)| *k != var).cloned().collect();
+        let out = run(&env, &["token"], PASSWORD);
+        assert_eq!(out.code, 2, "{var}");
+        assert!(out.stderr.contains(var), "{var}: {}", out.stderr);
+    }
+    for (var, value) in [
+        ("ROPC_LEEWAY", "soon"),
+        ("ROPC_LEEWAY", "-5"),
+        ("ROPC_TIMEOUT", "0"),
+        ("ROPC_CLIENT_AUTH", "digest"),
+        ("ROPC_PASSWORD_FILE", "/nonexistent/pw"),
+        ("ROPC_CLIENT_SECRET_FILE", "/nonexistent/cs"),
+        ("ROPC_CA_FILE", "/nonexistent/ca.pem"),
+    ] {
+        let mut env = full.clone();
+        if var == "ROPC_CLIENT_SECRET_FILE" {
+            env.retain(|(k, _)| *k != "ROPC_CLIENT_SECRET");
+        }
+        env.push((var, value.into()));
+        let out = run(&env, &["token"], PASSWORD);
+        assert_eq!(out.code, 2, "{var}={value}: {}", out.stderr);
+        assert!(out.stderr.contains(var), "{var}: {}", out.stderr);
+    }
+    let mut env = full.clone();
+    env[0].1 = "http://id.example/token".into();
+    let out = run(&env, &["token"], PASSWORD);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("ROPC_TOKEN_URL"), "{}", out.stderr);
+}
+
+#[test]
+fn no_password_is_a_usage_error() {
+    let p = provider();
+    let out = run(&base_env(&p), &["token"], "");
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("ROPC_PASSWORD_FILE"), "{}", out.stderr);
+    assert_eq!(
+        run(&base_env(&p), &["token"], "\n").code,
+        2,
+        "empty password"
+    );
+    assert_eq!(p.requests(), 0);
+}
+
+#[test]
+fn secrets_on_the_command_line_are_refused() {
+    let p = provider();
+    let out = run(&base_env(&p), &["token", PASSWORD], PASSWORD);
+    assert_eq!(out.code, 2);
+    assert_eq!(p.requests(), 0);
+}
+
+#[test]
+fn usage_help_and_version() {
+    assert_eq!(ropc(&[], &[], "").code, 2);
+    assert_eq!(ropc(&["frobnicate"], &[], "").code, 2);
+    let out = ropc(&["--help"], &[], "");
+    assert_eq!(out.code, 0);
+    assert!(out.stdout.contains("ROPC_TOKEN_URL") && out.stdout.contains("Exit status"));
+    for cmd in ["token", "refresh", "verify", "access", "logout", "demo"] {
+        let out = ropc(&[cmd, "--help"], &[], "");
+        assert_eq!(out.code, 0, "{cmd}");
+        assert!(
+            out.stdout.contains(&format!("ropc {cmd}")),
+            "{cmd}: {}",
+            out.stdout
+        );
+    }
+    let out = ropc(&["--version"], &[], "");
+    assert_eq!(out.stdout, format!("ropc {}\n", env!("CARGO_PKG_VERSION")));
+}
+
+#[test]
+fn proxy_variables_are_not_honoured() {
+    let p = provider();
+    let mut env = base_env(&p);
+    for var in [
+        "HTTPS_PROXY",
+        "https_proxy",
+        "HTTP_PROXY",
+        "http_proxy",
+        "ALL_PROXY",
+    ] {
+        env.push((var, "http://127.0.0.1:9".into()));
+    }
+    let out = run(&env, &["token"], PASSWORD);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+}
+
+#[test]
+fn demo_exits_0() {
+    let out = ropc(&["demo"], &[], "");
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.stdout.lines().count(), 2);
+    for line in out.stdout.lines() {
+        let v: Value = serde_json::from_str(line).unwrap();
+        assert_eq!(v["claims"]["sub"], "alice");
+    }
+}
