@@ -858,6 +858,27 @@ mod tests {
     }
 
     #[test]
+    #[cfg(not(any(feature = "rustls", feature = "native-tls")))]
+    fn https_without_a_tls_feature_is_refused_at_build_time() {
+        let err = check_url("https://id.example/token", false).unwrap_err();
+        assert!(err.to_string().contains("without TLS"), "{err}");
+        // Loopback http still works, for tests and the demo.
+        assert_eq!(
+            check_url("http://127.0.0.1:1/token", false).ok(),
+            Some(false)
+        );
+    }
+
+    #[test]
+    #[cfg(any(feature = "rustls", feature = "native-tls"))]
+    fn https_is_accepted_with_a_tls_feature() {
+        assert_eq!(
+            check_url("https://id.example/token", false).ok(),
+            Some(true)
+        );
+    }
+
+    #[test]
     fn urls_with_credentials_or_odd_schemes_are_refused() {
         for url in [
             "https://user:pw@id.example/token",
