@@ -75,6 +75,7 @@ for t in "${targets[@]}"; do
     elapsed=$(($(date +%s) - start))
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
     rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)
+    fuzzed=$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "$log" | tail -n 1)
     corpus=$(find "$work" -type f | wc -l)
     if [[ $rc -eq 0 ]]; then
         result=ok
@@ -86,13 +87,13 @@ for t in "${targets[@]}"; do
         tail -n 30 "$log"
         echo "----"
     fi
-    echo "   $t: ${execs:-?} executions in ${elapsed}s, ${rate:-?} exec/s, $result"
-    rows+=("$(printf '%-16s %8s %14s %9s %8s  %s' "$t" "$elapsed" "${execs:-?}" "${rate:-?}" "$corpus" "$result")")
+    echo "   $t: ${execs:-?} executions in ${fuzzed:-?}s of fuzzing (${elapsed}s wall), ${rate:-?} exec/s, $result"
+    rows+=("$(printf '%-16s %8s %6s %14s %9s %8s  %s' "$t" "${fuzzed:-?}" "$elapsed" "${execs:-?}" "${rate:-?}" "$corpus" "$result")")
 done
 
 echo
 echo "== summary (fuzz/run.sh $seconds, $toolchain)"
-printf '%-16s %8s %14s %9s %8s  %s\n' target seconds executions exec/s corpus result
+printf '%-16s %8s %6s %14s %9s %8s  %s\n' target seconds wall executions exec/s corpus result
 for r in "${rows[@]}"; do echo "$r"; done
 if [[ $failed -ne 0 ]]; then
     echo "FAILED: see the logs above and fuzz/artifacts/" >&2

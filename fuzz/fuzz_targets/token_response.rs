@@ -16,7 +16,17 @@ fuzz_target!(|data: &[u8]| {
     let Ok(parsed) = parse(data) else {
         return;
     };
-    let reference: Value = serde_json::from_slice(data).expect("ropc accepted what serde_json rejects");
+    let reference: Value = match serde_json::from_slice(data) {
+        Ok(v) => v,
+        // RFC 8259's grammar allows a lone surrogate escape (`"\ud83d"`),
+        // which serde_json cannot put in a String; ropc skips such a member
+        // unread (or drops it, for error_description and error_uri). Any
+        // other disagreement is a bug.
+        Err(e) if e.to_string().contains("surrogate") || e.to_string().contains("hex escape") => {
+            return;
+        }
+        Err(e) => panic!("ropc accepted what serde_json rejects: {e}"),
+    };
     let Value::Object(map) = reference else {
         panic!("ropc accepted a body that is not an object");
     };

@@ -118,7 +118,7 @@ pub fn check_claims(claims: &ropc::jwt::Claims) -> serde_json::Value {
     let serialised = serde_json::to_string(claims).expect("claims serialise");
     let back: Value = serde_json::from_str(&serialised).expect("serialised claims are JSON");
     assert!(back.is_object(), "serialised claims are not an object");
-    assert_eq!(back, value, "serialised claims differ from to_value()");
+    assert!(json_eq(&back, &value), "serialised claims differ: {back:?} vs {value:?}");
 
     let text = |name: &str| map.get(name).map(|v| v.as_str().expect("string claim"));
     assert_eq!(claims.iss(), text("iss"), "iss accessor");
@@ -144,4 +144,29 @@ pub fn check_claims(claims: &ropc::jwt::Claims) -> serde_json::Value {
         }
     }
     value
+}
+
+/// JSON equality where two floats count as equal within a few ULPs: serde_json
+/// (without its `float_roundtrip` feature, as ropc builds it) parses decimal
+/// floats with up to one ULP of error, so text → value → text → value need not
+/// be exact. Integers, strings, and the shape must match exactly.
+pub fn json_eq(a: &serde_json::Value, b: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => {
+            if x.is_f64() || y.is_f64() {
+                let (x, y) = (x.as_f64().unwrap_or(f64::NAN), y.as_f64().unwrap_or(f64::NAN));
+                x == y || (x - y).abs() <= 4.0 * f64::EPSILON * x.abs().max(y.abs())
+            } else {
+                x == y
+            }
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| json_eq(a, b))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| json_eq(v, w)))
+        }
+        _ => a == b,
+    }
 }
