@@ -114,6 +114,37 @@ pub enum Error {
     Response(ResponseError),
     /// Invalid configuration, detected before anything is sent.
     Config(ConfigError),
+    /// The refresh token was refused (`invalid_grant`) and no password is at
+    /// hand: the password grant must be run again.
+    LoginRequired,
+    /// The token store could not be read, written or locked, or its content
+    /// is corrupt or unsafe (readable by others).
+    Store(StoreError),
+}
+
+/// A problem with a token store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreError {
+    /// The store (usually a file path).
+    pub store: String,
+    /// What is wrong.
+    pub reason: String,
+}
+
+impl StoreError {
+    /// A store error about `store`.
+    pub fn new(store: impl Into<String>, reason: impl Into<String>) -> Self {
+        StoreError {
+            store: store.into(),
+            reason: reason.into(),
+        }
+    }
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "token store {}: {}", self.store, self.reason)
+    }
 }
 
 impl fmt::Display for Error {
@@ -124,6 +155,10 @@ impl fmt::Display for Error {
             Error::Transport(e) => e.fmt(f),
             Error::Response(e) => e.fmt(f),
             Error::Config(e) => e.fmt(f),
+            Error::LoginRequired => f.write_str(
+                "login required: the refresh token was refused; run the password grant again",
+            ),
+            Error::Store(e) => e.fmt(f),
         }
     }
 }
@@ -147,6 +182,12 @@ impl From<JwtError> for Error {
 impl From<ResponseError> for Error {
     fn from(e: ResponseError) -> Self {
         Error::Response(e)
+    }
+}
+
+impl From<StoreError> for Error {
+    fn from(e: StoreError) -> Self {
+        Error::Store(e)
     }
 }
 

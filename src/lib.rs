@@ -56,6 +56,8 @@ mod json;
 pub mod jwt;
 pub mod response;
 mod secret;
+mod session;
+mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
 #[cfg(any(feature = "rustls", feature = "native-tls"))]
@@ -65,9 +67,11 @@ pub use client::{
     Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE, DEFAULT_TIMEOUT, Tokens,
     USER_AGENT,
 };
-pub use error::{ConfigError, Error, OAuthError, TransportError, TransportKind};
+pub use error::{ConfigError, Error, OAuthError, StoreError, TransportError, TransportKind};
 pub use form::ClientAuth;
 pub use jwt::{Claims, JwtError, Validation};
 pub use secret::Secret;
+pub use session::{DEFAULT_SKEW, Session};
+pub use store::{FileStore, StoreLock, StoredTokens, TokenStore};
 
 pub use zeroize::Zeroizing;

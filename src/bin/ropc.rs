@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use ropc::jwt::{self, Validation};
-use ropc::{Client, ClientAuth, Error, Secret, Tokens, Zeroizing};
+use ropc::{Client, ClientAuth, Error, FileStore, Secret, Session, TokenStore, Tokens, Zeroizing};
 
 const HELP: &str = "\
 ropc — OAuth 2.0 password grant client with HS256 verification
@@ -118,8 +118,8 @@ impl Fail {
 impl From<Error> for Fail {
     fn from(e: Error) -> Fail {
         let code = match &e {
-            Error::Config(_) => 2,
-            Error::OAuth(_) => 3,
+            Error::Config(_) | Error::Store(_) => 2,
+            Error::OAuth(_) | Error::LoginRequired => 3,
             Error::Jwt(_) => 4,
             Error::Transport(_) => 5,
             // Error::Response and anything added later.
@@ -333,20 +333,29 @@ fn stdin_line(what: &str) -> Result<Option<Zeroizing<String>>, Fail> {
 }
 
 fn password() -> Result<Secret, Fail> {
+    optional_password()?.ok_or_else(|| {
+        Fail::usage("no password: set ROPC_PASSWORD_FILE or give it on the first line of stdin")
+    })
+}
+
+/// The password from ROPC_PASSWORD_FILE or the first line of stdin; `None`
+/// when neither gives one.
+fn optional_password() -> Result<Option<Secret>, Fail> {
     let password = match var("ROPC_PASSWORD_FILE")? {
         Some(path) => {
             let mut s = read_secret_file("ROPC_PASSWORD_FILE", &path)?;
             strip_newline(&mut s);
             s
         }
-        None => stdin_line("the password")?.ok_or_else(|| {
-            Fail::usage("no password: set ROPC_PASSWORD_FILE or give it on the first line of stdin")
-        })?,
+        None => match stdin_line("the password")? {
+            Some(s) => s,
+            None => return Ok(None),
+        },
     };
     if password.is_empty() {
         return Err(Fail::usage("the password is empty"));
     }
-    Ok(Secret::from(password))
+    Ok(Some(Secret::from(password)))
 }
 
 fn leeway() -> Result<Option<Duration>, Fail> {
@@ -561,16 +570,44 @@ fn verify() -> Result<(), Fail> {
     emit(out)
 }
 
-fn access(_store: &std::path::Path) -> Result<(), Fail> {
-    Err(Fail::usage(
-        "`ropc access` is not available in this build yet",
-    ))
+fn access(store: &std::path::Path) -> Result<(), Fail> {
+    let client = client()?;
+    let session = Session::with_store(client, FileStore::new(store))?;
+    let token = match session.access_token() {
+        Ok(t) => t,
+        Err(Error::LoginRequired) => {
+            // No usable refresh token: the password grant, but only when a
+            // password is at hand (ROPC_PASSWORD_FILE, or a line on stdin).
+            let username = var("ROPC_USERNAME")?;
+            let password = optional_password()?;
+            let (Some(username), Some(password)) = (username, password) else {
+                return Err(Fail {
+                    code: 3,
+                    message: "login required: no usable refresh token is stored and no \
+                              password was given (ROPC_USERNAME with ROPC_PASSWORD_FILE or stdin)"
+                        .into(),
+                });
+            };
+            let scopes = scopes()?;
+            let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
+            session
+                .login(&username, &password, &scopes)?
+                .access_token()
+                .clone()
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let mut out = Zeroizing::new(String::with_capacity(token.len() + 1));
+    out.push_str(token.expose_secret());
+    out.push('\n');
+    emit(out)
 }
 
-fn logout(_store: &std::path::Path) -> Result<(), Fail> {
-    Err(Fail::usage(
-        "`ropc logout` is not available in this build yet",
-    ))
+fn logout(store: &std::path::Path) -> Result<(), Fail> {
+    let store = FileStore::new(store);
+    let _lock = store.lock()?;
+    store.clear()?;
+    Ok(())
 }
 
 #[cfg(feature = "testing")]

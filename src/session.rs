@@ -1,0 +1,243 @@
+//! [`Session`]: hands out an access token that is still valid, refreshing
+//! it first when it is near expiry, and persisting rotated refresh tokens.
+
+use std::fmt;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use crate::client::{Client, Tokens};
+use crate::error::Error;
+use crate::response::ErrorCode;
+use crate::secret::Secret;
+use crate::store::{StoredTokens, TokenStore};
+
+/// The default margin before expiry at which a session refreshes: 60 s.
+pub const DEFAULT_SKEW: Duration = Duration::from_secs(60);
+
+#[derive(Default)]
+struct State {
+    /// The current tokens, when an access token is held.
+    tokens: Option<Tokens>,
+    /// The refresh token to use next (kept even when the access token is
+    /// gone, e.g. loaded from a store).
+    refresh: Option<Secret>,
+}
+
+/// A logged-in session: a [`Client`] and its tokens.
+///
+/// [`access_token`](Session::access_token) returns a token valid for at least
+/// the skew (default 60 s), refreshing first when needed. A rotated refresh
+/// token replaces the old one at once, in memory and in the store. Safe to
+/// share between threads: callers that arrive during a refresh wait for it,
+/// so only one refresh is sent; with a [`FileStore`](crate::FileStore) the
+/// store's lock does the same across processes.
+pub struct Session {
+    client: Client,
+    store: Option<Box<dyn TokenStore>>,
+    skew: Duration,
+    state: Mutex<State>,
+}
+
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Session")
+            .field("client", &self.client)
+            .field("skew", &self.skew)
+            .field("has_store", &self.store.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Session {
+    /// A session starting from tokens already obtained.
+    #[must_use]
+    pub fn new(client: Client, tokens: Tokens) -> Session {
+        let refresh = tokens.refresh_token().cloned();
+        Session {
+            client,
+            store: None,
+            skew: DEFAULT_SKEW,
+            state: Mutex::new(State {
+                tokens: Some(tokens),
+                refresh,
+            }),
+        }
+    }
+
+    /// A session backed by `store`: it starts from what the store holds (an
+    /// access token is re-verified; one that fails is dropped and the refresh
+    /// token used instead) and saves every new token.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Store`] when the store cannot be read.
+    pub fn with_store(client: Client, store: impl TokenStore + 'static) -> Result<Session, Error> {
+        let session = Session {
+            client,
+            store: Some(Box::new(store)),
+            skew: DEFAULT_SKEW,
+            state: Mutex::new(State::default()),
+        };
+        {
+            let mut state = session.lock_state();
+            session.reload(&mut state)?;
+        }
+        Ok(session)
+    }
+
+    /// Refresh when the access token expires within `skew` (default 60 s).
+    #[must_use]
+    pub fn skew(mut self, skew: Duration) -> Session {
+        self.skew = skew;
+        self
+    }
+
+    /// The client.
+    #[must_use]
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// Whether the session holds a refresh token or a valid access token.
+    #[must_use]
+    pub fn is_logged_in(&self) -> bool {
+        let state = self.lock_state();
+        state.refresh.is_some()
+            || state
+                .tokens
+                .as_ref()
+                .is_some_and(|t| !t.expires_within(self.skew))
+    }
+
+    /// The current tokens, if any.
+    #[must_use]
+    pub fn tokens(&self) -> Option<Tokens> {
+        self.lock_state().tokens.clone()
+    }
+
+    /// Runs the password grant and makes its tokens the session's (saved to
+    /// the store, if any).
+    ///
+    /// # Errors
+    ///
+    /// As [`Client::password_grant`], and [`Error::Store`] when saving fails.
+    pub fn login(
+        &self,
+        username: &str,
+        password: &Secret,
+        scopes: &[&str],
+    ) -> Result<Tokens, Error> {
+        let mut state = self.lock_state();
+        let _lock = self.store.as_ref().map(|s| s.lock()).transpose()?;
+        let tokens = self.client.password_grant(username, password, scopes)?;
+        self.adopt(&mut state, tokens.clone())?;
+        Ok(tokens)
+    }
+
+    /// An access token valid for at least the skew, refreshing first when
+    /// needed.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::LoginRequired`] when there is no refresh token or the provider
+    /// refused it (`invalid_grant`): run [`login`](Self::login) again. Other
+    /// errors as [`Client::refresh`].
+    pub fn access_token(&self) -> Result<Secret, Error> {
+        let mut state = self.lock_state();
+        if let Some(t) = self.fresh(&state) {
+            return Ok(t);
+        }
+        // Across processes: take the store's lock, then look again — another
+        // process may have refreshed while we waited.
+        let _lock = self.store.as_ref().map(|s| s.lock()).transpose()?;
+        if self.store.is_some() {
+            self.reload(&mut state)?;
+            if let Some(t) = self.fresh(&state) {
+                return Ok(t);
+            }
+        }
+        let Some(refresh) = state.refresh.clone() else {
+            return Err(Error::LoginRequired);
+        };
+        match self.client.refresh_token(&refresh, &[]) {
+            Ok(tokens) => {
+                let access = tokens.access_token().clone();
+                self.adopt(&mut state, tokens)?;
+                Ok(access)
+            }
+            Err(Error::OAuth(e)) if e.response.code == ErrorCode::InvalidGrant => {
+                // The refresh token is dead: forget it (and the store).
+                state.tokens = None;
+                state.refresh = None;
+                if let Some(store) = &self.store {
+                    store.clear()?;
+                }
+                Err(Error::LoginRequired)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Forgets the tokens and clears the store.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Store`] when the store cannot be cleared.
+    pub fn logout(&self) -> Result<(), Error> {
+        let mut state = self.lock_state();
+        state.tokens = None;
+        state.refresh = None;
+        match &self.store {
+            Some(store) => {
+                let _lock = store.lock()?;
+                store.clear()
+            }
+            None => Ok(()),
+        }
+    }
+
+    fn lock_state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn fresh(&self, state: &State) -> Option<Secret> {
+        state
+            .tokens
+            .as_ref()
+            .filter(|t| !t.expires_within(self.skew))
+            .map(|t| t.access_token().clone())
+    }
+
+    /// Reads the store into `state`.
+    fn reload(&self, state: &mut State) -> Result<(), Error> {
+        let Some(store) = &self.store else {
+            return Ok(());
+        };
+        let Some(stored) = store.load()? else {
+            state.tokens = None;
+            state.refresh = None;
+            return Ok(());
+        };
+        state.refresh = stored.refresh_token.clone();
+        state.tokens = stored.access_token.and_then(|access| {
+            self.client
+                .restore(access, stored.refresh_token, stored.expires_at)
+                .ok()
+        });
+        Ok(())
+    }
+
+    /// Makes `tokens` current and saves them.
+    fn adopt(&self, state: &mut State, tokens: Tokens) -> Result<(), Error> {
+        state.refresh = tokens.refresh_token().cloned();
+        if let Some(store) = &self.store {
+            store.save(&StoredTokens {
+                access_token: Some(tokens.access_token().clone()),
+                refresh_token: tokens.refresh_token().cloned(),
+                expires_at: tokens.expires_at(),
+            })?;
+        }
+        state.tokens = Some(tokens);
+        Ok(())
+    }
+}

@@ -1,0 +1,499 @@
+//! Sessions, the file store and `ropc access`/`ropc logout`, against the
+//! loopback provider with a clock the tests move (no long sleeps).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
+
+use ropc::jwt::Clock;
+use ropc::testing::Provider;
+use ropc::{Client, Error, FileStore, Secret, Session, StoredTokens, TokenStore};
+
+const ID: &str = "session-client";
+const SECRET: &str = "session-secret";
+const USER: &str = "erin";
+const PASSWORD: &str = "session-password";
+
+struct TestClock(Arc<AtomicI64>);
+
+impl TestClock {
+    fn new() -> TestClock {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        TestClock(Arc::new(AtomicI64::new(now as i64)))
+    }
+    fn clock(&self) -> Clock {
+        let t = self.0.clone();
+        Clock::Custom(Arc::new(move || t.load(Ordering::SeqCst)))
+    }
+    fn advance(&self, secs: i64) {
+        self.0.fetch_add(secs, Ordering::SeqCst);
+    }
+}
+
+fn setup(lifetime: u64) -> (Provider, Client, TestClock) {
+    let clock = TestClock::new();
+    let p = Provider::builder()
+        .client(ID, SECRET)
+        .user(USER, PASSWORD)
+        .token_lifetime(Duration::from_secs(lifetime))
+        .clock(clock.clock())
+        .start()
+        .unwrap();
+    let c = Client::builder(p.url(), ID, SECRET)
+        .clock(clock.clock())
+        .build()
+        .unwrap();
+    (p, c, clock)
+}
+
+fn tempdir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("ropc-session-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+#[test]
+fn refreshes_only_when_near_expiry() {
+    let (p, c, clock) = setup(300);
+    let tokens = c
+        .password_grant(USER, &Secret::from(PASSWORD), &[])
+        .unwrap();
+    let session = Session::new(c, tokens).skew(Duration::from_secs(60));
+    let first = session.access_token().unwrap();
+    clock.advance(200); // 100 s left: more than the skew
+    assert_eq!(session.access_token().unwrap(), first);
+    assert_eq!(p.refresh_grants(), 0);
+    clock.advance(50); // 50 s left: within the skew
+    let second = session.access_token().unwrap();
+    assert_ne!(second, first);
+    assert_eq!(p.refresh_grants(), 1);
+    assert_eq!(session.access_token().unwrap(), second);
+    assert_eq!(p.refresh_grants(), 1);
+}
+
+#[test]
+fn a_rotated_refresh_token_replaces_the_old_one_at_once_and_is_persisted() {
+    let (p, c, clock) = setup(120);
+    let dir = tempdir("rotate");
+    let store = FileStore::new(dir.join("tokens"));
+    let session = Session::with_store(c.clone(), store.clone()).unwrap();
+    let t = session.login(USER, &Secret::from(PASSWORD), &[]).unwrap();
+    let rt1 = t.refresh_token().unwrap().clone();
+    assert_eq!(
+        store.load().unwrap().unwrap().refresh_token.as_ref(),
+        Some(&rt1)
+    );
+    clock.advance(100);
+    session.access_token().unwrap();
+    let rt2 = store.load().unwrap().unwrap().refresh_token.unwrap();
+    assert_ne!(rt2, rt1);
+    assert_eq!(session.tokens().unwrap().refresh_token(), Some(&rt2));
+    // The old one is dead at the provider; the new one works.
+    assert!(c.refresh_token(&rt1, &[]).is_err());
+    assert_eq!(p.refresh_grants(), 2);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn invalid_grant_on_refresh_is_login_required() {
+    let (p, c, clock) = setup(120);
+    let tokens = c
+        .password_grant(USER, &Secret::from(PASSWORD), &[])
+        .unwrap();
+    let session = Session::new(c, tokens);
+    p.revoke_refresh_tokens();
+    clock.advance(100);
+    assert_eq!(session.access_token().unwrap_err(), Error::LoginRequired);
+    assert!(!session.is_logged_in());
+    // Logging in again recovers.
+    session.login(USER, &Secret::from(PASSWORD), &[]).unwrap();
+    session.access_token().unwrap();
+}
+
+#[test]
+fn a_session_without_tokens_requires_login() {
+    let (_p, c, _clock) = setup(120);
+    let dir = tempdir("empty");
+    let session = Session::with_store(c, FileStore::new(dir.join("none"))).unwrap();
+    assert_eq!(session.access_token().unwrap_err(), Error::LoginRequired);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn concurrent_threads_send_one_refresh() {
+    let (p, c, clock) = setup(120);
+    let tokens = c
+        .password_grant(USER, &Secret::from(PASSWORD), &[])
+        .unwrap();
+    let session = Arc::new(Session::new(c, tokens));
+    clock.advance(100);
+    let handles: Vec<_> = (0..8)
+        .map(|_| {
+            let s = session.clone();
+            std::thread::spawn(move || s.access_token().unwrap())
+        })
+        .collect();
+    let tokens: Vec<Secret> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+    assert!(tokens.windows(2).all(|w| w[0] == w[1]));
+    assert_eq!(p.refresh_grants(), 1);
+}
+
+#[test]
+fn the_store_is_created_owner_only_and_refused_when_others_can_read_it() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempdir("perms");
+    let path = dir.join("tokens");
+    let store = FileStore::new(&path);
+    let t = StoredTokens {
+        refresh_token: Some(Secret::from("rt")),
+        ..StoredTokens::default()
+    };
+    store.save(&t).unwrap();
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    assert_eq!(store.load().unwrap(), Some(t));
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let err = store.load().unwrap_err();
+    assert!(
+        matches!(&err, Error::Store(e) if e.reason.contains("group or others")),
+        "{err}"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_corrupt_or_truncated_store_is_an_error_and_left_alone() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempdir("corrupt");
+    let path = dir.join("tokens");
+    for content in [
+        &b"ropc-store 1\nrefresh_token abc\n"[..],
+        b"garbage",
+        b"",
+        b"\xff\xff\xff",
+    ] {
+        std::fs::write(&path, content).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let err = FileStore::new(&path).load().unwrap_err();
+        assert!(
+            matches!(&err, Error::Store(e) if e.reason.contains("corrupt")),
+            "{err}"
+        );
+        assert_eq!(std::fs::read(&path).unwrap(), content, "left as it was");
+    }
+    let big = vec![b'a'; 100_000];
+    std::fs::write(&path, &big).unwrap();
+    assert!(FileStore::new(&path).load().is_err());
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn clear_removes_the_store() {
+    let dir = tempdir("clear");
+    let store = FileStore::new(dir.join("tokens"));
+    store
+        .save(&StoredTokens {
+            refresh_token: Some(Secret::from("rt")),
+            ..StoredTokens::default()
+        })
+        .unwrap();
+    store.clear().unwrap();
+    assert_eq!(store.load().unwrap(), None);
+    store.clear().unwrap(); // twice is fine
+    assert!(
+        store.save(&StoredTokens::default()).is_err(),
+        "an empty store is never written"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+// --- crash safety: a writer killed at random points ------------------------
+
+const WRITER_ENV: &str = "ROPC_TEST_STORE_WRITER";
+
+fn version(n: usize) -> StoredTokens {
+    // Large tokens, so a write takes more than one syscall's worth of time.
+    let token = format!("{n}-{}", "x".repeat(20_000 + n % 7));
+    StoredTokens {
+        access_token: Some(Secret::from(token.clone())),
+        refresh_token: Some(Secret::from(format!("r{token}"))),
+        expires_at: Some(n as i64),
+    }
+}
+
+/// Not a real test: the body of the writer process `kill_during_write` spawns.
+#[test]
+fn store_writer_child() {
+    let Ok(path) = std::env::var(WRITER_ENV) else {
+        return;
+    };
+    let store = FileStore::new(path);
+    let mut n = 1;
+    loop {
+        store.save(&version(n)).unwrap();
+        n += 1;
+    }
+}
+
+#[test]
+fn a_writer_killed_at_random_points_leaves_the_old_or_the_new_file() {
+    let dir = tempdir("kill");
+    let path = dir.join("tokens");
+    let store = FileStore::new(&path);
+    store.save(&version(0)).unwrap();
+    let mut seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos() as u64
+        | 1;
+    let mut rounds_with_progress = 0;
+    for _ in 0..40 {
+        let mut child = Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "store_writer_child",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env(WRITER_ENV, &path)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        std::thread::sleep(Duration::from_micros(2_000 + seed % 30_000));
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        let loaded = store
+            .load()
+            .unwrap()
+            .expect("the store is never removed by a write");
+        let n = loaded.expires_at.unwrap() as usize;
+        assert_eq!(loaded, version(n), "a torn file");
+        if n > 0 {
+            rounds_with_progress += 1;
+        }
+    }
+    assert!(
+        rounds_with_progress > 0,
+        "the writer never got to write: the test proved nothing"
+    );
+    // No temporary files are left behind to be mistaken for the store.
+    let leftovers: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name() != "tokens")
+        .collect();
+    assert!(
+        leftovers
+            .iter()
+            .all(|e| e.file_name().to_string_lossy().starts_with(".tokens.tmp."))
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+// --- ropc access / ropc logout ----------------------------------------------
+
+fn ropc(args: &[&str], p: &Provider, stdin: &str, extra: &[(&str, &str)]) -> (i32, String, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ropc"));
+    cmd.args(args)
+        .env_clear()
+        .env("ROPC_TOKEN_URL", p.url())
+        .env("ROPC_CLIENT_ID", ID)
+        .env("ROPC_CLIENT_SECRET", SECRET)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in extra {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap();
+    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(!stdout.contains(PASSWORD) && !stderr.contains(PASSWORD));
+    assert!(!stdout.contains(SECRET) && !stderr.contains(SECRET));
+    (out.status.code().unwrap_or(-1), stdout, stderr)
+}
+
+fn system_provider() -> Provider {
+    Provider::builder()
+        .client(ID, SECRET)
+        .user(USER, PASSWORD)
+        .start()
+        .unwrap()
+}
+
+fn store_arg(path: &Path) -> String {
+    path.display().to_string()
+}
+
+#[test]
+fn access_without_store_or_password_exits_3_login_required() {
+    let p = system_provider();
+    let dir = tempdir("cli-login");
+    let store = store_arg(&dir.join("tokens"));
+    let (code, stdout, stderr) = ropc(&["access", "--store", &store], &p, "", &[]);
+    assert_eq!(code, 3, "{stderr}");
+    assert!(stderr.contains("login required"), "{stderr}");
+    assert!(stdout.is_empty());
+    assert_eq!(p.requests(), 0);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn access_logs_in_once_then_lives_on_the_store() {
+    use std::os::unix::fs::PermissionsExt;
+    let p = system_provider();
+    let dir = tempdir("cli-access");
+    let path = dir.join("tokens");
+    let store = store_arg(&path);
+    let user = [("ROPC_USERNAME", USER)];
+    let (code, first, stderr) = ropc(
+        &["access", "--store", &store],
+        &p,
+        &format!("{PASSWORD}\n"),
+        &user,
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        first.starts_with("eyJ") && first.ends_with('\n') && first.lines().count() == 1,
+        "{first}"
+    );
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    assert_eq!(p.records().len(), 1);
+    // Next run: the stored token is still valid; no request, no password needed.
+    let (code, second, _) = ropc(&["access", "--store", &store], &p, "", &user);
+    assert_eq!(code, 0);
+    assert_eq!(second, first);
+    assert_eq!(p.requests(), 1);
+    // Near expiry (simulated by rewriting expires_at): one refresh, rotation saved.
+    let fs = FileStore::new(&path);
+    let mut stored = fs.load().unwrap().unwrap();
+    let old_rt = stored.refresh_token.clone().unwrap();
+    stored.expires_at = Some(stored.expires_at.unwrap() - 3590);
+    fs.save(&stored).unwrap();
+    let (code, third, stderr) = ropc(&["access", "--store", &store], &p, "", &user);
+    assert_eq!(code, 0, "{stderr}");
+    assert_ne!(third, first);
+    assert_eq!(p.refresh_grants(), 1);
+    assert_ne!(fs.load().unwrap().unwrap().refresh_token.unwrap(), old_rt);
+    // Logout wipes the store; the next access needs the password again.
+    let (code, _, _) = ropc(&["logout", "--store", &store], &p, "", &[]);
+    assert_eq!(code, 0);
+    assert!(!path.exists());
+    let (code, _, stderr) = ropc(&["access", "--store", &store], &p, "", &user);
+    assert_eq!(code, 3, "{stderr}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn access_with_a_revoked_refresh_token_and_no_password_exits_3() {
+    let p = system_provider();
+    let dir = tempdir("cli-revoked");
+    let path = dir.join("tokens");
+    let store = store_arg(&path);
+    let user = [("ROPC_USERNAME", USER)];
+    assert_eq!(
+        ropc(&["access", "--store", &store], &p, PASSWORD, &user).0,
+        0
+    );
+    let fs = FileStore::new(&path);
+    let mut stored = fs.load().unwrap().unwrap();
+    stored.expires_at = Some(0);
+    fs.save(&stored).unwrap();
+    p.revoke_refresh_tokens();
+    let (code, _, stderr) = ropc(&["access", "--store", &store], &p, "", &user);
+    assert_eq!(code, 3, "{stderr}");
+    assert!(stderr.contains("login required"), "{stderr}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn two_processes_near_expiry_send_one_refresh() {
+    let p = system_provider();
+    let dir = tempdir("cli-two");
+    let path = dir.join("tokens");
+    let store = store_arg(&path);
+    let user = [("ROPC_USERNAME", USER)];
+    for round in 0..3 {
+        assert_eq!(
+            ropc(&["access", "--store", &store], &p, PASSWORD, &user).0,
+            0
+        );
+        let fs = FileStore::new(&path);
+        let mut stored = fs.load().unwrap().unwrap();
+        stored.expires_at = Some(0);
+        fs.save(&stored).unwrap();
+        let before = p.refresh_grants();
+        // Both start before either finishes: they race for the store's lock.
+        let children: Vec<_> = (0..2)
+            .map(|_| ropc_spawn(&["access", "--store", &store], &p))
+            .collect();
+        let outputs: Vec<_> = children
+            .into_iter()
+            .map(|c| c.wait_with_output().unwrap())
+            .collect();
+        for out in &outputs {
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        assert_eq!(
+            outputs[0].stdout, outputs[1].stdout,
+            "round {round}: both print the same fresh token"
+        );
+        assert_eq!(
+            p.refresh_grants() - before,
+            1,
+            "round {round}: exactly one refresh"
+        );
+        let _ = FileStore::new(&path).clear();
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+fn ropc_spawn(args: &[&str], p: &Provider) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_ropc"))
+        .args(args)
+        .env_clear()
+        .env("ROPC_TOKEN_URL", p.url())
+        .env("ROPC_CLIENT_ID", ID)
+        .env("ROPC_CLIENT_SECRET", SECRET)
+        .env("ROPC_USERNAME", USER)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+#[test]
+fn access_and_logout_need_a_store_path() {
+    let p = system_provider();
+    for args in [
+        &["access"][..],
+        &["access", "--store"],
+        &["logout"],
+        &["access", "--stor", "x"],
+    ] {
+        assert_eq!(ropc(args, &p, "", &[]).0, 2, "{args:?}");
+    }
+}
