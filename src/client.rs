@@ -7,6 +7,7 @@ use std::net::{IpAddr, Ipv6Addr};
 use std::sync::Arc;
 use std::time::Duration;
 
+use ureq::unversioned::transport::Connector as _;
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::error::{ConfigError, Error, OAuthError, TransportError, TransportKind};
@@ -217,7 +218,13 @@ impl ClientBuilder {
             .https_only(secure && !self.allow_http);
         #[cfg(any(feature = "rustls", feature = "native-tls"))]
         let config = config.tls_config(self.tls.to_ureq()?);
-        let agent = ureq::Agent::new_with_config(config.build());
+        // ureq's default connectors, then the wrapper that wipes their buffers.
+        let agent = ureq::Agent::with_parts(
+            config.build(),
+            ureq::unversioned::transport::DefaultConnector::new()
+                .chain(crate::transport::WipeConnector),
+            ureq::unversioned::resolver::DefaultResolver::default(),
+        );
         Ok(Client {
             inner: Arc::new(Inner {
                 agent,
@@ -523,7 +530,7 @@ impl Client {
         }
         let body = form::encode(pairs);
         let authorization = form::basic_authorization(&inner.client_id, secret, inner.auth);
-        let (status, bytes) = self.post(&body, authorization.as_deref().map(String::as_str))?;
+        let (status, bytes) = self.post(&body, authorization)?;
         drop(body);
         let received_at = inner.validation.clock_in_force().now();
         let token = match response::parse(&bytes) {
@@ -583,7 +590,7 @@ impl Client {
     fn post(
         &self,
         body: &str,
-        authorization: Option<&str>,
+        authorization: Option<Zeroizing<String>>,
     ) -> Result<(u16, Zeroizing<Vec<u8>>), Error> {
         let inner = &self.inner;
         let mut request = inner
@@ -591,7 +598,7 @@ impl Client {
             .post(&inner.token_url)
             .header("Content-Type", "application/x-www-form-urlencoded");
         if let Some(value) = authorization {
-            request = request.header("Authorization", value);
+            request = request.header("Authorization", sensitive_header(value)?);
         }
         let mut response = request.send(body.as_bytes()).map_err(transport)?;
         let status = response.status().as_u16();
@@ -638,6 +645,18 @@ impl Client {
         })?;
         Ok((status, body))
     }
+}
+
+/// A header value backed by a zeroized buffer (moved, not copied): `http`
+/// stores it as `Bytes` owning the buffer, so the value is wiped when ureq
+/// drops the request. Marked sensitive, so `http` never prints it.
+fn sensitive_header(value: Zeroizing<String>) -> Result<ureq::http::HeaderValue, Error> {
+    let mut value = value;
+    let bytes = Zeroizing::new(std::mem::take(&mut *value).into_bytes());
+    let mut header = ureq::http::HeaderValue::from_maybe_shared(bytes::Bytes::from_owner(bytes))
+        .map_err(|_| ConfigError::new("client credentials", "cannot be sent in an HTTP header"))?;
+    header.set_sensitive(true);
+    Ok(header)
 }
 
 fn join_scopes(scopes: &[&str]) -> String {

@@ -62,6 +62,7 @@ mod store;
 pub mod testing;
 #[cfg(any(feature = "rustls", feature = "native-tls"))]
 mod tls;
+mod transport;
 
 pub use client::{
     Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE, DEFAULT_TIMEOUT, Tokens,

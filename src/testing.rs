@@ -140,6 +140,7 @@ impl<T: Read + Write + Send> Stream for T {}
 pub type Acceptor = Arc<dyn Fn(TcpStream) -> io::Result<Box<dyn Stream>> + Send + Sync>;
 
 struct Config {
+    seed: Option<u64>,
     clients: Vec<(String, Secret)>,
     users: Vec<(String, Secret)>,
     issuer: String,
@@ -247,6 +248,16 @@ impl ProviderBuilder {
         self
     }
 
+    /// Makes refresh tokens reproducible: the same seed gives the same
+    /// sequence of refresh tokens (with a [`Clock::Fixed`] clock, access
+    /// tokens are reproducible anyway). For tests that must know a token
+    /// before it is issued; never for anything real.
+    #[must_use]
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.config.seed = Some(seed);
+        self
+    }
+
     /// Serves every connection through `acceptor` (e.g. a TLS server
     /// session); [`Provider::url`] then says `https`.
     #[must_use]
@@ -272,11 +283,14 @@ impl ProviderBuilder {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
         let addr = listener.local_addr()?;
         let mut seed = [0u8; 32];
-        let entropy = format!(
-            "{addr}{:?}{:?}",
-            std::time::SystemTime::now(),
-            std::thread::current().id()
-        );
+        let entropy = match self.config.seed {
+            Some(s) => format!("seed {s}"),
+            None => format!(
+                "{addr}{:?}{:?}",
+                std::time::SystemTime::now(),
+                std::thread::current().id()
+            ),
+        };
         seed.copy_from_slice(&sha2::Sha256::digest(entropy.as_bytes()));
         let shared = Arc::new(Shared {
             config: Mutex::new(self.config),
@@ -329,6 +343,7 @@ impl Provider {
     pub fn builder() -> ProviderBuilder {
         ProviderBuilder {
             config: Config {
+                seed: None,
                 clients: Vec::new(),
                 users: Vec::new(),
                 issuer: "https://provider.ropc.test".into(),
