@@ -3,7 +3,10 @@
 # other, and prints a summary table. Exits non-zero if any target crashed
 # (or failed to build or run).
 #
-#   bash fuzz/run.sh SECONDS [TARGET...]
+#   bash fuzz/run.sh [--keep-going] SECONDS [TARGET...]
+#
+# --keep-going: libFuzzer's fork mode (-fork=1 -ignore_crashes=1): a crash is
+# recorded and fuzzing goes on for the full time (still a non-zero exit).
 #
 # Works from any directory. Uses the nightly toolchain when rustup has one,
 # else the stable one with RUSTC_BOOTSTRAP=1; installs cargo-fuzz if missing.
@@ -13,7 +16,12 @@
 # fuzz/target/logs/<target>.log.
 set -uo pipefail
 
-usage() { echo "usage: bash fuzz/run.sh SECONDS [TARGET...]" >&2; exit 2; }
+usage() { echo "usage: bash fuzz/run.sh [--keep-going] SECONDS [TARGET...]" >&2; exit 2; }
+keep_going=0
+if [[ ${1:-} == --keep-going ]]; then
+    keep_going=1
+    shift
+fi
 [[ $# -ge 1 && $1 =~ ^[0-9]+$ && $1 -gt 0 ]] || usage
 seconds=$1
 shift
@@ -64,10 +72,25 @@ for t in "${targets[@]}"; do
     work="$fuzz_dir/target/corpus/$t"
     mkdir -p "$work" "$fuzz_dir/artifacts/$t"
     log="$fuzz_dir/target/logs/$t.log"
+    rm -f "$log.replay"
     args=(-max_total_time="$seconds" -print_final_stats=1 -timeout=10 -rss_limit_mb=2048)
     [[ -n ${uses_dict[$t]:-} ]] && args+=(-dict="$fuzz_dir/jwt.dict")
+    [[ $keep_going -eq 1 ]] && args+=(-fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1)
+    before=$(find "$fuzz_dir/artifacts/$t" -type f | sort)
     echo "== $t: ${seconds}s (log: $log)"
     start=$(date +%s)
+    replay_rc=0
+    if [[ $keep_going -eq 1 ]]; then
+        # Fork mode silently skips corpus inputs that crash: replay the corpus
+        # once in-process first, so a known crash is still reported.
+        "${cargo[@]}" fuzz run "${build_flags[@]}" "$t" "$work" "$fuzz_dir/corpus/$t" -- -runs=0 \
+            >"$log.replay" 2>&1
+        replay_rc=$?
+        if [[ $replay_rc -ne 0 ]]; then
+            echo "---- $t: an input of the corpus crashes:"
+            grep -E "panicked at|Test unit written to" "$log.replay" | head -n 5
+        fi
+    fi
     # First corpus directory: where new inputs are written; second: the seeds.
     "${cargo[@]}" fuzz run "${build_flags[@]}" "$t" "$work" "$fuzz_dir/corpus/$t" -- "${args[@]}" \
         >"$log" 2>&1
@@ -76,11 +99,22 @@ for t in "${targets[@]}"; do
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
     rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)
     fuzzed=$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "$log" | tail -n 1)
+    if [[ $keep_going -eq 1 ]]; then
+        # Fork mode reports "#RUNS: cov: .. exec/s: N .. time: Ss" lines.
+        last=$(grep -E '^#[0-9]+: cov:' "$log" | tail -n 1)
+        execs=$(sed -n 's/^#\([0-9]*\): .*/\1/p' <<<"$last")
+        rate=$(sed -n 's/.* exec\/s: \([0-9]*\) .*/\1/p' <<<"$last")
+        fuzzed=$(sed -n 's/.* time: \([0-9]*\)s.*/\1/p' <<<"$last")
+    fi
+    new_crashes=$(comm -13 <(echo "$before") <(find "$fuzz_dir/artifacts/$t" -type f | sort) | grep -c . || true)
+    [[ $new_crashes -gt 0 && $rc -eq 0 ]] && rc=1
+    [[ $replay_rc -ne 0 && $rc -eq 0 ]] && rc=1
     corpus=$(find "$work" -type f | wc -l)
     if [[ $rc -eq 0 ]]; then
         result=ok
     else
-        result="CRASH (exit $rc)"
+        panics=$(cat "$log" "$log.replay" 2>/dev/null | grep -o 'panicked at [^ ]*' | sort -u | sed 's/panicked at //' | paste -sd, -)
+        result="CRASH: ${new_crashes} input(s) in fuzz/artifacts/$t/${panics:+ (panicked at $panics)}"
         failed=1
         echo "---- $t failed; the end of its log:"
         grep -E "panicked at|ERROR: |SUMMARY: |Test unit written to|Failing input" "$log" | head -n 20
