@@ -777,10 +777,14 @@ fn check_header(header: &[u8]) -> Result<(), JwtError> {
 }
 
 fn acceptable_typ(typ: &str) -> bool {
-    let bare = if typ.len() > 12 && typ[..12].eq_ignore_ascii_case("application/") {
-        &typ[12..]
-    } else {
-        typ
+    // `get` rather than slicing: byte 12 may fall inside a character.
+    let bare = match (typ.get(..12), typ.get(12..)) {
+        (Some(prefix), Some(rest))
+            if !rest.is_empty() && prefix.eq_ignore_ascii_case("application/") =>
+        {
+            rest
+        }
+        _ => typ,
     };
     bare.eq_ignore_ascii_case("JWT") || bare.eq_ignore_ascii_case("at+jwt")
 }

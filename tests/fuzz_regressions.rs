@@ -43,7 +43,6 @@ fn token(name: &str) -> String {
 /// `float_roundtrip` feature is on. `to_value` promises that numbers keep
 /// their value.
 #[test]
-#[ignore = "fails until serde_json's `float_roundtrip` feature is enabled in Cargo.toml"]
 fn float_claims_keep_their_exact_value() {
     let claims = verify(
         &token("jwt_float_claim.jwt"),

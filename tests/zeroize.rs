@@ -228,7 +228,7 @@ fn the_crates_own_code_leaves_no_secret_in_freed_memory() {
                 panic!()
             };
             assert_eq!(t.refresh_token.as_ref().unwrap().expose_secret(), REFRESH);
-            assert_eq!(format!("{t:?}").contains("MARK"), false);
+            assert!(!format!("{t:?}").contains("MARK"));
         }
         // The verifier.
         let claims = jwt::verify(&access, SECRET.as_bytes(), &Validation::default()).unwrap();
