@@ -292,10 +292,8 @@ fn client_secret() -> Result<Secret, Fail> {
 /// is empty.
 fn stdin_line(what: &str) -> Result<Option<Zeroizing<String>>, Fail> {
     const MAX: usize = 64 * 1024;
-    let mut input: Box<dyn Read> = match std::fs::File::open("/dev/stdin") {
-        Ok(f) => Box::new(f),
-        Err(_) => Box::new(std::io::stdin()),
-    };
+    let mut input = unbuffered(&std::io::stdin())
+        .map_err(|e| Fail::usage(format!("cannot read {what} from stdin: {e}")))?;
     let mut line = Zeroizing::new(Vec::with_capacity(MAX + 1));
     let mut chunk = Zeroizing::new([0u8; 1024]);
     let mut saw_input = false;
@@ -493,21 +491,32 @@ fn push_compact_json(out: &mut String, json: &str) {
     }
 }
 
-/// Writes `text` to stdout in one go, then wipes it.
+/// A `File` on a duplicate of the stream's descriptor: reads and writes go
+/// straight to the kernel, not through std's stdin/stdout buffers, which are
+/// never freed or wiped and would keep a copy of the password or the tokens
+/// for the life of the process.
+fn unbuffered(stream: &impl std::os::fd::AsFd) -> std::io::Result<std::fs::File> {
+    Ok(std::fs::File::from(stream.as_fd().try_clone_to_owned()?))
+}
+
+/// Writes `text` to stdout in one go (unbuffered), then wipes it.
 fn emit(text: Zeroizing<String>) -> Result<(), Fail> {
-    let mut stdout = std::io::stdout().lock();
-    stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-        .map_err(|e| Fail::usage(format!("cannot write to stdout: {e}")))
+    let fail = |e: std::io::Error| Fail::usage(format!("cannot write to stdout: {e}"));
+    // Anything std buffered earlier goes first.
+    std::io::stdout().flush().map_err(fail)?;
+    let mut out = unbuffered(&std::io::stdout()).map_err(fail)?;
+    out.write_all(text.as_bytes()).map_err(fail)
 }
 
 fn tokens_json(tokens: &Tokens) -> Zeroizing<String> {
     let claims = tokens.claims().as_json();
     let access = tokens.access_token().expose_secret();
     let refresh = tokens.refresh_token().map(Secret::expose_secret);
+    // Sized once for the worst case (every character escaped as \uXXXX), so
+    // the buffer never grows and leaves an unwiped copy behind.
+    let scope = tokens.scope().map_or(0, str::len);
     let mut out = Zeroizing::new(String::with_capacity(
-        claims.len() + access.len() * 2 + refresh.map_or(0, str::len) * 2 + 256,
+        claims.len() + (access.len() + refresh.map_or(0, str::len) + scope) * 6 + 256,
     ));
     out.push_str("{\"token_type\":\"Bearer\",\"access_token\":");
     push_json_str(&mut out, access);
