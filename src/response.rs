@@ -163,7 +163,8 @@ pub enum ResponseProblem {
         /// What is wrong with it.
         reason: &'static str,
     },
-    /// `token_type` is not `Bearer` (the sanitised type is kept).
+    /// `token_type` is not `Bearer` (the type is kept when it is a short
+    /// token-like word, otherwise `…`).
     UnsupportedTokenType(String),
     /// The body exceeds the configured cap.
     TooLarge {
@@ -305,7 +306,17 @@ pub fn parse(body: &[u8]) -> Result<Parsed, ResponseError> {
         && let Some(t) = string("token_type", v)?
         && !t.eq_ignore_ascii_case("bearer")
     {
-        return Err(ResponseProblem::UnsupportedTokenType(sanitize(&t, 32)).into());
+        // Named when it looks like a token type ("DPoP", "mac"); anything
+        // else (a misplaced token?) is not echoed.
+        let looks_like_a_type = t.len() <= 16
+            && t.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_+.".contains(&b));
+        let shown = if looks_like_a_type {
+            t.as_str().to_owned()
+        } else {
+            "…".to_owned()
+        };
+        return Err(ResponseProblem::UnsupportedTokenType(shown).into());
     }
     let expires_in = raw.expires_in.map(expires_in).transpose()?.flatten();
     let refresh_token = optional_secret("refresh_token", raw.refresh_token)?;

@@ -90,6 +90,12 @@ pub enum Misbehavior {
     /// Answer the real outcome's errors, and also a valid grant, as
     /// `{"error": "invalid_grant"}` with HTTP 200.
     ErrorWith200,
+    /// Answer `500` with an HTML page that echoes the request body and
+    /// headers (credentials included), as careless servers do.
+    EchoRequest,
+    /// Answer `invalid_grant` with an `error_description` that quotes the
+    /// password the request carried.
+    ErrorQuotingPassword,
 }
 
 /// The client authentication a request used, as the provider saw it.
@@ -562,6 +568,7 @@ fn write_reply(
         401 => "Unauthorized",
         404 => "Not Found",
         405 => "Method Not Allowed",
+        500 => "Internal Server Error",
         502 => "Bad Gateway",
         _ => "Status",
     };
@@ -726,6 +733,37 @@ fn handle(
             );
             r.headers[0].1 = "text/html".into();
             return Outcome::Reply(r);
+        }
+        Some(Misbehavior::EchoRequest) => {
+            let mut page = Zeroizing::new(String::from("<html><body><pre>"));
+            page.push_str(&String::from_utf8_lossy(&req.body));
+            page.push('\n');
+            for (name, value) in &req.headers {
+                page.push_str(name);
+                page.push_str(": ");
+                page.push_str(value);
+                page.push('\n');
+            }
+            page.push_str("</pre></body></html>");
+            let mut r = Reply::json(500, page);
+            r.headers[0].1 = "text/html".into();
+            return Outcome::Reply(r);
+        }
+        Some(Misbehavior::ErrorQuotingPassword) => {
+            let password = param("password")
+                .map(|p| p.as_str().to_owned())
+                .unwrap_or_default();
+            let mut body = Zeroizing::new(String::new());
+            body.push('{');
+            json_member(&mut body, "error", "invalid_grant");
+            body.push(',');
+            json_member(
+                &mut body,
+                "error_description",
+                &format!("wrong password '{password}' for this user"),
+            );
+            body.push('}');
+            return Outcome::Reply(Reply::json(400, body));
         }
         Some(Misbehavior::NotJson) => {
             return Outcome::Reply(Reply::json(

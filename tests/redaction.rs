@@ -1,0 +1,230 @@
+//! Nothing secret in any `Debug` or `Display`: `Secret`, `ClientBuilder`,
+//! `Client`, `Tokens`, `Session`, and every `Error` variant as real failures
+//! produce them, with unique marker values as the secrets.
+
+use std::time::Duration;
+
+use ropc::jwt::{Validation, verify};
+use ropc::response::parse;
+use ropc::testing::{Misbehavior, Provider};
+use ropc::{Client, ClientAuth, Error, FileStore, Secret, Session, TokenStore};
+
+const ID: &str = "redaction-client";
+const SECRET: &str = "CSMARK0secret+/=";
+const USER: &str = "grace";
+const PASSWORD: &str = "PWMARK0pass word";
+
+fn shown(x: &(impl std::fmt::Debug + std::fmt::Display)) -> String {
+    format!("{x} | {x:?} | {x:#?}")
+}
+
+fn assert_clean(text: &str) {
+    for marker in ["CSMARK", "PWMARK", "RTMARK", "Q1NNQVJL", "UFdNQVJL"] {
+        assert!(!text.contains(marker), "{marker} in: {text}");
+    }
+}
+
+fn provider() -> Provider {
+    Provider::builder()
+        .client(ID, SECRET)
+        .user(USER, PASSWORD)
+        .start()
+        .unwrap()
+}
+
+fn client(p: &Provider) -> Client {
+    Client::builder(p.url(), ID, SECRET).build().unwrap()
+}
+
+#[test]
+fn secret_builder_client_tokens_and_session_are_redacted() {
+    let s = Secret::from(PASSWORD);
+    assert_clean(&shown(&s));
+    let p = provider();
+    let b = Client::builder(p.url(), ID, SECRET);
+    assert_clean(&format!("{b:?} {b:#?}"));
+    let c = b.build().unwrap();
+    assert_clean(&format!("{c:?} {c:#?}"));
+    let t = c.password_grant(USER, &s, &[]).unwrap();
+    let text = format!("{t:?} {t:#?} {:?}", t.claims());
+    assert_clean(&text);
+    assert!(!text.contains(t.access_token().expose_secret()));
+    assert!(!text.contains(t.refresh_token().unwrap().expose_secret()));
+    let session = Session::new(c, t);
+    assert_clean(&format!("{session:?}"));
+}
+
+fn every_error() -> Vec<Error> {
+    let mut errors = Vec::new();
+    let p = provider();
+    let c = client(&p);
+    let pw = Secret::from(PASSWORD);
+    // OAuth: wrong password, wrong secret, and a provider quoting the password.
+    errors.push(
+        c.password_grant(USER, &Secret::from("PWMARK-wrong"), &[])
+            .unwrap_err(),
+    );
+    errors.push(
+        Client::builder(p.url(), ID, "CSMARK-wrong")
+            .build()
+            .unwrap()
+            .password_grant(USER, &pw, &[])
+            .unwrap_err(),
+    );
+    p.set_misbehavior(Some(Misbehavior::ErrorQuotingPassword));
+    errors.push(c.password_grant(USER, &pw, &[]).unwrap_err());
+    // Response: an HTML page echoing the request (body and Basic header), in
+    // each client authentication style.
+    p.set_misbehavior(Some(Misbehavior::EchoRequest));
+    for auth in [
+        ClientAuth::Basic,
+        ClientAuth::BasicFormEncoded,
+        ClientAuth::Post,
+    ] {
+        let c = Client::builder(p.url(), ID, SECRET)
+            .client_auth(auth)
+            .build()
+            .unwrap();
+        errors.push(c.password_grant(USER, &pw, &[]).unwrap_err());
+        errors.push(
+            c.refresh_token(&Secret::from("RTMARK-refresh"), &[])
+                .unwrap_err(),
+        );
+    }
+    for m in [
+        Misbehavior::Html502,
+        Misbehavior::NotJson,
+        Misbehavior::Oversized(100_000),
+        Misbehavior::Redirect(307),
+        Misbehavior::TokenType("x".into()),
+    ] {
+        p.set_misbehavior(Some(m));
+        errors.push(c.password_grant(USER, &pw, &[]).unwrap_err());
+    }
+    // Jwt.
+    for m in [
+        Misbehavior::WrongKey,
+        Misbehavior::OtherAlg,
+        Misbehavior::Expired,
+    ] {
+        p.set_misbehavior(Some(m));
+        errors.push(c.password_grant(USER, &pw, &[]).unwrap_err());
+    }
+    errors.push(Error::Jwt(
+        verify(
+            "CSMARK.PWMARK.RTMARK",
+            SECRET.as_bytes(),
+            &Validation::default(),
+        )
+        .unwrap_err(),
+    ));
+    // Transport: timeout, closed connection, refused connection.
+    p.set_misbehavior(Some(Misbehavior::Delay(Duration::from_secs(2))));
+    let slow = Client::builder(p.url(), ID, SECRET)
+        .timeout(Duration::from_millis(200))
+        .build()
+        .unwrap();
+    errors.push(slow.password_grant(USER, &pw, &[]).unwrap_err());
+    p.set_misbehavior(Some(Misbehavior::CloseWithoutAnswer));
+    errors.push(c.password_grant(USER, &pw, &[]).unwrap_err());
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dead = Client::builder(format!("http://127.0.0.1:{port}/t"), ID, SECRET)
+        .build()
+        .unwrap();
+    errors.push(dead.password_grant(USER, &pw, &[]).unwrap_err());
+    // Config: credentials in the URL, bad values.
+    errors.push(
+        Client::builder("https://u:PWMARK@id.example/t", ID, SECRET)
+            .build()
+            .unwrap_err(),
+    );
+    errors.push(
+        Client::builder("http://id.example/CSMARK", ID, SECRET)
+            .build()
+            .unwrap_err(),
+    );
+    errors.push(
+        Client::builder("http://127.0.0.1/t", ID, SECRET)
+            .proxy("http://PWMARK:x@")
+            .build()
+            .unwrap_err(),
+    );
+    // LoginRequired and Store.
+    errors.push(Error::LoginRequired);
+    let dir = std::env::temp_dir().join(format!("ropc-redaction-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("store");
+    std::fs::write(&path, "ropc-store 1\nrefresh_token RTMARK\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    errors.push(FileStore::new(&path).load().unwrap_err());
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    errors.push(FileStore::new(&path).load().unwrap_err());
+    let _ = std::fs::remove_dir_all(dir);
+    // Response parsing errors on bodies full of markers.
+    for body in [
+        r#"{"access_token":"RTMARK","token_type":"mac","refresh_token":"PWMARK"}"#,
+        r#"{"access_token":"RTMARK","expires_in":"PWMARK"}"#,
+        "PWMARK",
+    ] {
+        errors.push(Error::Response(parse(body.as_bytes()).unwrap_err()));
+    }
+    errors
+}
+
+#[test]
+fn no_error_variant_shows_a_secret() {
+    let errors = every_error();
+    let kinds: std::collections::BTreeSet<&str> = errors
+        .iter()
+        .map(|e| match e {
+            Error::OAuth(_) => "oauth",
+            Error::Jwt(_) => "jwt",
+            Error::Transport(_) => "transport",
+            Error::Response(_) => "response",
+            Error::Config(_) => "config",
+            Error::LoginRequired => "login",
+            Error::Store(_) => "store",
+            _ => "other",
+        })
+        .collect();
+    assert_eq!(kinds.len(), 7, "every variant is covered: {kinds:?}");
+    for e in &errors {
+        let text = shown(e);
+        // TokenType("x") would show "x"; the markers must never show.
+        assert_clean(&text);
+    }
+}
+
+#[test]
+fn an_echoed_request_is_redacted_but_the_page_still_helps() {
+    let p = provider();
+    p.set_misbehavior(Some(Misbehavior::EchoRequest));
+    let err = client(&p)
+        .password_grant(USER, &Secret::from(PASSWORD), &[])
+        .unwrap_err();
+    match &err {
+        Error::Response(r) => {
+            assert_eq!(r.status, Some(500));
+            let excerpt = r.excerpt.as_deref().unwrap();
+            assert!(excerpt.starts_with("<html>"), "{excerpt}");
+            assert!(excerpt.contains("password=[redacted]"), "{excerpt}");
+        }
+        other => panic!("{other:?}"),
+    }
+    p.set_misbehavior(Some(Misbehavior::ErrorQuotingPassword));
+    let err = client(&p)
+        .password_grant(USER, &Secret::from(PASSWORD), &[])
+        .unwrap_err();
+    match &err {
+        Error::OAuth(e) => assert_eq!(
+            e.response.description.as_deref(),
+            Some("wrong password '[redacted]' for this user")
+        ),
+        other => panic!("{other:?}"),
+    }
+}
