@@ -39,12 +39,45 @@
 //! # Ok::<(), ropc::jwt::JwtError>(())
 //! ```
 //!
-//! ## Modules
+//! ## Getting tokens
 //!
-//! * [`jwt`]: HS256 verification and claim validation;
-//! * [`response`]: token and error response parsing (RFC 6749 §5);
-//! * [`form`]: form bodies and Basic credentials in zeroized buffers;
-//! * [`Secret`]: a string wiped on drop, redacted when printed.
+//! ```no_run
+//! use ropc::{Client, Secret};
+//!
+//! let client = Client::builder("https://id.example/oauth/token", "my-app", "client-secret")
+//!     .issuer("https://id.example")
+//!     .build()?;
+//! let password = Secret::from("correct horse battery staple");
+//! let tokens = client.password_grant("alice", &password, &["openid", "email"])?;
+//! println!("hello {:?}, token valid until {:?}", tokens.claims().sub(), tokens.expires_at());
+//! let tokens = client.refresh(&tokens)?;
+//! # Ok::<(), ropc::Error>(())
+//! ```
+//!
+//! A runnable version against the built-in loopback provider is
+//! `cargo run --example demo`, and [`testing::Provider`] (feature `testing`)
+//! lets your own tests do the same offline.
+//!
+//! ## Map
+//!
+//! * [`jwt`]: HS256 verification and claim validation (pure);
+//! * [`response`]: token and error response parsing, RFC 6749 §5 (pure);
+//! * [`form`]: form bodies and Basic credentials in zeroized buffers (pure);
+//! * [`Secret`]: a string wiped on drop, redacted when printed;
+//! * [`Client`], [`ClientBuilder`], [`Tokens`]: the token endpoint, the only
+//!   code that does I/O;
+//! * [`Session`], [`TokenStore`], [`FileStore`]: staying logged in across
+//!   calls and processes;
+//! * [`Error`]: one error type; no message ever holds a secret;
+//! * `testing` (feature `testing`): a real token endpoint on loopback.
+//!
+//! ## Security notes
+//!
+//! ropc logs nothing. ureq logs the whole HTTP exchange, unredacted, at
+//! `TRACE` level: never enable `TRACE` for `ureq` in production. The README's
+//! "What is wiped and what is not" section lists which copies of a secret
+//! ropc wipes and which it cannot reach (the TLS library's buffers, the
+//! kernel's, the process environment).
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
