@@ -179,11 +179,16 @@ impl ClientBuilder {
     /// [`allow_insecure_http`](Self::allow_insecure_http)), holds credentials
     /// or cannot be parsed, when `https` is asked for in a build without TLS,
     /// when the client id is empty or holds `:` with plain Basic
-    /// authentication, or when the proxy or trust settings are invalid.
+    /// authentication, when the client secret is empty, or when the proxy or
+    /// trust settings are invalid.
     pub fn build(self) -> Result<Client, Error> {
         let secure = check_url(&self.token_url, self.allow_http)?;
         if self.client_id.is_empty() {
             return Err(ConfigError::new("client_id", "is empty").into());
+        }
+        if self.client_secret.is_empty() {
+            // It is also the HS256 key: an empty key would let anyone forge.
+            return Err(ConfigError::new("client_secret", "is empty").into());
         }
         if self.auth == ClientAuth::Basic && self.client_id.contains(':') {
             return Err(ConfigError::new(

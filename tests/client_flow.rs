@@ -483,6 +483,10 @@ fn bad_configuration_is_named() {
             "client_id",
         ),
         (
+            Client::builder("http://127.0.0.1/t", ID, ""),
+            "client_secret",
+        ),
+        (
             Client::builder("http://127.0.0.1/t", ID, SECRET).proxy("::bad::"),
             "proxy",
         ),
