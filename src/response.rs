@@ -6,7 +6,8 @@
 //! the wrong type is an error, never "absent") and tolerant of the quirks
 //! deployed providers are known for: `expires_in` as a numeric string, a
 //! missing `token_type` (meaning Bearer), `scope` as an array, `null` for an
-//! absent member, and an `error` member in a response sent with HTTP 200.
+//! absent member, a leading UTF-8 byte order mark, and an `error` member in a
+//! response sent with HTTP 200.
 //!
 //! Token values are unescaped by ropc itself straight into [`Secret`]s, so no
 //! unzeroized scratch copy of them is left behind.
@@ -280,6 +281,8 @@ pub fn sanitize(text: &str, max: usize) -> String {
 ///
 /// A [`ResponseError`] naming the problem; it never contains token bytes.
 pub fn parse(body: &[u8]) -> Result<Parsed, ResponseError> {
+    // Some servers (.NET, IIS) start their JSON with a UTF-8 byte order mark.
+    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
     let raw = {
         let mut de = serde_json::Deserializer::from_slice(body);
         de::Deserializer::deserialize_map(&mut de, MembersVisitor)
@@ -304,7 +307,7 @@ pub fn parse(body: &[u8]) -> Result<Parsed, ResponseError> {
     };
     if let Some(v) = raw.token_type
         && let Some(t) = string("token_type", v)?
-        && !t.eq_ignore_ascii_case("bearer")
+        && !t.trim().eq_ignore_ascii_case("bearer")
     {
         // Named when it looks like a token type ("DPoP", "mac"); anything
         // else (a misplaced token?) is not echoed.

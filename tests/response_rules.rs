@@ -325,3 +325,19 @@ fn errors_never_echo_the_body_of_a_token_response() {
         );
     }
 }
+
+#[test]
+fn a_leading_byte_order_mark_is_tolerated() {
+    let body = b"\xEF\xBB\xBF{\"access_token\":\"a\"}";
+    assert!(matches!(parse(body), Ok(Parsed::Token(_))));
+    // Only one, and only at the start.
+    assert_eq!(
+        parse(b"\xEF\xBB\xBF\xEF\xBB\xBF{}").unwrap_err().problem,
+        ResponseProblem::NotJson
+    );
+}
+
+#[test]
+fn token_type_tolerates_surrounding_whitespace() {
+    token(r#"{"access_token":"a","token_type":" Bearer "}"#);
+}
