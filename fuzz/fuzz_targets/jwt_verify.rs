@@ -11,11 +11,14 @@
 //! Checked: never panics; whatever is accepted verifies again to the same
 //! claims, is a JSON object that serialises back to itself, and its typed
 //! accessors agree with it; in signed mode, an accepted payload is exactly
-//! what serde_json reads from the same text (ropc is only ever stricter).
+//! what serde_json reads from the same text (ropc is only ever stricter), and
+//! a header or payload ropc calls "not valid JSON" or "not a JSON object" is
+//! one serde_json says the same of (ropc's hand-written JSON reader promises
+//! to accept exactly what serde_json accepts).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use ropc::jwt::{Validation, verify};
+use ropc::jwt::{JwtError, Validation, verify};
 use ropc_fuzz::{NOW, check_claims, sign};
 
 fuzz_target!(|data: &[u8]| {
@@ -39,8 +42,14 @@ fuzz_target!(|data: &[u8]| {
     };
 
     let validation = Validation::default().at(NOW);
-    let Ok(claims) = verify(&token, key, &validation) else {
-        return;
+    let claims = match verify(&token, key, &validation) {
+        Ok(claims) => claims,
+        Err(err) => {
+            if signed {
+                same_verdict_as_serde_json(&err, rest);
+            }
+            return;
+        }
     };
     let value = check_claims(&claims);
     let again = verify(&token, key, &validation).expect("accepted once, accepted again");
@@ -54,3 +63,33 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(claims.as_json().as_bytes(), payload, "as_json() is not the signed text");
     }
 });
+
+/// In signed mode the signature always holds, so a JSON verdict on the header
+/// or payload can be compared with serde_json's reading of the same bytes.
+fn same_verdict_as_serde_json(err: &JwtError, rest: &[u8]) {
+    let (header, payload) = match rest.iter().position(|&b| b == 0) {
+        Some(i) => (&rest[..i], &rest[i + 1..]),
+        None => (rest, &b"{}"[..]),
+    };
+    let (text, why) = match err {
+        JwtError::Header(why) => (header, *why),
+        JwtError::Payload(why) => (payload, *why),
+        _ => return,
+    };
+    let serde = serde_json::from_slice::<serde_json::Value>(text);
+    match why {
+        "not valid JSON" => {
+            if let Ok(v) = serde {
+                panic!("ropc: not valid JSON; serde_json: {v:?}");
+            }
+        }
+        // Like serde_json's own `deserialize_map`, this may be said of text
+        // that is not JSON at all (`[1,`): only an object contradicts it.
+        "not a JSON object" => {
+            if let Ok(v) = serde {
+                assert!(!v.is_object(), "ropc: not a JSON object; serde_json: {v:?}");
+            }
+        }
+        _ => {}
+    }
+}

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Source coverage of ropc reached by the fuzz corpora: for each target (or the
+# ones named), `cargo fuzz coverage` replays fuzz/corpus/<target>/ and the
+# corpus grown by run.sh in fuzz/target/corpus/<target>/, then llvm-cov
+# reports the line and region coverage of ropc's own source files, per target
+# and for all targets together.
+#
+#   bash fuzz/coverage.sh [TARGET...]
+#
+# Needs llvm-cov and llvm-profdata: `rustup component add llvm-tools-preview`
+# (installed here for the toolchain in use when missing). Reports are written
+# to fuzz/coverage/ (ignored by git).
+set -uo pipefail
+
+fuzz_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+cd "$fuzz_dir" || exit 2
+all_targets=(jwt_verify jwt_forgery token_response error_response form_roundtrip basic_roundtrip)
+if [[ $# -gt 0 ]]; then targets=("$@"); else targets=("${all_targets[@]}"); fi
+
+cargo=(cargo)
+toolchain=stable
+if rustup run nightly rustc --version >/dev/null 2>&1; then
+    cargo=(cargo +nightly)
+    toolchain=nightly
+else
+    export RUSTC_BOOTSTRAP=1
+    rm -f "$fuzz_dir/target/.rustc_info.json"
+fi
+cargo fuzz --version >/dev/null 2>&1 || cargo install cargo-fuzz --locked || exit 2
+
+host=$(rustc +"$toolchain" -vV | sed -n 's/^host: //p')
+bin_dir="$(rustc +"$toolchain" --print sysroot)/lib/rustlib/$host/bin"
+if [[ ! -x $bin_dir/llvm-cov ]]; then
+    rustup component add llvm-tools-preview --toolchain "$toolchain" >/dev/null 2>&1
+fi
+llvm_cov=$bin_dir/llvm-cov
+llvm_profdata=$bin_dir/llvm-profdata
+if [[ ! -x $llvm_cov || ! -x $llvm_profdata ]]; then
+    echo "no llvm-cov/llvm-profdata in $bin_dir (rustup component add llvm-tools-preview failed)" >&2
+    exit 2
+fi
+
+src_dir=$(cd "$fuzz_dir/.." && pwd)/src
+# Only ropc's own sources: not its dependencies, the standard library or the
+# fuzz crate itself.
+ignore="(/\.cargo/|/rustc/|/fuzz/|/library/)"
+mkdir -p "$fuzz_dir/coverage" "$fuzz_dir/target/logs"
+profiles=()
+objects=()
+summary=()
+for t in "${targets[@]}"; do
+    corpus=("$fuzz_dir/corpus/$t")
+    [[ -d $fuzz_dir/target/corpus/$t ]] && corpus=("$fuzz_dir/target/corpus/$t" "${corpus[@]}")
+    n=$(find "${corpus[@]}" -type f | wc -l)
+    echo "== $t: replaying $n corpus inputs"
+    if ! "${cargo[@]}" fuzz coverage -a "$t" "${corpus[@]}" >"$fuzz_dir/target/logs/$t.coverage.log" 2>&1; then
+        tail -n 20 "$fuzz_dir/target/logs/$t.coverage.log"
+        echo "cargo fuzz coverage $t failed" >&2
+        exit 1
+    fi
+    profile="$fuzz_dir/coverage/$t/coverage.profdata"
+    object=$(find "$fuzz_dir/target/$host/coverage" -path "*/release/$t" -type f | head -n 1)
+    "$llvm_cov" report "$object" -instr-profile="$profile" -ignore-filename-regex="$ignore" \
+        >"$fuzz_dir/coverage/$t/report.txt"
+    total=$(grep '^TOTAL' "$fuzz_dir/coverage/$t/report.txt")
+    # TOTAL regions missed cover% functions missed executed% lines missed cover% ...
+    summary+=("$(awk -v t="$t" -v n="$n" '{printf "%-16s %7s %9s %9s", t, n, $10, $4}' <<<"$total")")
+    profiles+=("$profile")
+    objects+=(-object "$object")
+done
+
+"$llvm_profdata" merge -sparse "${profiles[@]}" -o "$fuzz_dir/coverage/all.profdata"
+"$llvm_cov" report "${objects[@]}" -instr-profile="$fuzz_dir/coverage/all.profdata" \
+    -ignore-filename-regex="$ignore" >"$fuzz_dir/coverage/all-report.txt"
+
+echo
+echo "== line/region coverage of ropc's sources ($src_dir), per target"
+printf '%-16s %7s %9s %9s\n' target inputs lines regions
+for r in "${summary[@]}"; do echo "$r"; done
+echo
+echo "== all targets together, per file (fuzz/coverage/all-report.txt)"
+# Filename Regions Missed Cover Functions Missed Executed Lines Missed Cover
+awk 'NR > 2 && $1 !~ /^-/ {printf "%-28s lines %8s  regions %8s  functions %8s\n", $1, $10, $4, $7}' \
+    "$fuzz_dir/coverage/all-report.txt"
