@@ -377,6 +377,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let connections = provider.connections();
     let requests = provider.requests();
 
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|text| {
+            text.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, model)| model.trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cpus = std::thread::available_parallelism().map_or(0, std::num::NonZero::get);
+    println!("machine: {cpus} CPUs, {cpu}");
+    println!();
     println!("| operation | median | × HMAC floor | heap allocs/op | heap bytes/op |");
     println!("| --- | ---: | ---: | ---: | ---: |");
     for r in &rows {

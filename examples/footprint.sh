@@ -57,12 +57,14 @@ build notls --no-default-features --features cli
 
 # --- the loopback provider -----------------------------------------------
 cargo build --quiet --release --example serve
-"$target_dir/release/examples/serve" 600 >"$work/serve.out" &
+: >"$work/serve.out"
+"$target_dir/release/examples/serve" 600 >>"$work/serve.out" &
 serve_pid=$!
 for _ in $(seq 100); do
     [ "$(wc -l <"$work/serve.out")" -ge 5 ] && break
     sleep 0.1
 done
+[ "$(wc -l <"$work/serve.out")" -ge 5 ] || { echo "footprint: the loopback provider did not start" >&2; exit 1; }
 {
     read -r url
     read -r client_id

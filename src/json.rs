@@ -605,8 +605,8 @@ impl<'a> Reader<'a> {
             Some(b'n') => self.literal(b"null"),
             Some(b't') => self.literal(b"true"),
             Some(b'f') => self.literal(b"false"),
-            Some(b'-' | b'0'..=b'9') => self.number().map(|_| ()),
-            Some(b'"') => self.string().map(|_| ()),
+            Some(b'-' | b'0'..=b'9') => self.number_skip(),
+            Some(b'"') => self.scan_string().map(|_| ()),
             Some(b'[') => Ok(()),
             _ => Err(Problem::Syntax),
         };
@@ -731,7 +731,7 @@ impl<'a> Reader<'a> {
     /// Reads any value, checking it and discarding it.
     pub(crate) fn skip(&mut self) -> Result<(), Problem> {
         match self.peek_ws() {
-            Some(b'"') => self.string().map(|_| ()),
+            Some(b'"') => self.scan_string().map(|_| ()),
             Some(b'[') => self.array(Self::skip),
             Some(b'{') => self.inner_object(),
             Some(b'-' | b'0'..=b'9') => self.number_skip(),
@@ -808,8 +808,22 @@ impl<'a> Reader<'a> {
 
     /// A string at `pos` (on its opening quote): checked (escapes, control
     /// characters, UTF-8, paired surrogates) and returned as offsets.
+    // Inlined (a small wrapper) so that the `RawStr` is built in registers:
+    // returned through memory it stalled on store forwarding.
     #[inline(always)]
     fn string(&mut self) -> Result<RawStr, Problem> {
+        let start = self.pos + 1;
+        let escapes = self.scan_string()?;
+        Ok(RawStr {
+            start,
+            end: self.pos - 1,
+            escapes,
+        })
+    }
+
+    /// Reads the string at `pos` up to and including its closing quote;
+    /// returns how many escapes it holds.
+    fn scan_string(&mut self) -> Result<usize, Problem> {
         let start = self.pos + 1;
         let mut i = start;
         let mut escapes = 0;
@@ -828,11 +842,7 @@ impl<'a> Reader<'a> {
             return Err(Problem::Syntax);
         }
         self.pos = i + 1;
-        Ok(RawStr {
-            start,
-            end: i,
-            escapes,
-        })
+        Ok(escapes)
     }
 
     /// Checks the escape whose letter is at `i`; returns the offset after it.

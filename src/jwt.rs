@@ -67,6 +67,17 @@ pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(60);
 /// The largest NumericDate accepted: 9999-12-31T23:59:59Z.
 pub const MAX_NUMERIC_DATE: i64 = 253_402_300_799;
 
+/// Acceptable headers as providers send them, base64url-encoded: a token
+/// whose first segment is one of these skips decoding and reading it.
+/// (A test checks each decodes to a header [`check_header`] accepts.)
+const COMMON_HEADERS: [&str; 5] = [
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9", // {"alg":"HS256","typ":"JWT"}
+    "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9", // {"typ":"JWT","alg":"HS256"}
+    "eyJhbGciOiJIUzI1NiJ9",                 // {"alg":"HS256"}
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6ImF0K2p3dCJ9", // {"alg":"HS256","typ":"at+jwt"}
+    "eyJ0eXAiOiJhdCtqd3QiLCJhbGciOiJIUzI1NiJ9", // {"typ":"at+jwt","alg":"HS256"}
+];
+
 /// The largest decoded header kept on the stack; larger ones are allocated.
 const STACK_HEADER: usize = 512;
 
@@ -672,11 +683,15 @@ fn verify_segments(
     key: &[u8],
     validation: &Validation,
 ) -> Result<Claims, JwtError> {
-    // Header: small, not secret; decoded on the stack when it fits.
-    let mut stack = [0u8; STACK_HEADER];
-    let mut heap = Vec::new();
-    let header = decode_into(header_b64, Segment::Header, &mut stack, &mut heap)?;
-    check_header(header)?;
+    // Header: small, not secret. The usual ones are known by their text
+    // (strict base64url maps each header to exactly one text); any other is
+    // decoded, on the stack when it fits, and read.
+    if !COMMON_HEADERS.contains(&header_b64) {
+        let mut stack = [0u8; STACK_HEADER];
+        let mut heap = Vec::new();
+        let header = decode_into(header_b64, Segment::Header, &mut stack, &mut heap)?;
+        check_header(header)?;
+    }
 
     // Signature over the bytes as received, compared in constant time.
     let mut tag = [0u8; 96];
@@ -761,8 +776,11 @@ fn decode_payload(text: &str) -> Result<Zeroizing<Vec<u8>>, JwtError> {
 /// Strict base64url without padding (RFC 4648 §5, RFC 7515 §2): the
 /// alphabet `A-Z a-z 0-9 - _` only, no `=`, no whitespace, a length that is
 /// not 1 mod 4, and zero unused bits in the last character — what the
-/// `base64` crate's `URL_SAFE_NO_PAD` accepts, four times as fast here (it
-/// is the largest cost of verification after the HMAC).
+/// `base64` crate's `URL_SAFE_NO_PAD` accepts (a test holds the two to the
+/// same answers), about 1.4 times as fast on a token's payload: after the
+/// HMAC it is the largest cost of verification. Four 1 KiB tables, one per
+/// position in a group, so a group is four loads and three ors; one table
+/// shifted into place measured 30% slower.
 mod b64 {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     /// Set in a table entry for a byte outside the alphabet.
@@ -1103,4 +1121,51 @@ fn validate(claims: &Claims, v: &Validation) -> Result<(), JwtError> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_common_headers_are_acceptable_headers() {
+        for text in COMMON_HEADERS {
+            let mut stack = [0u8; STACK_HEADER];
+            let mut heap = Vec::new();
+            let header = decode_into(text, Segment::Header, &mut stack, &mut heap).unwrap();
+            assert_eq!(check_header(header), Ok(()), "{text}");
+        }
+    }
+
+    #[test]
+    fn base64url_is_as_strict_as_the_base64_crate() {
+        use base64::Engine as _;
+        let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        let odd = b"=+/. \n\0\xff";
+        for len in 0..40 {
+            for _ in 0..400 {
+                let text: Vec<u8> = (0..len)
+                    .map(|_| {
+                        if next() % 50 == 0 {
+                            odd[(next() % odd.len() as u64) as usize]
+                        } else {
+                            alphabet[(next() % 64) as usize]
+                        }
+                    })
+                    .collect();
+                let mut out = [0u8; 64];
+                let mine = b64::decode(&text, &mut out).map(|n| out[..n].to_vec());
+                let theirs = engine.decode(&text).ok();
+                assert_eq!(mine, theirs, "{:?}", String::from_utf8_lossy(&text));
+            }
+        }
+    }
 }
