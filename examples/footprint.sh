@@ -14,7 +14,9 @@
 #   * the peak resident set size (`/usr/bin/time -v`, "Maximum resident set
 #     size") of one `ropc token` against the loopback provider
 #     (`examples/serve.rs`), over plain http on 127.0.0.1, median and max of
-#     5 runs.
+#     5 runs; for the rustls build also over https to localhost, the
+#     provider's private CA given in ROPC_CA_FILE (which ropc adds to the
+#     built-in roots).
 #
 #   bash examples/footprint.sh
 #
@@ -55,16 +57,29 @@ build() { # name, cargo features...
 build rustls --features cli
 build notls --no-default-features --features cli
 
-# --- the loopback provider -----------------------------------------------
+# --- the loopback providers (http, and https with a private CA) ------------
 cargo build --quiet --release --example serve
-: >"$work/serve.out"
-"$target_dir/release/examples/serve" 600 >>"$work/serve.out" &
-serve_pid=$!
+serve_tls_pid=
+start_provider() { # output file, serve args...
+    local out=$1
+    shift
+    : >"$out"
+    "$target_dir/release/examples/serve" "$@" 600 >>"$out" &
+    echo $!
+}
+serve_pid=$(start_provider "$work/serve.out")
+serve_tls_pid=$(start_provider "$work/serve-tls.out" --tls "$work")
+cleanup() {
+    for pid in $serve_pid $serve_tls_pid; do kill "$pid" 2>/dev/null || true; done
+    rm -rf "$work"
+}
 for _ in $(seq 100); do
-    [ "$(wc -l <"$work/serve.out")" -ge 5 ] && break
+    [ "$(wc -l <"$work/serve.out")" -ge 5 ] && [ "$(wc -l <"$work/serve-tls.out")" -ge 5 ] && break
     sleep 0.1
 done
-[ "$(wc -l <"$work/serve.out")" -ge 5 ] || { echo "footprint: the loopback provider did not start" >&2; exit 1; }
+for f in serve.out serve-tls.out; do
+    [ "$(wc -l <"$work/$f")" -ge 5 ] || { echo "footprint: a loopback provider did not start" >&2; exit 1; }
+done
 {
     read -r url
     read -r client_id
@@ -72,13 +87,16 @@ done
     read -r username
     read -r password
 } <"$work/serve.out"
+tls_url=$(head -n 1 "$work/serve-tls.out")
 
-peak_rss() { # binary -> "median max" in KiB over $runs runs
-    local bin=$1 i
+peak_rss() { # binary, token URL, extra env... -> "median max" in KiB over $runs runs
+    local bin=$1 token_url=$2 i
+    shift 2
     for i in $(seq "$runs"); do
         printf '%s\n' "$password" |
-            ROPC_TOKEN_URL=$url ROPC_CLIENT_ID=$client_id ROPC_CLIENT_SECRET=$client_secret \
-                ROPC_USERNAME=$username /usr/bin/time -v "$bin" token \
+            env ROPC_TOKEN_URL="$token_url" ROPC_CLIENT_ID="$client_id" \
+                ROPC_CLIENT_SECRET="$client_secret" ROPC_USERNAME="$username" "$@" \
+                /usr/bin/time -v "$bin" token \
                 2>"$work/time.$i" >"$work/out.$i"
         grep -q '"access_token"' "$work/out.$i" || {
             echo "footprint: ropc token failed:" >&2
@@ -97,9 +115,12 @@ crates() { # cargo tree args -> "with-ropc without-ropc"
 }
 
 size_of() { stat -c %s "$1"; }
-human() { awk -v b="$1" 'BEGIN { printf "%.2f MB (%.0f KiB)", b / 1e6, b / 1024 }'; }
+human() { awk -v b="$1" 'BEGIN { printf "%.0f KiB = %.2f MiB = %.2f MB", b / 1024, b / 1048576, b / 1e6 }'; }
+rss_text() { # "median max" in KiB
+    awk -v a="$1" -v b="$2" 'BEGIN { printf "%d / %d KiB = %.2f / %.2f MiB = %.2f / %.2f MB", a, b, a / 1024, b / 1024, a * 1024 / 1e6, b * 1024 / 1e6 }'
+}
 
-echo "| build | stripped size | unique crates (incl. ropc / excl.) | peak RSS of one \`ropc token\` (median / max of $runs) |"
+echo "| build | stripped size | unique crates (incl. ropc / excl.) | peak RSS of one \`ropc token\`, http (median / max of $runs) |"
 echo "| --- | ---: | ---: | ---: |"
 for variant in rustls notls; do
     case $variant in
@@ -109,14 +130,19 @@ for variant in rustls notls; do
     size=$(size_of "$work/ropc-$variant.stripped")
     read -r with without < <(crates "${tree_args[@]}")
     if $have_time; then
-        read -r med max < <(peak_rss "$work/ropc-$variant.stripped")
-        rss=$(awk -v a="$med" -v b="$max" 'BEGIN { printf "%.2f MB / %.2f MB (%d / %d KiB)", a * 1024 / 1e6, b * 1024 / 1e6, a, b }')
+        read -r med max < <(peak_rss "$work/ropc-$variant.stripped" "$url")
+        rss=$(rss_text "$med" "$max")
     else
         rss="(no /usr/bin/time)"
     fi
     echo "| $label | $(human "$size") | $with / $without | $rss |"
 done
+if $have_time; then
+    read -r med max < <(peak_rss "$work/ropc-rustls.stripped" "$tls_url" ROPC_CA_FILE="$work/ca.pem")
+    echo
+    echo "rustls build, one \`ropc token\` over https to localhost (private CA in ROPC_CA_FILE, added to the built-in roots): peak RSS $(rss_text "$med" "$max")"
+fi
 echo
 echo "device profile: $(sed -n '/^\[profile.device\]/,/^$/p' Cargo.toml | grep -v '^\[' | grep -v '^$' | tr '\n' ' ')"
-echo "sizes are bytes of the stripped binary (MB = 10^6 bytes); crates: cargo tree -e normal --prefix none, unique name+version, for the library's normal dependencies (build and dev dependencies excluded); RSS: /usr/bin/time -v, ropc token over http to 127.0.0.1."
+echo "KiB/MiB = 2^10/2^20 bytes, MB = 10^6 bytes; crates: cargo tree -e normal --prefix none, unique name+version, for the library's normal dependencies (build and dev dependencies excluded); RSS: /usr/bin/time -v of one ropc token, over http to 127.0.0.1 (table) and https to localhost (line above)."
 echo "rustc: $(rustc -V)"

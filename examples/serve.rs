@@ -1,27 +1,52 @@
-//! Serves the loopback provider (`ropc::testing::Provider::start()`, the demo
-//! client and user) for shell scripts, e.g. `examples/footprint.sh`.
+//! Serves the loopback provider (`ropc::testing::Provider`, the demo client
+//! and user) for shell scripts, e.g. `examples/footprint.sh`.
 //!
 //! ```sh
-//! cargo run --example serve            # until stdin closes
-//! cargo run --example serve -- 300     # for 300 seconds
+//! cargo run --example serve                     # http, until stdin closes
+//! cargo run --example serve -- 300              # http, for 300 seconds
+//! cargo run --example serve -- --tls DIR 300    # https on localhost
 //! ```
 //!
 //! Prints five lines on stdout, then serves: the token URL, the client id,
 //! the client secret, the username and the password (the public
 //! `ropc::testing::DEMO_*` constants; nothing here is a real secret).
+//!
+//! With `--tls DIR` it makes a certificate authority and a certificate for
+//! `localhost` (rcgen), serves https through rustls, and writes the
+//! authority's certificate to `DIR/ca.pem` (for `ROPC_CA_FILE`).
 
 use std::io::{Read, Write};
-use std::sync::mpsc;
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::sync::{Arc, mpsc};
 use std::time::Duration;
 
-use ropc::testing::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PASSWORD, DEMO_USERNAME, Provider};
+use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
+use ropc::testing::{
+    Acceptor, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PASSWORD, DEMO_USERNAME, Provider, Stream,
+};
+
+const USAGE: &str = "usage: serve [--tls DIR] [SECONDS]";
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let seconds = match std::env::args().nth(1) {
-        Some(s) => Some(s.parse::<u64>().map_err(|_| "usage: serve [SECONDS]")?),
-        None => None,
-    };
-    let provider = Provider::start()?;
+    let mut tls_dir = None;
+    let mut seconds = None;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--tls" => tls_dir = Some(PathBuf::from(args.next().ok_or(USAGE)?)),
+            s => seconds = Some(s.parse::<u64>().map_err(|_| USAGE)?),
+        }
+    }
+    let mut builder = Provider::builder()
+        .client(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET)
+        .user(DEMO_USERNAME, DEMO_PASSWORD);
+    if let Some(dir) = &tls_dir {
+        let (acceptor, ca_pem) = tls()?;
+        std::fs::write(dir.join("ca.pem"), ca_pem)?;
+        builder = builder.tls(acceptor).host("localhost");
+    }
+    let provider = builder.start()?;
     {
         let mut out = std::io::stdout().lock();
         writeln!(out, "{}", provider.url())?;
@@ -45,4 +70,36 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     drop(provider);
     Ok(())
+}
+
+/// A rustls acceptor with a fresh certificate for `localhost`, and the PEM
+/// of the authority that signed it.
+fn tls() -> Result<(Acceptor, String), Box<dyn std::error::Error>> {
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+
+    let mut ca = CertificateParams::new(Vec::<String>::new())?;
+    ca.distinguished_name
+        .push(DnType::CommonName, "ropc serve CA");
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca = CertifiedIssuer::self_signed(ca, KeyPair::generate()?)?;
+    let mut leaf = CertificateParams::new(vec!["localhost".to_owned()])?;
+    leaf.distinguished_name
+        .push(DnType::CommonName, "localhost");
+    let key = KeyPair::generate()?;
+    let cert = leaf.signed_by(&key, &ca)?;
+
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()?
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![CertificateDer::from(cert.der().to_vec())],
+            PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
+        )?;
+    let config = Arc::new(config);
+    let acceptor: Acceptor = Arc::new(move |tcp: TcpStream| -> std::io::Result<Box<dyn Stream>> {
+        let conn = rustls::ServerConnection::new(config.clone()).map_err(std::io::Error::other)?;
+        Ok(Box::new(rustls::StreamOwned::new(conn, tcp)))
+    });
+    Ok((acceptor, ca.pem()))
 }
