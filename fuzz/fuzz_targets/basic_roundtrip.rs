@@ -22,7 +22,11 @@ fuzz_target!(|input: (String, String)| {
     let header = basic_authorization(&id, &secret, ClientAuth::Basic).expect("a Basic header");
     let b64 = header.strip_prefix("Basic ").expect("the Basic scheme");
     let plain = STANDARD.decode(b64).expect("standard, padded base64");
-    assert_eq!(plain, format!("{id}:{secret}").into_bytes(), "as-is round trip");
+    assert_eq!(
+        plain,
+        format!("{id}:{secret}").into_bytes(),
+        "as-is round trip"
+    );
     if !id.contains(':') {
         let (i, s) = parse_basic_authorization(&header, ClientAuth::Basic).expect("ropc parses it");
         assert_eq!((i.as_str(), s.as_str()), (id.as_str(), secret.as_str()));
@@ -34,9 +38,20 @@ fuzz_target!(|input: (String, String)| {
     let b64 = header.strip_prefix("Basic ").expect("the Basic scheme");
     let plain = String::from_utf8(STANDARD.decode(b64).expect("base64")).expect("ASCII");
     let (i, s) = plain.split_once(':').expect("a `:` between id and secret");
-    assert!(is_form_encoded(i) && is_form_encoded(s), "unexpected bytes in {plain:?}");
-    assert_eq!(percent_decode(i).as_deref(), Some(id.as_str()), "id round trip");
-    assert_eq!(percent_decode(s).as_deref(), Some(secret.as_str()), "secret round trip");
+    assert!(
+        is_form_encoded(i) && is_form_encoded(s),
+        "unexpected bytes in {plain:?}"
+    );
+    assert_eq!(
+        percent_decode(i).as_deref(),
+        Some(id.as_str()),
+        "id round trip"
+    );
+    assert_eq!(
+        percent_decode(s).as_deref(),
+        Some(secret.as_str()),
+        "secret round trip"
+    );
     let (i, s) =
         parse_basic_authorization(&header, ClientAuth::BasicFormEncoded).expect("ropc parses it");
     assert_eq!((i.as_str(), s.as_str()), (id.as_str(), secret.as_str()));

@@ -98,7 +98,10 @@ fuzz_target!(|input: Input| {
         assert!(!e.code.as_str().is_empty(), "empty error code accepted");
     }
     if let Ok(Parsed::Token(t)) = &result {
-        assert!(!t.access_token.expose_secret().is_empty(), "empty access token accepted");
+        assert!(
+            !t.access_token.expose_secret().is_empty(),
+            "empty access token accepted"
+        );
     }
 
     // The oracle: serde_json's reading of the same body, when it is a JSON
@@ -109,7 +112,10 @@ fuzz_target!(|input: Input| {
     if map.len() != members.len() {
         return; // a duplicate name: ropc must refuse, checked elsewhere
     }
-    if members.iter().any(|(_, m)| matches!(m, Member::Bare(_) | Member::Raw(_))) {
+    if members
+        .iter()
+        .any(|(_, m)| matches!(m, Member::Bare(_) | Member::Raw(_)))
+    {
         // Pasted text may hide a nested duplicate, which ropc rightly refuses.
         if result.is_err() {
             return;
@@ -131,6 +137,10 @@ fuzz_target!(|input: Input| {
         Some(Value::String(s)) => Some(sanitize(s, 256)).filter(|s| !s.is_empty()),
         _ => None,
     };
-    assert_eq!(e.description, text("error_description"), "description differs");
+    assert_eq!(
+        e.description,
+        text("error_description"),
+        "description differs"
+    );
     assert_eq!(e.uri, text("error_uri"), "uri differs");
 });

@@ -19,7 +19,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use ropc::jwt::{JwtError, Validation, verify};
-use ropc_fuzz::{NOW, check_claims, sign};
+use ropc_fuzz::{NOW, check_claims, check_validations, sign};
 
 fuzz_target!(|data: &[u8]| {
     let Some((&first, rest)) = data.split_first() else {
@@ -45,6 +45,13 @@ fuzz_target!(|data: &[u8]| {
     let claims = match verify(&token, key, &validation) {
         Ok(claims) => claims,
         Err(err) => {
+            // Every error has a kind and a message, neither holding the key.
+            let text = format!("{err} {err:?} {}", err.kind());
+            if key.len() >= 16
+                && let Ok(k) = std::str::from_utf8(key)
+            {
+                assert!(!text.contains(k), "the error text holds the key: {text}");
+            }
             if signed {
                 same_verdict_as_serde_json(&err, rest);
             }
@@ -55,12 +62,17 @@ fuzz_target!(|data: &[u8]| {
     let again = verify(&token, key, &validation).expect("accepted once, accepted again");
     assert_eq!(again.to_value(), value, "re-verification gave other claims");
     assert_eq!(again.as_json(), claims.as_json());
+    check_validations(&token, key, &claims, &value);
 
     if let Some(payload) = payload_json {
         let expected: serde_json::Value =
             serde_json::from_slice(payload).expect("ropc accepted a payload serde_json rejects");
         assert_eq!(value, expected, "claims differ from the signed payload");
-        assert_eq!(claims.as_json().as_bytes(), payload, "as_json() is not the signed text");
+        assert_eq!(
+            claims.as_json().as_bytes(),
+            payload,
+            "as_json() is not the signed text"
+        );
     }
 });
 
