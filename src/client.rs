@@ -218,6 +218,12 @@ impl ClientBuilder {
             .proxy(proxy)
             .user_agent(USER_AGENT)
             .accept("application/json")
+            // ureq's 128 KiB per-direction defaults are sized for downloads;
+            // a token exchange needs far less, and ropc wipes (so touches)
+            // every byte of them. The response cap is enforced separately.
+            .input_buffer_size(32 * 1024)
+            .output_buffer_size(16 * 1024)
+            .max_response_header_size(16 * 1024)
             .timeout_connect(Some(self.connect_timeout))
             .timeout_global(Some(self.timeout))
             .https_only(secure && !self.allow_http);

@@ -551,3 +551,15 @@ fn restore_verifies_a_stored_access_token() {
     let forged = Secret::from(format!("{}x", t.access_token().expose_secret()));
     assert!(matches!(c.restore(forged, None, None), Err(Error::Jwt(_))));
 }
+
+#[test]
+fn a_large_body_under_the_cap_is_read_whole() {
+    // 60 KB: larger than ureq's input buffer (32 KiB), under the 64 KiB cap.
+    let p = provider();
+    p.set_misbehavior(Some(Misbehavior::Oversized(60_000)));
+    let err = client(&p)
+        .password_grant(USER, &password(), &[])
+        .unwrap_err();
+    // Read and parsed: the (fake) access token then fails verification.
+    assert!(matches!(err, Error::Jwt(JwtError::Malformed(_))), "{err:?}");
+}
