@@ -19,7 +19,7 @@ if [[ $# -gt 0 ]]; then targets=("$@"); else targets=("${all_targets[@]}"); fi
 
 cargo=(cargo)
 toolchain=stable
-if rustup run nightly rustc --version >/dev/null 2>&1; then
+if [[ ${FUZZ_TOOLCHAIN:-} != stable ]] && rustup run nightly rustc --version >/dev/null 2>&1; then
     cargo=(cargo +nightly)
     toolchain=nightly
 else
@@ -44,6 +44,26 @@ src_dir=$(cd "$fuzz_dir/.." && pwd)/src
 # Only ropc's own sources: not its dependencies, the standard library or the
 # fuzz crate itself.
 ignore="(/\.cargo/|/rustc/|/fuzz/|/library/)"
+# The modules the targets call into; the rest of src/ (HTTP client, session,
+# store, TLS, CLI) is out of their reach and is reported apart.
+core_files="jwt.rs json.rs response.rs form.rs secret.rs"
+
+# One row: lines and regions covered in the core files, and in all of src/.
+# llvm-cov report columns: Filename Regions Missed Cover Functions Missed
+# Executed Lines Missed Cover ...
+core_line() {
+    awk -v t="$1" -v n="$2" -v core="$core_files" '
+        BEGIN { split(core, c, " "); for (i in c) want[c[i]] = 1 }
+        $1 == "TOTAL" { tl = $8; tlm = $9; tr = $2; trm = $3 }
+        { f = $1; sub(/.*\//, "", f) }
+        (f in want) { l += $8; lm += $9; r += $2; rm += $3 }
+        END {
+            printf "%-16s %7s %10.2f%% %10.2f%% %12.2f%%", t, n,
+                l ? 100 * (l - lm) / l : 0, r ? 100 * (r - rm) / r : 0,
+                tl ? 100 * (tl - tlm) / tl : 0
+        }' "$3"
+}
+
 mkdir -p "$fuzz_dir/coverage" "$fuzz_dir/target/logs"
 profiles=()
 objects=()
@@ -62,9 +82,7 @@ for t in "${targets[@]}"; do
     object=$(find "$fuzz_dir/target/$host/coverage" -path "*/release/$t" -type f | head -n 1)
     "$llvm_cov" report "$object" -instr-profile="$profile" -ignore-filename-regex="$ignore" \
         >"$fuzz_dir/coverage/$t/report.txt"
-    total=$(grep '^TOTAL' "$fuzz_dir/coverage/$t/report.txt")
-    # TOTAL regions missed cover% functions missed executed% lines missed cover% ...
-    summary+=("$(awk -v t="$t" -v n="$n" '{printf "%-16s %7s %9s %9s", t, n, $10, $4}' <<<"$total")")
+    summary+=("$(core_line "$t" "$n" "$fuzz_dir/coverage/$t/report.txt")")
     profiles+=("$profile")
     objects+=(-object "$object")
 done
@@ -74,9 +92,11 @@ done
     -ignore-filename-regex="$ignore" >"$fuzz_dir/coverage/all-report.txt"
 
 echo
-echo "== line/region coverage of ropc's sources ($src_dir), per target"
-printf '%-16s %7s %9s %9s\n' target inputs lines regions
+echo "== coverage of ropc's sources ($src_dir): lines and regions of the fuzzed"
+echo "   modules ($core_files), and lines of all of src/"
+printf '%-16s %7s %11s %11s %13s\n' target inputs "core lines" "core regions" "src/ lines"
 for r in "${summary[@]}"; do echo "$r"; done
+echo "$(core_line "all targets" "-" "$fuzz_dir/coverage/all-report.txt")"
 echo
 echo "== all targets together, per file (fuzz/coverage/all-report.txt)"
 # Filename Regions Missed Cover Functions Missed Executed Lines Missed Cover

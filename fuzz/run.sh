@@ -9,7 +9,8 @@
 # recorded and fuzzing goes on for the full time (still a non-zero exit).
 #
 # Works from any directory. Uses the nightly toolchain when rustup has one,
-# else the stable one with RUSTC_BOOTSTRAP=1; installs cargo-fuzz if missing.
+# else (or with FUZZ_TOOLCHAIN=stable) the stable one with RUSTC_BOOTSTRAP=1;
+# installs cargo-fuzz if missing.
 # The seed corpora in fuzz/corpus/<target>/ are only read: new inputs go to
 # fuzz/target/corpus/<target>/ (kept between runs, ignored by git), crash
 # inputs to fuzz/artifacts/<target>/, full libFuzzer logs to
@@ -36,7 +37,7 @@ declare -A uses_dict=([jwt_verify]=1 [jwt_forgery]=1 [token_response]=1 [error_r
 
 # Toolchain: nightly if there is one, else stable pretending to be nightly.
 cargo=(cargo)
-if rustup run nightly rustc --version >/dev/null 2>&1; then
+if [[ ${FUZZ_TOOLCHAIN:-} != stable ]] && rustup run nightly rustc --version >/dev/null 2>&1; then
     cargo=(cargo +nightly)
     toolchain="nightly ($(rustup run nightly rustc --version))"
 else
