@@ -95,10 +95,11 @@ mod store;
 pub mod testing;
 #[cfg(any(feature = "rustls", feature = "native-tls"))]
 mod tls;
+mod tokens;
 mod transport;
 
 pub use client::{
-    Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE, DEFAULT_TIMEOUT, Tokens,
+    Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE, DEFAULT_TIMEOUT,
     USER_AGENT,
 };
 pub use error::{ConfigError, Error, OAuthError, StoreError, TransportError, TransportKind};
@@ -107,5 +108,6 @@ pub use jwt::{Claims, JwtError, Validation};
 pub use secret::Secret;
 pub use session::{DEFAULT_SKEW, Session};
 pub use store::{FileStore, StoreLock, StoredTokens, TokenStore};
+pub use tokens::Tokens;
 
 pub use zeroize::Zeroizing;

@@ -5,11 +5,12 @@ use std::fmt;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use crate::client::{Client, Tokens};
+use crate::client::Client;
 use crate::error::Error;
 use crate::response::ErrorCode;
 use crate::secret::Secret;
 use crate::store::{StoredTokens, TokenStore};
+use crate::tokens::Tokens;
 
 /// The default margin before expiry at which a session refreshes: 60 s.
 pub const DEFAULT_SKEW: Duration = Duration::from_secs(60);

@@ -1,0 +1,92 @@
+//! [`Tokens`]: what a grant or a refresh returns.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::jwt::{Claims, Clock};
+use crate::secret::Secret;
+
+/// Tokens from one successful grant or refresh, with the access token
+/// verified. Every token is a [`Secret`], wiped on drop.
+#[derive(Clone)]
+pub struct Tokens {
+    pub(crate) access_token: Secret,
+    pub(crate) refresh_token: Option<Secret>,
+    pub(crate) id_token: Option<Secret>,
+    pub(crate) scope: Option<String>,
+    pub(crate) expires_in: Option<u64>,
+    pub(crate) expires_at: Option<i64>,
+    pub(crate) claims: Claims,
+    pub(crate) clock: Clock,
+}
+
+impl Tokens {
+    /// The verified access token (for `Authorization: Bearer …`).
+    #[must_use]
+    pub fn access_token(&self) -> &Secret {
+        &self.access_token
+    }
+
+    /// The refresh token to use next: the rotated one when the provider sent
+    /// one, otherwise the one the refresh was made with.
+    #[must_use]
+    pub fn refresh_token(&self) -> Option<&Secret> {
+        self.refresh_token.as_ref()
+    }
+
+    /// The OpenID Connect ID token, when the provider sent one (not verified
+    /// by ropc).
+    #[must_use]
+    pub fn id_token(&self) -> Option<&Secret> {
+        self.id_token.as_ref()
+    }
+
+    /// The granted scope, when the provider said.
+    #[must_use]
+    pub fn scope(&self) -> Option<&str> {
+        self.scope.as_deref()
+    }
+
+    /// `expires_in` as the provider sent it.
+    #[must_use]
+    pub fn expires_in(&self) -> Option<u64> {
+        self.expires_in
+    }
+
+    /// The access token's verified claims.
+    #[must_use]
+    pub fn claims(&self) -> &Claims {
+        &self.claims
+    }
+
+    /// When the access token expires, in seconds since the Unix epoch: the
+    /// time it was received plus `expires_in`, bounded by the token's `exp`.
+    /// `None` when neither is known.
+    #[must_use]
+    pub fn expires_at(&self) -> Option<i64> {
+        self.expires_at
+    }
+
+    /// Whether the access token expires within `skew` from now (by the
+    /// client's clock). A token without a known expiry never does.
+    #[must_use]
+    pub fn expires_within(&self, skew: Duration) -> bool {
+        let skew = i64::try_from(skew.as_secs()).unwrap_or(i64::MAX);
+        self.expires_at
+            .is_some_and(|at| self.clock.now().saturating_add(skew) >= at)
+    }
+}
+
+impl fmt::Debug for Tokens {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Tokens")
+            .field("access_token", &self.access_token)
+            .field("refresh_token", &self.refresh_token)
+            .field("id_token", &self.id_token)
+            .field("scope", &self.scope)
+            .field("expires_in", &self.expires_in)
+            .field("expires_at", &self.expires_at)
+            .field("claims", &self.claims)
+            .finish_non_exhaustive()
+    }
+}
