@@ -77,12 +77,7 @@ impl Trust {
         } else {
             let mut certs = Vec::new();
             if self.builtin {
-                // Borrowed from the static table: no heap copy of ~127 KB.
-                certs.extend(
-                    webpki_root_certs::TLS_SERVER_ROOT_CERTS
-                        .iter()
-                        .map(|c| Certificate::from_der(c.as_ref())),
-                );
+                certs.extend(builtin_roots());
             }
             certs.extend(self.extra.iter().cloned());
             if certs.is_empty() {
@@ -99,6 +94,70 @@ impl Trust {
             .root_certs(roots)
             .build())
     }
+}
+
+/// The built-in roots as certificates, for ureq's "exactly these" setting.
+#[cfg(feature = "native-tls")]
+fn builtin_roots() -> impl Iterator<Item = Certificate<'static>> {
+    // Borrowed from the static table: no heap copy.
+    webpki_root_certs::TLS_SERVER_ROOT_CERTS
+        .iter()
+        .map(|c| Certificate::from_der(c.as_ref()))
+}
+
+/// The built-in roots as certificates, for ureq's "exactly these" setting.
+///
+/// rustls reads a root certificate only for its subject and public key (its
+/// trust anchor); a v1 certificate carrying exactly those — the same DER
+/// shape webpki reads v1 roots from — gives back the very anchor ureq's
+/// default uses, without linking Mozilla's roots a second time as full
+/// certificates. The one root with name constraints (which a v1 certificate
+/// cannot carry) is left out rather than trusted without its constraints.
+#[cfg(all(feature = "rustls", not(feature = "native-tls")))]
+fn builtin_roots() -> impl Iterator<Item = Certificate<'static>> {
+    webpki_roots::TLS_SERVER_ROOTS
+        .iter()
+        .filter(|a| a.name_constraints.is_none())
+        .map(|a| {
+            Certificate::from_der(&v1_anchor_certificate(
+                &a.subject,
+                &a.subject_public_key_info,
+            ))
+            .to_owned()
+        })
+}
+
+/// `Certificate { tbs { serial 1, signature {}, issuer {}, validity {},
+/// subject, spki }, signatureAlgorithm {}, signature '' }` in DER.
+#[cfg(all(feature = "rustls", not(feature = "native-tls")))]
+fn v1_anchor_certificate(subject: &[u8], spki: &[u8]) -> Vec<u8> {
+    fn tlv(tag: u8, content: &[u8], out: &mut Vec<u8>) {
+        out.push(tag);
+        let len = content.len();
+        if len < 0x80 {
+            out.push(len as u8);
+        } else {
+            let bytes = len.to_be_bytes();
+            let skip = bytes.iter().take_while(|b| **b == 0).count();
+            out.push(0x80 | (bytes.len() - skip) as u8);
+            out.extend_from_slice(&bytes[skip..]);
+        }
+        out.extend_from_slice(content);
+    }
+    let mut tbs = Vec::with_capacity(subject.len() + spki.len() + 24);
+    tlv(0x02, &[1], &mut tbs); // serialNumber
+    tlv(0x30, &[], &mut tbs); // signature
+    tlv(0x30, &[], &mut tbs); // issuer
+    tlv(0x30, &[], &mut tbs); // validity
+    tlv(0x30, subject, &mut tbs);
+    tlv(0x30, spki, &mut tbs);
+    let mut body = Vec::with_capacity(tbs.len() + 16);
+    tlv(0x30, &tbs, &mut body);
+    tlv(0x30, &[], &mut body); // signatureAlgorithm
+    tlv(0x03, &[0], &mut body); // signature: an empty BIT STRING
+    let mut cert = Vec::with_capacity(body.len() + 8);
+    tlv(0x30, &body, &mut cert);
+    cert
 }
 
 /// A shallow DER check: one SEQUENCE spanning the whole input, holding a
@@ -130,4 +189,43 @@ fn check_der(der: &[u8]) -> Result<(), &'static str> {
         return Err("not a DER certificate");
     }
     Ok(())
+}
+
+#[cfg(all(test, feature = "rustls", not(feature = "native-tls")))]
+mod tests {
+    use super::*;
+
+    /// Each synthetic certificate gives back exactly the anchor it was made
+    /// from, as rustls reads it (the path ureq's `RootCerts::Specific` takes).
+    #[test]
+    fn builtin_roots_round_trip_to_the_same_trust_anchors() {
+        use rustls::pki_types::CertificateDer;
+        let certs: Vec<Certificate<'static>> = builtin_roots().collect();
+        let expected: Vec<_> = webpki_roots::TLS_SERVER_ROOTS
+            .iter()
+            .filter(|a| a.name_constraints.is_none())
+            .collect();
+        assert!(expected.len() > 100);
+        assert_eq!(certs.len(), expected.len());
+        let mut store = rustls::RootCertStore::empty();
+        let (added, ignored) =
+            store.add_parsable_certificates(certs.iter().map(|c| CertificateDer::from(c.der())));
+        assert_eq!((added, ignored), (expected.len(), 0));
+        for (got, want) in store.roots.iter().zip(expected) {
+            assert_eq!(got.subject.as_ref(), want.subject.as_ref());
+            assert_eq!(
+                got.subject_public_key_info.as_ref(),
+                want.subject_public_key_info.as_ref()
+            );
+            assert!(got.name_constraints.is_none());
+        }
+    }
+
+    #[test]
+    fn v1_anchor_certificates_encode_long_lengths() {
+        let long = vec![0x31; 300];
+        let der = v1_anchor_certificate(&long, &[0x30, 0x00]);
+        assert_eq!(&der[..4], &[0x30, 0x82, 0x01, 0x46]);
+        assert_eq!(der.len(), 4 + 0x146);
+    }
 }
