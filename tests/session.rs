@@ -328,6 +328,15 @@ fn ropc(args: &[&str], p: &Provider, stdin: &str, extra: &[(&str, &str)]) -> (i3
     (out.status.code().unwrap_or(-1), stdout, stderr)
 }
 
+/// Rewrites the stored access token's expiry (to simulate time passing for
+/// the `ropc` processes, which read the system clock).
+fn expire_stored_token(path: &Path, at: impl Fn(i64) -> i64) {
+    let fs = FileStore::new(path);
+    let mut stored = fs.load().unwrap().unwrap();
+    stored.expires_at = Some(at(stored.expires_at.unwrap()));
+    fs.save(&stored).unwrap();
+}
+
 fn system_provider() -> Provider {
     Provider::builder()
         .client(ID, SECRET)
@@ -384,10 +393,8 @@ fn access_logs_in_once_then_lives_on_the_store() {
     assert_eq!(p.requests(), 1);
     // Near expiry (simulated by rewriting expires_at): one refresh, rotation saved.
     let fs = FileStore::new(&path);
-    let mut stored = fs.load().unwrap().unwrap();
-    let old_rt = stored.refresh_token.clone().unwrap();
-    stored.expires_at = Some(stored.expires_at.unwrap() - 3590);
-    fs.save(&stored).unwrap();
+    let old_rt = fs.load().unwrap().unwrap().refresh_token.unwrap();
+    expire_stored_token(&path, |at| at - 3590);
     let (code, third, stderr) = ropc(&["access", "--store", &store], &p, "", &user);
     assert_eq!(code, 0, "{stderr}");
     assert_ne!(third, first);
@@ -413,10 +420,7 @@ fn access_with_a_revoked_refresh_token_and_no_password_exits_3() {
         ropc(&["access", "--store", &store], &p, PASSWORD, &user).0,
         0
     );
-    let fs = FileStore::new(&path);
-    let mut stored = fs.load().unwrap().unwrap();
-    stored.expires_at = Some(0);
-    fs.save(&stored).unwrap();
+    expire_stored_token(&path, |_| 0);
     p.revoke_refresh_tokens();
     let (code, _, stderr) = ropc(&["access", "--store", &store], &p, "", &user);
     assert_eq!(code, 3, "{stderr}");
@@ -436,10 +440,7 @@ fn two_processes_near_expiry_send_one_refresh() {
             ropc(&["access", "--store", &store], &p, PASSWORD, &user).0,
             0
         );
-        let fs = FileStore::new(&path);
-        let mut stored = fs.load().unwrap().unwrap();
-        stored.expires_at = Some(0);
-        fs.save(&stored).unwrap();
+        expire_stored_token(&path, |_| 0);
         let before = p.refresh_grants();
         // Both start before either finishes: they race for the store's lock.
         let children: Vec<_> = (0..2)

@@ -100,6 +100,15 @@ fn tls_provider(leaf: (Vec<u8>, Vec<u8>), chain_extra: Vec<Vec<u8>>) -> Provider
         .unwrap()
 }
 
+/// A client of `p` that trusts `ca` in addition to the built-in roots.
+fn trusting(p: &Provider, ca: &Ca) -> Client {
+    Client::builder(p.url(), ID, SECRET)
+        .add_root_certificates_pem(ca.pem().as_bytes())
+        .unwrap()
+        .build()
+        .unwrap()
+}
+
 fn grant(client: &Client) -> Result<ropc::Tokens, Error> {
     client.password_grant(USER, &Secret::from(PASSWORD), &[])
 }
@@ -124,11 +133,7 @@ fn a_trusted_private_ca_works() {
     let ca = Ca::new("ropc test root");
     let p = tls_provider(ca.leaf(&["localhost"], VALID, false), vec![]);
     assert!(p.url().starts_with("https://localhost:"));
-    let client = Client::builder(p.url(), ID, SECRET)
-        .add_root_certificates_pem(ca.pem().as_bytes())
-        .unwrap()
-        .build()
-        .unwrap();
+    let client = trusting(&p, &ca);
     let t = grant(&client).unwrap();
     assert_eq!(t.claims().sub(), Some(USER));
     // Keep-alive holds over TLS too.
@@ -191,11 +196,7 @@ fn an_unknown_ca_is_refused_naming_the_certificate_problem() {
 fn a_hostname_mismatch_is_refused() {
     let ca = Ca::new("ropc test root");
     let p = tls_provider(ca.leaf(&["other.example"], VALID, false), vec![]);
-    let client = Client::builder(p.url(), ID, SECRET)
-        .add_root_certificates_pem(ca.pem().as_bytes())
-        .unwrap()
-        .build()
-        .unwrap();
+    let client = trusting(&p, &ca);
     assert_tls_refused(
         grant(&client).unwrap_err(),
         &[
@@ -212,11 +213,7 @@ fn a_hostname_mismatch_is_refused() {
 fn an_expired_leaf_is_refused() {
     let ca = Ca::new("ropc test root");
     let p = tls_provider(ca.leaf(&["localhost"], (2001, 2002), false), vec![]);
-    let client = Client::builder(p.url(), ID, SECRET)
-        .add_root_certificates_pem(ca.pem().as_bytes())
-        .unwrap()
-        .build()
-        .unwrap();
+    let client = trusting(&p, &ca);
     assert_tls_refused(
         grant(&client).unwrap_err(),
         &["expired", "certificate verify failed"],
@@ -228,11 +225,7 @@ fn an_expired_leaf_is_refused() {
 fn a_ca_certificate_used_as_the_leaf_is_refused_by_rustls() {
     let ca = Ca::new("ropc test root");
     let p = tls_provider(ca.leaf(&["localhost"], VALID, true), vec![]);
-    let client = Client::builder(p.url(), ID, SECRET)
-        .add_root_certificates_pem(ca.pem().as_bytes())
-        .unwrap()
-        .build()
-        .unwrap();
+    let client = trusting(&p, &ca);
     let result = grant(&client);
     if cfg!(feature = "native-tls") {
         // OpenSSL (through native-tls) accepts a CA certificate as a server
