@@ -4,15 +4,15 @@
 //! runs it with `--no-default-features --features native-tls`).
 #![cfg(any(feature = "rustls", feature = "native-tls"))]
 
+mod common;
+
 use std::io::Write;
-use std::net::TcpStream;
 use std::process::{Command, Stdio};
-use std::sync::Arc;
 
 use rcgen::{
     BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair, KeyUsagePurpose,
 };
-use ropc::testing::{Acceptor, Provider, Stream};
+use ropc::testing::Provider;
 use ropc::{Client, Error, Secret, TransportKind};
 
 const ID: &str = "tls-client";
@@ -68,25 +68,6 @@ impl Ca {
 
 const VALID: (i32, i32) = (2020, 2100);
 
-fn acceptor(chain: Vec<Vec<u8>>, key: Vec<u8>) -> Acceptor {
-    use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(
-            chain.into_iter().map(CertificateDer::from).collect(),
-            PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key)),
-        )
-        .unwrap();
-    let config = Arc::new(config);
-    Arc::new(move |tcp: TcpStream| -> std::io::Result<Box<dyn Stream>> {
-        let conn = rustls::ServerConnection::new(config.clone()).map_err(std::io::Error::other)?;
-        Ok(Box::new(rustls::StreamOwned::new(conn, tcp)))
-    })
-}
-
 fn tls_provider(leaf: (Vec<u8>, Vec<u8>), chain_extra: Vec<Vec<u8>>) -> Provider {
     let (cert, key) = leaf;
     let mut chain = vec![cert];
@@ -94,7 +75,7 @@ fn tls_provider(leaf: (Vec<u8>, Vec<u8>), chain_extra: Vec<Vec<u8>>) -> Provider
     Provider::builder()
         .client(ID, SECRET)
         .user(USER, PASSWORD)
-        .tls(acceptor(chain, key))
+        .tls(common::rustls_acceptor(chain, key))
         .host("localhost")
         .start()
         .unwrap()

@@ -15,6 +15,8 @@
 //!
 //! This file is the only place in the project with `unsafe`: the allocator.
 
+mod common;
+
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, Stdio};
@@ -455,13 +457,12 @@ fn a_full_flow_over_https_reports_what_tls_leaves() {
 #[cfg(feature = "rustls")]
 mod tls {
     use std::path::{Path, PathBuf};
-    use std::sync::Arc;
 
     use rcgen::{
         BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair,
         KeyUsagePurpose,
     };
-    use ropc::testing::{Acceptor, Stream};
+    use ropc::testing::Acceptor;
 
     pub fn make_certs() -> PathBuf {
         let dir = std::env::temp_dir().join(format!("ropc-zeroize-tls-{}", std::process::id()));
@@ -491,26 +492,8 @@ mod tls {
     }
 
     pub fn acceptor(dir: &Path) -> Acceptor {
-        use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
         let leaf = std::fs::read(dir.join("leaf.der")).unwrap();
         let key = std::fs::read(dir.join("key.der")).unwrap();
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let config = rustls::ServerConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_no_client_auth()
-            .with_single_cert(
-                vec![CertificateDer::from(leaf)],
-                PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key)),
-            )
-            .unwrap();
-        let config = Arc::new(config);
-        Arc::new(
-            move |tcp: std::net::TcpStream| -> std::io::Result<Box<dyn Stream>> {
-                let conn =
-                    rustls::ServerConnection::new(config.clone()).map_err(std::io::Error::other)?;
-                Ok(Box::new(rustls::StreamOwned::new(conn, tcp)))
-            },
-        )
+        super::common::rustls_acceptor(vec![leaf], key)
     }
 }

@@ -30,3 +30,28 @@ pub const KEY: &[u8] = b"test-key-0123456789";
 pub fn token(payload: &str) -> String {
     sign(HEADER, payload, KEY)
 }
+
+/// A TLS acceptor for `ropc::testing::Provider`: a rustls server session
+/// presenting `chain` (leaf first, DER) with the PKCS#8 `key`.
+pub fn rustls_acceptor(chain: Vec<Vec<u8>>, key: Vec<u8>) -> ropc::testing::Acceptor {
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+    use std::sync::Arc;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(
+            chain.into_iter().map(CertificateDer::from).collect(),
+            PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key)),
+        )
+        .unwrap();
+    let config = Arc::new(config);
+    Arc::new(
+        move |tcp: std::net::TcpStream| -> std::io::Result<Box<dyn ropc::testing::Stream>> {
+            let conn =
+                rustls::ServerConnection::new(config.clone()).map_err(std::io::Error::other)?;
+            Ok(Box::new(rustls::StreamOwned::new(conn, tcp)))
+        },
+    )
+}
