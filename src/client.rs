@@ -513,10 +513,7 @@ impl Client {
             inner.client_secret.expose_secret().as_bytes(),
             &inner.validation,
         )?;
-        let expires_at = match (expires_at, claims.exp()) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
+        let expires_at = earliest(expires_at, claims.exp());
         Ok(Tokens {
             access_token,
             refresh_token,
@@ -587,10 +584,7 @@ impl Client {
         let from_expires_in = token
             .expires_in
             .map(|s| received_at.saturating_add(i64::try_from(s).unwrap_or(i64::MAX)));
-        let expires_at = match (from_expires_in, claims.exp()) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
+        let expires_at = earliest(from_expires_in, claims.exp());
         Ok(Tokens {
             access_token: token.access_token,
             refresh_token: token.refresh_token.or_else(|| previous_refresh.cloned()),
@@ -674,6 +668,14 @@ fn sensitive_header(value: Zeroizing<String>) -> Result<ureq::http::HeaderValue,
         .map_err(|_| ConfigError::new("client credentials", "cannot be sent in an HTTP header"))?;
     header.set_sensitive(true);
     Ok(header)
+}
+
+/// The earlier of two optional instants (the known one when only one is).
+fn earliest(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
 }
 
 fn join_scopes(scopes: &[&str]) -> String {

@@ -499,10 +499,9 @@ struct Reply {
 }
 
 impl Reply {
-    fn json(status: u16, body: Zeroizing<String>) -> Reply {
-        let body = Zeroizing::new(std::mem::take(&mut *Zeroizing::new(
-            body.as_bytes().to_vec(),
-        )));
+    fn json(status: u16, mut body: Zeroizing<String>) -> Reply {
+        // Moves the buffer (no copy); the emptied `Zeroizing` drops harmlessly.
+        let body = Zeroizing::new(std::mem::take(&mut *body).into_bytes());
         Reply {
             status,
             headers: vec![
