@@ -233,7 +233,6 @@ fn typ_must_be_jwt_or_at_jwt_case_insensitively() {
         r#""jose""#,
         r#""""#,
         "1",
-        "null",
         r#"["JWT"]"#,
         r#""application/""#,
     ] {
@@ -244,6 +243,24 @@ fn typ_must_be_jwt_or_at_jwt_case_insensitively() {
         );
         assert_eq!(kind(&t), "header", "{typ}");
     }
+}
+
+#[test]
+fn typ_null_means_no_type() {
+    // PyJWT, node jsonwebtoken and the jsonwebtoken crate accept these.
+    let t = sign(r#"{"alg":"HS256","typ":null}"#, &valid_payload(), KEY);
+    assert_eq!(verify(&t, KEY, &at_now()).unwrap().sub(), Some("alice"));
+}
+
+#[test]
+fn an_empty_key_is_refused_with_its_own_kind() {
+    // A token MACed with the empty key would otherwise verify.
+    let t = sign(HEADER, &valid_payload(), b"");
+    let err = verify(&t, b"", &at_now()).unwrap_err();
+    assert_eq!(err, JwtError::EmptyKey);
+    assert_eq!(err.kind(), "empty_key");
+    // Checked before anything else: even a malformed token says so.
+    assert_eq!(verify("", b"", &at_now()).unwrap_err().kind(), "empty_key");
 }
 
 #[test]
@@ -287,7 +304,7 @@ fn signature_is_checked_with_the_key() {
         verify(&t, b"another key", &at_now()).unwrap_err(),
         JwtError::Signature
     );
-    assert_eq!(verify(&t, b"", &at_now()).unwrap_err(), JwtError::Signature);
+    assert_eq!(verify(&t, b"", &at_now()).unwrap_err(), JwtError::EmptyKey);
 }
 
 #[test]

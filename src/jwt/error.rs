@@ -28,6 +28,9 @@ impl fmt::Display for Segment {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum JwtError {
+    /// The verification key is empty: refused, since a token MACed with an
+    /// empty key is one anyone can make.
+    EmptyKey,
     /// The token is longer than [`Validation::max_len`](super::Validation::max_len) (checked before any
     /// decoding).
     TooLarge {
@@ -92,12 +95,13 @@ pub enum JwtError {
 
 impl JwtError {
     /// A short, stable, machine-readable name of the failed check:
-    /// `too_large`, `malformed`, `base64`, `header`, `algorithm`, `signature`,
+    /// `empty_key`, `too_large`, `malformed`, `base64`, `header`, `algorithm`, `signature`,
     /// `payload`, `invalid_claim`, `missing_claim`, `expired`,
     /// `not_yet_valid`, `issued_in_future`, `issuer` or `audience`.
     #[must_use]
     pub fn kind(&self) -> &'static str {
         match self {
+            JwtError::EmptyKey => "empty_key",
             JwtError::TooLarge { .. } => "too_large",
             JwtError::Malformed(_) => "malformed",
             JwtError::Base64 { .. } => "base64",
@@ -119,6 +123,7 @@ impl JwtError {
 impl fmt::Display for JwtError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            JwtError::EmptyKey => f.write_str("the verification key is empty"),
             JwtError::TooLarge { len, max } => {
                 write!(f, "token too large: {len} bytes, the limit is {max}")
             }

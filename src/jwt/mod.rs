@@ -4,11 +4,13 @@
 //! [`Validation`] in, verified [`Claims`] or a [`JwtError`] naming the failed
 //! check out. The order of the checks is part of the design:
 //!
-//! 1. the length cap, before any decoding;
+//! 1. the key is not empty (HMAC would accept it, and anyone could forge);
+//!    the length cap, before any decoding;
 //! 2. exactly three non-empty segments of strict base64url (no padding, no
 //!    `+` `/` or whitespace, canonical trailing bits);
 //! 3. the header: a JSON object, `alg` exactly `"HS256"`, no `crit`, `typ`
-//!    (if present) `JWT` or `at+jwt`, no duplicate member names;
+//!    (if present and not `null`) `JWT` or `at+jwt`, no duplicate member
+//!    names;
 //! 4. the HMAC-SHA256 tag over the received `header.payload` bytes, compared in
 //!    constant time — **before** the payload is parsed at all (it is only
 //!    base64-decoded, as strictly as the other segments);
@@ -98,6 +100,10 @@ const STACK_HEADER: usize = 512;
 ///
 /// A [`JwtError`] naming the first check that failed.
 pub fn verify(token: &str, key: &[u8], validation: &Validation) -> Result<Claims, JwtError> {
+    if key.is_empty() {
+        // HMAC accepts an empty key, and then anyone can mint tokens.
+        return Err(JwtError::EmptyKey);
+    }
     if token.len() > validation.max_len {
         return Err(JwtError::TooLarge {
             len: token.len(),
@@ -251,6 +257,9 @@ fn check_header(header: &[u8]) -> Result<(), JwtError> {
         } else if r.is(key, "typ") {
             let ok = match r.value()? {
                 Value::Str(t) => acceptable_typ(&r.text(t)),
+                // JSON null is an absent `typ` (PyJWT, node jsonwebtoken and
+                // the jsonwebtoken crate mint and accept these).
+                Value::Null => true,
                 _ => false,
             };
             if !ok && verdict.is_ok() {
