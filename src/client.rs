@@ -13,6 +13,7 @@ use zeroize::{Zeroize, Zeroizing};
 use crate::error::{ConfigError, Error, OAuthError, TransportError, TransportKind};
 use crate::form::{self, ClientAuth};
 use crate::jwt::{self, Clock, Validation};
+use crate::redact::Redactor;
 use crate::response::{self, Parsed, ResponseError, ResponseProblem};
 use crate::secret::Secret;
 use crate::tokens::Tokens;
@@ -537,18 +538,22 @@ impl Client {
             pairs.push(("client_id", &inner.client_id));
             pairs.push(("client_secret", secret));
         }
+        // A provider may echo what it was sent ("wrong password 'hunter2'",
+        // an error page quoting the request): whatever this request carries
+        // is redacted from anything shown of the response.
+        let secret_values: Vec<&str> = pairs
+            .iter()
+            .filter(|(k, _)| matches!(*k, "password" | "refresh_token"))
+            .map(|(_, v)| *v)
+            .collect();
+        let redactor = Redactor::for_request(&inner.client_id, secret, &secret_values);
         let body = form::encode(pairs);
         let authorization = form::basic_authorization(&inner.client_id, secret, inner.auth);
         let (status, bytes) = self.post(&body, authorization)?;
         drop(body);
         let received_at = inner.validation.clock_in_force().now();
-        let token = match response::parse(&bytes) {
-            Ok(Parsed::Error(mut e)) => {
-                // A provider may echo what it was sent ("wrong password
-                // 'hunter2'"): whatever this request carried is redacted.
-                let secrets = request_secrets(pairs, inner);
-                e.description = e.description.map(|d| redact(&d, &secrets));
-                e.uri = e.uri.map(|u| redact(&u, &secrets));
+        let token = match response::parse_redacted(&bytes, &redactor) {
+            Ok(Parsed::Error(e)) => {
                 return Err(Error::OAuth(OAuthError {
                     status,
                     response: e,
@@ -570,7 +575,7 @@ impl Client {
                     // error page, a proxy message). Never for a 2xx body,
                     // which may hold a token.
                     e.problem = ResponseProblem::Status;
-                    e.excerpt = Some(excerpt(&bytes, &request_secrets(pairs, inner)));
+                    e.excerpt = Some(excerpt(&bytes, &redactor));
                 }
                 return Err(e.into());
             }
@@ -687,50 +692,15 @@ fn join_scopes(scopes: &[&str]) -> String {
         .join(" ")
 }
 
-/// The secret values a request carried (the password or refresh token, the
-/// client secret, their form-encoded spellings, the Basic credentials), to be
-/// kept out of anything the provider sends back and ropc shows.
-fn request_secrets(pairs: &[(&str, &str)], inner: &Inner) -> Vec<Zeroizing<String>> {
-    let client_secret = inner.client_secret.expose_secret();
-    let mut out = Vec::new();
-    for style in [ClientAuth::Basic, ClientAuth::BasicFormEncoded] {
-        if let Some(mut basic) = form::basic_authorization(&inner.client_id, client_secret, style) {
-            basic.drain(..6); // "Basic "
-            out.push(basic);
-        }
-    }
-    let values = pairs
-        .iter()
-        .filter(|(k, _)| matches!(*k, "password" | "refresh_token" | "client_secret"))
-        .map(|(_, v)| *v)
-        .chain(std::iter::once(client_secret));
-    for v in values.filter(|v| !v.is_empty()) {
-        let mut encoded = Zeroizing::new(String::with_capacity(form::encoded_len(v)));
-        form::push_encoded(&mut encoded, v);
-        out.push(Zeroizing::new(v.to_owned()));
-        out.push(encoded);
-    }
-    out
-}
-
-/// Replaces every occurrence of a secret in `text` with `[redacted]`.
-fn redact(text: &str, secrets: &[Zeroizing<String>]) -> String {
-    let mut out = text.to_owned();
-    for s in secrets {
-        if out.contains(s.as_str()) {
-            out = out.replace(s.as_str(), "[redacted]");
-        }
-    }
-    out
-}
-
-/// A short, sanitised excerpt of a body that is not a token response, with
-/// the request's secrets redacted before it is cut (so no part of one
-/// survives at the cut).
-fn excerpt(bytes: &[u8], secrets: &[Zeroizing<String>]) -> String {
-    let text = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]);
-    let text = redact(&text, secrets);
-    response::sanitize(text.trim(), 80)
+/// A short excerpt of a body that is not a token response, with the
+/// request's secrets redacted from the whole body before it is cut (so no
+/// part of one survives at the cut).
+fn excerpt(bytes: &[u8], redactor: &Redactor) -> String {
+    // Leading whitespace is not shown, and does not count against the 80
+    // characters; it is not cut off before redaction either (a secret may
+    // start with a space).
+    let leading = bytes.len() - bytes.trim_ascii_start().len();
+    redactor.clean(bytes, leading + 80).trim().to_owned()
 }
 
 enum ReadError {

@@ -87,6 +87,7 @@ mod error;
 pub mod form;
 mod json;
 pub mod jwt;
+mod redact;
 pub mod response;
 mod secret;
 mod session;

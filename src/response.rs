@@ -18,8 +18,9 @@ use serde::de::{self, MapAccess, Visitor};
 use serde_json::value::RawValue;
 use zeroize::Zeroizing;
 
-use crate::Secret;
 use crate::json::{self, KeySet, Problem, Str, StrictAny};
+use crate::redact::Redactor;
+use crate::secret::Secret;
 
 /// The largest `expires_in` accepted: ten years, in seconds. Anything longer
 /// is taken for a broken provider, not a token lifetime.
@@ -79,6 +80,12 @@ impl ErrorCode {
     /// Reads a code as the provider sent it.
     #[must_use]
     pub fn parse(code: &str) -> ErrorCode {
+        ErrorCode::from_wire(code, &Redactor::none())
+    }
+
+    /// Reads a code, redacting the request's secrets from an unknown one
+    /// before it is cut to 64 characters.
+    pub(crate) fn from_wire(code: &str, redactor: &Redactor) -> ErrorCode {
         match code {
             "invalid_request" => ErrorCode::InvalidRequest,
             "invalid_client" => ErrorCode::InvalidClient,
@@ -86,7 +93,7 @@ impl ErrorCode {
             "unauthorized_client" => ErrorCode::UnauthorizedClient,
             "unsupported_grant_type" => ErrorCode::UnsupportedGrantType,
             "invalid_scope" => ErrorCode::InvalidScope,
-            other => ErrorCode::Other(sanitize(other, 64)),
+            other => ErrorCode::Other(redactor.clean(other.as_bytes(), 64)),
         }
     }
 
@@ -255,10 +262,7 @@ impl From<ResponseProblem> for ResponseError {
 /// no newlines), at most `max` characters.
 #[must_use]
 pub fn sanitize(text: &str, max: usize) -> String {
-    text.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .take(max)
-        .collect()
+    Redactor::none().clean(text.as_bytes(), max)
 }
 
 /// Parses a token endpoint response body.
@@ -281,6 +285,13 @@ pub fn sanitize(text: &str, max: usize) -> String {
 ///
 /// A [`ResponseError`] naming the problem; it never contains token bytes.
 pub fn parse(body: &[u8]) -> Result<Parsed, ResponseError> {
+    parse_redacted(body, &Redactor::none())
+}
+
+/// [`parse`], with the request's secrets redacted from every string taken
+/// from the body (the error code, description and URI, an unsupported token
+/// type) before any of them is cut to length.
+pub(crate) fn parse_redacted(body: &[u8], redactor: &Redactor) -> Result<Parsed, ResponseError> {
     // Some servers (.NET, IIS) start their JSON with a UTF-8 byte order mark.
     let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
     let raw = {
@@ -296,7 +307,8 @@ pub fn parse(body: &[u8]) -> Result<Parsed, ResponseError> {
             })?
     };
     if let Some(error) = raw.error {
-        return parse_error(error, raw.error_description, raw.error_uri).map(Parsed::Error);
+        return parse_error(error, raw.error_description, raw.error_uri, redactor)
+            .map(Parsed::Error);
     }
     let access_token = match raw.access_token {
         None => return Err(ResponseProblem::MissingMember("access_token").into()),
@@ -309,13 +321,15 @@ pub fn parse(body: &[u8]) -> Result<Parsed, ResponseError> {
         && let Some(t) = string("token_type", v)?
         && !t.trim().eq_ignore_ascii_case("bearer")
     {
-        // Named when it looks like a token type ("DPoP", "mac"); anything
-        // else (a misplaced token?) is not echoed.
-        let looks_like_a_type = t.len() <= 16
-            && t.bytes()
+        // Named when, once redacted, it looks like a token type ("DPoP",
+        // "mac"); anything else (a misplaced token?) is not echoed.
+        let cleaned = redactor.clean(t.trim().as_bytes(), 17);
+        let looks_like_a_type = cleaned.len() <= 16
+            && cleaned
+                .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b"-_+.".contains(&b));
         let shown = if looks_like_a_type {
-            t.as_str().to_owned()
+            cleaned
         } else {
             "…".to_owned()
         };
@@ -483,9 +497,10 @@ fn parse_error(
     error: &RawValue,
     description: Option<&RawValue>,
     uri: Option<&RawValue>,
+    redactor: &Redactor,
 ) -> Result<ErrorResponse, ResponseError> {
     let code = match string("error", error)? {
-        Some(code) if !code.is_empty() => ErrorCode::parse(&code),
+        Some(code) if !code.is_empty() => ErrorCode::from_wire(&code, redactor),
         _ => {
             return Err(ResponseProblem::InvalidMember {
                 member: "error",
@@ -498,7 +513,7 @@ fn parse_error(
     // dropped rather than hiding the error code behind a parse failure.
     let text = |raw: Option<&RawValue>| {
         raw.and_then(|r| json::unescape(r.get()))
-            .map(|s| sanitize(&s, 256))
+            .map(|s| redactor.clean(s.as_bytes(), 256))
             .filter(|s| !s.is_empty())
     };
     Ok(ErrorResponse {

@@ -90,12 +90,25 @@ pub enum Misbehavior {
     /// Answer the real outcome's errors, and also a valid grant, as
     /// `{"error": "invalid_grant"}` with HTTP 200.
     ErrorWith200,
-    /// Answer `500` with an HTML page that echoes the request body and
-    /// headers (credentials included), as careless servers do.
+    /// Answer `502 Bad Gateway` with an HTML page that echoes the request
+    /// body and headers (credentials included), as careless proxies do.
     EchoRequest,
     /// Answer `invalid_grant` with an `error_description` that quotes the
     /// password the request carried.
     ErrorQuotingPassword,
+    /// Answer exactly this: a status, a `Content-Type` and a body (a hostile
+    /// or broken provider of the test's own making).
+    Reply {
+        /// The HTTP status.
+        status: u16,
+        /// The `Content-Type` header.
+        content_type: String,
+        /// The body.
+        body: String,
+    },
+    /// Answer a grant normally, but send the body one byte at a time with
+    /// this pause between bytes (a provider dripping its answer).
+    SlowBody(Duration),
 }
 
 /// The client authentication a request used, as the provider saw it.
@@ -545,11 +558,27 @@ fn serve(mut stream: Box<dyn Stream>, shared: &Shared, connection: usize) {
                 let _ = write_reply(&mut stream, &r, Some(r.body.len() * 2), true);
                 return;
             }
+            Outcome::Drip(r, pause) => {
+                let _ = drip_reply(&mut stream, &r, pause);
+                return;
+            }
         };
         if write_reply(&mut stream, &reply, None, request.close).is_err() || request.close {
             return;
         }
     }
+}
+
+/// Writes the head, then the body one byte at a time, pausing between bytes
+/// until the body is sent, the client goes away or the provider stops.
+fn drip_reply(stream: &mut Box<dyn Stream>, reply: &Reply, pause: Duration) -> io::Result<()> {
+    stream.write_all(head(reply, reply.body.len(), true).as_bytes())?;
+    for byte in reply.body.iter() {
+        std::thread::sleep(pause);
+        stream.write_all(std::slice::from_ref(byte))?;
+        stream.flush()?;
+    }
+    Ok(())
 }
 
 fn write_reply(
@@ -558,6 +587,21 @@ fn write_reply(
     announce: Option<usize>,
     close: bool,
 ) -> io::Result<()> {
+    let head = head(reply, announce.unwrap_or(reply.body.len()), close);
+    let body: &[u8] = if announce.is_some() {
+        &reply.body[..reply.body.len() / 2]
+    } else {
+        &reply.body
+    };
+    let mut out = Zeroizing::new(Vec::with_capacity(head.len() + body.len()));
+    out.extend_from_slice(head.as_bytes());
+    out.extend_from_slice(body);
+    stream.write_all(&out)?;
+    stream.flush()
+}
+
+/// The status line and headers of `reply`, announcing `length` body bytes.
+fn head(reply: &Reply, length: usize, close: bool) -> String {
     let reason = match reply.status {
         200 => "OK",
         302 => "Found",
@@ -575,25 +619,12 @@ fn write_reply(
     for (name, value) in &reply.headers {
         let _ = write!(head, "{name}: {value}\r\n");
     }
-    let _ = write!(
-        head,
-        "Content-Length: {}\r\n",
-        announce.unwrap_or(reply.body.len())
-    );
+    let _ = write!(head, "Content-Length: {length}\r\n");
     if close {
         head.push_str("Connection: close\r\n");
     }
     head.push_str("\r\n");
-    let body: &[u8] = if announce.is_some() {
-        &reply.body[..reply.body.len() / 2]
-    } else {
-        &reply.body
-    };
-    let mut out = Zeroizing::new(Vec::with_capacity(head.len() + body.len()));
-    out.extend_from_slice(head.as_bytes());
-    out.extend_from_slice(body);
-    stream.write_all(&out)?;
-    stream.flush()
+    head
 }
 
 /// Reads one request; `None` on EOF, timeout or a request too broken to
@@ -665,6 +696,8 @@ enum Outcome {
     Reply(Reply),
     Close,
     Truncate(Reply),
+    /// The reply's head, then its body a byte at a time with this pause.
+    Drip(Reply, Duration),
 }
 
 fn handle(
@@ -744,7 +777,7 @@ fn handle(
                 page.push('\n');
             }
             page.push_str("</pre></body></html>");
-            let mut r = Reply::json(500, page);
+            let mut r = Reply::json(502, page);
             r.headers[0].1 = "text/html".into();
             return Outcome::Reply(r);
         }
@@ -763,6 +796,15 @@ fn handle(
             );
             body.push('}');
             return Outcome::Reply(Reply::json(400, body));
+        }
+        Some(Misbehavior::Reply {
+            status,
+            content_type,
+            body,
+        }) => {
+            let mut r = Reply::json(*status, Zeroizing::new(body.clone()));
+            r.headers[0].1.clone_from(content_type);
+            return Outcome::Reply(r);
         }
         Some(Misbehavior::NotJson) => {
             return Outcome::Reply(Reply::json(
@@ -800,6 +842,7 @@ fn handle(
         Some(Misbehavior::ErrorWith200) => {
             Outcome::Reply(Reply::error(200, "invalid_grant", "sent with HTTP 200"))
         }
+        Some(Misbehavior::SlowBody(pause)) => Outcome::Drip(reply, *pause),
         _ => Outcome::Reply(reply),
     }
 }

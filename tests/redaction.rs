@@ -209,7 +209,7 @@ fn an_echoed_request_is_redacted_but_the_page_still_helps() {
         .unwrap_err();
     match &err {
         Error::Response(r) => {
-            assert_eq!(r.status, Some(500));
+            assert_eq!(r.status, Some(502));
             let excerpt = r.excerpt.as_deref().unwrap();
             assert!(excerpt.starts_with("<html>"), "{excerpt}");
             assert!(excerpt.contains("password=[redacted]"), "{excerpt}");
@@ -226,5 +226,89 @@ fn an_echoed_request_is_redacted_but_the_page_still_helps() {
             Some("wrong password '[redacted]' for this user")
         ),
         other => panic!("{other:?}"),
+    }
+}
+
+/// What the client reports when the provider answers `body` with `status`.
+fn refused_with(status: u16, content_type: &str, body: &str) -> Error {
+    let p = provider();
+    p.set_misbehavior(Some(Misbehavior::Reply {
+        status,
+        content_type: content_type.into(),
+        body: body.into(),
+    }));
+    client(&p)
+        .password_grant(USER, &Secret::from(PASSWORD), &[])
+        .unwrap_err()
+}
+
+#[test]
+fn a_secret_echoed_as_the_error_code_is_redacted() {
+    for secret in [PASSWORD, SECRET] {
+        let body = serde_json::json!({ "error": secret }).to_string();
+        let err = refused_with(400, "application/json", &body);
+        assert!(matches!(err, Error::OAuth(_)), "{err:?}");
+        assert_clean(&shown(&err));
+        assert!(err.to_string().contains("[redacted]"), "{err}");
+    }
+}
+
+#[test]
+fn a_secret_echoed_as_the_token_type_is_redacted() {
+    // A password short and plain enough to look like a token type.
+    let password = "PWMARK-type_9";
+    let body = serde_json::json!({ "access_token": "x", "token_type": password }).to_string();
+    let p = Provider::builder()
+        .client(ID, SECRET)
+        .user(USER, password)
+        .misbehave(Misbehavior::Reply {
+            status: 200,
+            content_type: "application/json".into(),
+            body,
+        })
+        .start()
+        .unwrap();
+    let err = client(&p)
+        .password_grant(USER, &Secret::from(password), &[])
+        .unwrap_err();
+    assert!(matches!(err, Error::Response(_)), "{err:?}");
+    assert_clean(&shown(&err));
+}
+
+#[test]
+fn secrets_are_redacted_before_provider_text_is_cut() {
+    // A secret straddling the 256-character cut of a description or URI, or
+    // the 80-character cut of an error page excerpt: no part of it shows.
+    for secret in [PASSWORD, SECRET] {
+        let long = format!("{}{secret}", "x".repeat(250));
+        let body = serde_json::json!({
+            "error": "invalid_grant",
+            "error_description": long,
+            "error_uri": long,
+        })
+        .to_string();
+        let err = refused_with(400, "application/json", &body);
+        assert!(matches!(err, Error::OAuth(_)), "{err:?}");
+        assert_clean(&shown(&err));
+        let page = format!("<html>{}{secret}</html>", "x".repeat(68));
+        let err = refused_with(502, "text/html", &page);
+        assert!(matches!(err, Error::Response(_)), "{err:?}");
+        assert_clean(&shown(&err));
+    }
+}
+
+#[test]
+fn secrets_are_redacted_in_any_case_and_encoding() {
+    let page = format!(
+        "<pre>{} {} {} {}</pre>",
+        PASSWORD.to_lowercase(),
+        "PWMARK0pass%20word",
+        "pwmark0pass+word",
+        "CSMARK0secret%2b%2f%3d",
+    );
+    let err = refused_with(500, "text/html", &page);
+    let text = shown(&err);
+    for marker in ["PWMARK", "pwmark", "CSMARK", "csmark"] {
+        assert!(!text.contains(marker), "{marker} in {text}");
     }
 }

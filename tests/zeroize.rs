@@ -25,7 +25,7 @@ use std::sync::{Mutex, RwLock};
 
 use ropc::jwt::{Clock, Validation};
 use ropc::response::{Parsed, parse};
-use ropc::testing::Provider;
+use ropc::testing::{Misbehavior, Provider};
 use ropc::{
     Client, ClientAuth, FileStore, Secret, Session, StoredTokens, TokenStore, Zeroizing, form, jwt,
 };
@@ -286,6 +286,7 @@ fn the_crates_own_code_leaves_no_secret_in_freed_memory() {
 const CHILD_ENV: &str = "ROPC_ZEROIZE_PROVIDER";
 const FIXED_NOW_ENV: &str = "ROPC_ZEROIZE_NOW";
 const TLS_ENV: &str = "ROPC_ZEROIZE_TLS_DIR";
+const MISBEHAVE_ENV: &str = "ROPC_ZEROIZE_MISBEHAVE";
 
 /// Not a real test: the body of the provider process the flow tests spawn.
 /// Serves until its stdin closes.
@@ -300,6 +301,11 @@ fn provider_child() {
         .user(USER, PASSWORD)
         .clock(Clock::Fixed(now))
         .seed(7);
+    let builder = match std::env::var(MISBEHAVE_ENV).as_deref() {
+        Ok("echo") => builder.misbehave(Misbehavior::EchoRequest),
+        Ok("quote") => builder.misbehave(Misbehavior::ErrorQuotingPassword),
+        _ => builder,
+    };
     #[cfg(feature = "rustls")]
     let builder = match std::env::var(TLS_ENV) {
         Ok(dir) => builder
@@ -321,6 +327,10 @@ struct ChildProvider {
 
 impl ChildProvider {
     fn start(now: i64, tls_dir: Option<&std::path::Path>) -> ChildProvider {
+        ChildProvider::misbehaving(now, tls_dir, "none")
+    }
+
+    fn misbehaving(now: i64, tls_dir: Option<&std::path::Path>, how: &str) -> ChildProvider {
         let mut cmd = Command::new(std::env::current_exe().unwrap());
         cmd.args([
             "--exact",
@@ -331,6 +341,7 @@ impl ChildProvider {
         ])
         .env(CHILD_ENV, "1")
         .env(FIXED_NOW_ENV, now.to_string())
+        .env(MISBEHAVE_ENV, how)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null());
@@ -495,5 +506,58 @@ mod tls {
         let leaf = std::fs::read(dir.join("leaf.der")).unwrap();
         let key = std::fs::read(dir.join("key.der")).unwrap();
         super::common::rustls_acceptor(vec![leaf], key)
+    }
+}
+
+/// Refused requests: the provider quotes the password in its error
+/// description, answers an HTML 502 page echoing the whole request (body and
+/// Basic credentials), or refuses a wrong password. The errors are shown
+/// (`Display`, `Debug`) and dropped inside the scan: nothing secret may be
+/// left in freed memory on these paths either.
+#[test]
+fn error_paths_leave_no_secret_in_freed_memory() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    for how in ["quote", "echo", "none"] {
+        let p = ChildProvider::misbehaving(now(), None, how);
+        let url = p.url.clone();
+        let wrong = "PW-MARK-wrong-77";
+        let markers = vec![
+            ("password", PASSWORD.as_bytes().to_vec()),
+            ("wrong password", wrong.as_bytes().to_vec()),
+            ("client secret", SECRET.as_bytes().to_vec()),
+            ("Basic credentials", basic().into_bytes()),
+            ("refresh token", REFRESH.as_bytes().to_vec()),
+        ];
+        let mut shown = Vec::new();
+        let report = scan(markers, || {
+            for auth in [ClientAuth::Basic, ClientAuth::Post] {
+                let client = Client::builder(&url, ID, SECRET)
+                    .client_auth(auth)
+                    .build()
+                    .unwrap();
+                let attempts = [
+                    client.password_grant(USER, &Secret::from(PASSWORD), &["openid"]),
+                    client.password_grant(USER, &Secret::from(wrong), &[]),
+                    client.refresh_token(&Secret::from(REFRESH), &[]),
+                ];
+                for result in attempts {
+                    let err = match result {
+                        Ok(_) if how == "none" => continue,
+                        Ok(t) => panic!("{how}: accepted: {t:?}"),
+                        Err(e) => e,
+                    };
+                    let text = format!("{err} {err:?}");
+                    assert!(!text.contains("MARK"), "{how}: {text}");
+                    shown.push(matches!(
+                        err,
+                        ropc::Error::OAuth(_) | ropc::Error::Response(_)
+                    ));
+                }
+            }
+        });
+        drop(p);
+        println!("error paths ({how}): {report}");
+        assert!(shown.iter().all(|s| *s), "{how}: unexpected error kinds");
+        assert_eq!(report.total(), 0, "{how}: {report}");
     }
 }
