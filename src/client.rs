@@ -28,7 +28,7 @@ pub const DEFAULT_MAX_RESPONSE: usize = 64 * 1024;
 pub const USER_AGENT: &str = concat!("ropc/", env!("CARGO_PKG_VERSION"));
 
 /// Which proxy the client goes through.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Clone, PartialEq, Eq, Default)]
 enum ProxyChoice {
     /// None (the default, whatever the environment says).
     #[default]
@@ -37,6 +37,29 @@ enum ProxyChoice {
     FromEnv,
     /// This proxy URL.
     Url(String),
+}
+
+impl fmt::Debug for ProxyChoice {
+    /// A proxy URL is shown without its credentials (`user:password@`).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ProxyChoice::None => f.write_str("None"),
+            ProxyChoice::FromEnv => f.write_str("FromEnv"),
+            ProxyChoice::Url(url) => f.debug_tuple("Url").field(&without_userinfo(url)).finish(),
+        }
+    }
+}
+
+/// `url` with any `user:password@` replaced by `[redacted]@`.
+fn without_userinfo(url: &str) -> String {
+    let start = url.find("://").map_or(0, |i| i + 3);
+    let authority_end = url[start..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |i| start + i);
+    match url[start..authority_end].rfind('@') {
+        Some(at) => format!("{}[redacted]{}", &url[..start], &url[start + at..]),
+        None => url.to_owned(),
+    }
 }
 
 /// Configures a [`Client`]. Made by [`Client::builder`].
@@ -650,8 +673,11 @@ impl Client {
                 status: Some(status),
                 excerpt: None,
             }),
-            ReadError::Io(e) => match transport_io(&e) {
-                Some(t) => Error::Transport(t),
+            ReadError::Io(e) => match io_kind(&e) {
+                Some(kind) => Error::Transport(TransportError {
+                    kind,
+                    detail: e.to_string(),
+                }),
                 None => Error::Response(ResponseError {
                     problem: ResponseProblem::Truncated,
                     status: Some(status),
@@ -738,19 +764,6 @@ fn read_capped(mut reader: impl Read, max: usize) -> Result<Zeroizing<Vec<u8>>, 
 
 fn transport(e: ureq::Error) -> Error {
     let kind = match &e {
-        ureq::Error::Timeout(_) => TransportKind::Timeout,
-        ureq::Error::HostNotFound => TransportKind::Dns,
-        ureq::Error::ConnectionFailed => TransportKind::Connect,
-        ureq::Error::Io(io) => match transport_io(io) {
-            Some(t) => t.kind,
-            None => TransportKind::Io,
-        },
-        ureq::Error::Tls(_) => TransportKind::Tls,
-        #[cfg(feature = "rustls")]
-        ureq::Error::Rustls(_) => TransportKind::Tls,
-        #[cfg(feature = "native-tls")]
-        ureq::Error::NativeTls(_) => TransportKind::Tls,
-        ureq::Error::InvalidProxyUrl => TransportKind::Proxy,
         ureq::Error::BodyExceedsLimit(_) => {
             return Error::Response(ResponseError::new(ResponseProblem::TooLarge {
                 limit: DEFAULT_MAX_RESPONSE,
@@ -759,7 +772,7 @@ fn transport(e: ureq::Error) -> Error {
         ureq::Error::BadUri(_) | ureq::Error::Http(_) => {
             return Error::Config(ConfigError::new("token_url", "rejected by the HTTP client"));
         }
-        _ => TransportKind::Io,
+        other => transport_kind(other).unwrap_or(TransportKind::Io),
     };
     Error::Transport(TransportError {
         kind,
@@ -767,26 +780,44 @@ fn transport(e: ureq::Error) -> Error {
     })
 }
 
-fn transport_io(e: &std::io::Error) -> Option<TransportError> {
-    use std::io::ErrorKind as K;
-    let kind = match e.kind() {
-        K::TimedOut | K::WouldBlock => TransportKind::Timeout,
-        K::ConnectionRefused => TransportKind::Connect,
-        K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe => TransportKind::Io,
-        _ => {
-            // A TLS failure surfaces as an io::Error wrapping the TLS error.
-            let text = e.to_string();
-            if text.contains("certificate") || text.contains("tls") || text.contains("TLS") {
-                TransportKind::Tls
-            } else {
-                return None;
-            }
-        }
-    };
-    Some(TransportError {
-        kind,
-        detail: e.to_string(),
+/// What kind of transport failure a ureq error is, by its type.
+fn transport_kind(e: &ureq::Error) -> Option<TransportKind> {
+    Some(match e {
+        ureq::Error::Timeout(_) => TransportKind::Timeout,
+        ureq::Error::HostNotFound => TransportKind::Dns,
+        ureq::Error::ConnectionFailed => TransportKind::Connect,
+        ureq::Error::Io(io) => return io_kind(io),
+        ureq::Error::Tls(_) => TransportKind::Tls,
+        #[cfg(feature = "rustls")]
+        ureq::Error::Rustls(_) => TransportKind::Tls,
+        #[cfg(feature = "native-tls")]
+        ureq::Error::NativeTls(_) => TransportKind::Tls,
+        ureq::Error::InvalidProxyUrl | ureq::Error::ConnectProxyFailed(_) => TransportKind::Proxy,
+        _ => TransportKind::Io,
     })
+}
+
+/// What kind of transport failure an `io::Error` is: by the error it wraps
+/// when it wraps one (ureq wraps its own errors, a timeout among them, and
+/// rustls its alerts and certificate failures), otherwise by its kind.
+/// `None` for an I/O error that is not the transport's (a body cut short).
+fn io_kind(e: &std::io::Error) -> Option<TransportKind> {
+    use std::io::ErrorKind as K;
+    if let Some(inner) = e.get_ref() {
+        if let Some(u) = inner.downcast_ref::<ureq::Error>() {
+            return transport_kind(u);
+        }
+        #[cfg(feature = "rustls")]
+        if inner.is::<rustls::Error>() {
+            return Some(TransportKind::Tls);
+        }
+    }
+    match e.kind() {
+        K::TimedOut | K::WouldBlock => Some(TransportKind::Timeout),
+        K::ConnectionRefused => Some(TransportKind::Connect),
+        K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe => Some(TransportKind::Io),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -867,6 +898,16 @@ mod tests {
             Err(ReadError::TooLarge)
         ));
         assert_eq!(read_capped(&b""[..], 1).ok().map(|v| v.len()), Some(0));
+    }
+
+    #[test]
+    fn userinfo_is_cut_from_shown_urls() {
+        assert_eq!(
+            without_userinfo("http://u:p@proxy:3128/x@y"),
+            "http://[redacted]@proxy:3128/x@y"
+        );
+        assert_eq!(without_userinfo("http://proxy:3128"), "http://proxy:3128");
+        assert_eq!(without_userinfo("u:p@proxy"), "[redacted]@proxy");
     }
 
     #[test]

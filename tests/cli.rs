@@ -336,6 +336,17 @@ fn a_timeout_exits_5() {
 }
 
 #[test]
+fn a_timeout_while_the_body_arrives_exits_5() {
+    let p = provider();
+    p.set_misbehavior(Some(Misbehavior::SlowBody(Duration::from_millis(100))));
+    let mut env = base_env(&p);
+    env.push(("ROPC_TIMEOUT", "1".into()));
+    let out = run(&env, &["token"], PASSWORD);
+    assert_eq!(out.code, 5, "{}", out.stderr);
+    assert!(out.stderr.contains("timed out"), "{}", out.stderr);
+}
+
+#[test]
 fn an_oversized_response_exits_6() {
     let p = provider();
     p.set_misbehavior(Some(Misbehavior::Oversized(200_000)));

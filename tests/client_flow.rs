@@ -260,6 +260,24 @@ fn a_slow_provider_times_out() {
 }
 
 #[test]
+fn a_timeout_while_the_body_arrives_is_a_transport_timeout() {
+    // The head comes at once, then the body a byte every 50 ms: the
+    // request's timeout expires while the body is read.
+    let p = provider();
+    p.set_misbehavior(Some(Misbehavior::SlowBody(Duration::from_millis(50))));
+    let c = Client::builder(p.url(), ID, SECRET)
+        .timeout(Duration::from_millis(500))
+        .build()
+        .unwrap();
+    let err = c.password_grant(USER, &password(), &[]).unwrap_err();
+    assert!(
+        matches!(&err, Error::Transport(t) if t.kind == TransportKind::Timeout),
+        "{err:?}"
+    );
+    assert_no_secret(&err);
+}
+
+#[test]
 fn closing_without_an_answer_is_a_transport_error() {
     let p = provider();
     p.set_misbehavior(Some(Misbehavior::CloseWithoutAnswer));

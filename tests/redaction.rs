@@ -312,3 +312,12 @@ fn secrets_are_redacted_in_any_case_and_encoding() {
         assert!(!text.contains(marker), "{marker} in {text}");
     }
 }
+
+#[test]
+fn builder_debug_hides_proxy_credentials() {
+    let b = Client::builder("https://id.example/token", ID, SECRET)
+        .proxy("http://PWMARK-user:CSMARK-pass@proxy.example:3128");
+    let shown = format!("{b:?} {b:#?}");
+    assert_clean(&shown);
+    assert!(shown.contains("proxy.example:3128"), "{shown}");
+}

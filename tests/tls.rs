@@ -224,6 +224,25 @@ fn a_ca_certificate_used_as_the_leaf_is_refused_by_rustls() {
 }
 
 #[test]
+fn a_tls_failure_is_told_by_its_type_not_its_message() {
+    // An https URL to a plain-http server: the TLS library finds no TLS
+    // record ("received corrupt message of type InvalidContentType" under
+    // rustls), a message that names neither TLS nor a certificate.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("https://{}/token", listener.local_addr().unwrap());
+    let server = std::thread::spawn(move || {
+        let (mut conn, _) = listener.accept().unwrap();
+        let _ = conn.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n");
+    });
+    let err = grant(&Client::builder(url, ID, SECRET).build().unwrap()).unwrap_err();
+    server.join().unwrap();
+    assert!(
+        matches!(&err, Error::Transport(t) if t.kind == TransportKind::Tls),
+        "{err:?}"
+    );
+}
+
+#[test]
 fn malformed_pem_is_a_config_error() {
     let ca = Ca::new("ropc test root");
     let pem = ca.pem();
