@@ -24,6 +24,8 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// Default cap on a response body: 64 KiB.
 pub const DEFAULT_MAX_RESPONSE: usize = 64 * 1024;
+/// The largest CA bundle file read: 1 MiB.
+pub const MAX_CA_BUNDLE: usize = 1024 * 1024;
 /// The `User-Agent` ropc sends.
 pub const USER_AGENT: &str = concat!("ropc/", env!("CARGO_PKG_VERSION"));
 
@@ -290,20 +292,32 @@ impl ClientBuilder {
     }
 
     /// Trusts the root certificates in the PEM bundle at `path`, in addition
-    /// to the built-in ones.
+    /// to the built-in ones. At most [`MAX_CA_BUNDLE`] bytes are read: a
+    /// larger file (or `/dev/zero`) is refused, never read whole.
     ///
     /// # Errors
     ///
-    /// [`Error::Config`] when the file cannot be read or holds no valid
-    /// certificate.
+    /// [`Error::Config`] when the file cannot be read, is larger than
+    /// [`MAX_CA_BUNDLE`] or holds no valid certificate.
     pub fn add_root_certificates_file(
         self,
         path: impl AsRef<std::path::Path>,
     ) -> Result<Self, Error> {
         let path = path.as_ref();
-        let pem = std::fs::read(path).map_err(|e| {
-            ConfigError::new("CA bundle", format!("cannot read {}: {e}", path.display()))
-        })?;
+        let cannot = |why: String| {
+            ConfigError::new(
+                "CA bundle",
+                format!("cannot read {}: {why}", path.display()),
+            )
+        };
+        let file = std::fs::File::open(path).map_err(|e| cannot(e.to_string()))?;
+        let mut pem = Vec::new();
+        file.take(MAX_CA_BUNDLE as u64 + 1)
+            .read_to_end(&mut pem)
+            .map_err(|e| cannot(e.to_string()))?;
+        if pem.len() > MAX_CA_BUNDLE {
+            return Err(cannot(format!("larger than {MAX_CA_BUNDLE} bytes")).into());
+        }
         self.add_root_certificates_pem(&pem)
     }
 

@@ -101,7 +101,7 @@ mod transport;
 
 pub use client::{
     Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE, DEFAULT_TIMEOUT,
-    USER_AGENT,
+    MAX_CA_BUNDLE, USER_AGENT,
 };
 pub use error::{ConfigError, Error, OAuthError, StoreError, TransportError, TransportKind};
 pub use form::ClientAuth;

@@ -24,7 +24,21 @@ struct Out {
 }
 
 fn ropc(args: &[&str], env: &[(&str, &str)], stdin: &str) -> Out {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ropc"));
+    ropc_within(None, args, env, stdin)
+}
+
+/// Runs `ropc`, with its address space capped at `limit_kib` when given
+/// (`ulimit -v`): an unbounded read then aborts instead of exiting cleanly.
+fn ropc_within(limit_kib: Option<u64>, args: &[&str], env: &[(&str, &str)], stdin: &str) -> Out {
+    let bin = env!("CARGO_BIN_EXE_ropc");
+    let mut cmd = match limit_kib {
+        None => Command::new(bin),
+        Some(kib) => {
+            let mut c = Command::new("/bin/sh");
+            c.args(["-c", &format!("ulimit -v {kib} && exec \"$0\" \"$@\""), bin]);
+            c
+        }
+    };
     cmd.args(args)
         .env_clear()
         .stdin(Stdio::piped())
@@ -487,4 +501,58 @@ fn demo_exits_0() {
         let v: Value = serde_json::from_str(line).unwrap();
         assert_eq!(v["claims"]["sub"], "alice");
     }
+}
+
+/// `ropc token` with these extra variables, its address space capped at
+/// 256 MiB: a file read without a cap would abort, not exit 2.
+fn token_with_files(extra: &[(&'static str, &str)], stdin: &str) -> Out {
+    let p = provider();
+    let mut env = base_env(&p);
+    for (k, v) in extra {
+        env.retain(|(name, _)| name != k);
+        if *k == "ROPC_CLIENT_SECRET_FILE" {
+            env.retain(|(name, _)| *name != "ROPC_CLIENT_SECRET");
+        }
+        env.push((k, (*v).to_owned()));
+    }
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    ropc_within(Some(256 * 1024), &["token"], &env, stdin)
+}
+
+#[test]
+fn every_file_input_is_read_with_a_cap() {
+    let mut files = vec![
+        ("ROPC_CLIENT_SECRET_FILE", "65536"),
+        ("ROPC_PASSWORD_FILE", "65536"),
+    ];
+    if cfg!(any(feature = "rustls", feature = "native-tls")) {
+        files.push(("ROPC_CA_FILE", "1048576"));
+    }
+    for (var, cap) in files {
+        let out = token_with_files(&[(var, "/dev/zero")], PASSWORD);
+        assert_eq!(out.code, 2, "{var}: {}", out.stderr);
+        assert!(out.stderr.contains(var), "{var}: {}", out.stderr);
+        assert!(out.stderr.contains(cap), "{var}: {}", out.stderr);
+    }
+}
+
+#[test]
+#[cfg(any(feature = "rustls", feature = "native-tls"))]
+fn a_ca_bundle_just_over_its_cap_is_refused_and_one_at_the_cap_is_read() {
+    let big = temp_file("ca-over-cap", &"A".repeat(1024 * 1024 + 1));
+    let out = token_with_files(&[("ROPC_CA_FILE", big.to_str().unwrap())], PASSWORD);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("1048576"), "{}", out.stderr);
+    // A bundle of exactly 1 MiB (a certificate and blank lines) is read.
+    let ca = rcgen::CertifiedIssuer::self_signed(
+        rcgen::CertificateParams::new(Vec::<String>::new()).unwrap(),
+        rcgen::KeyPair::generate().unwrap(),
+    )
+    .unwrap();
+    let mut pem = ca.pem();
+    pem.push_str(&"\n".repeat(1024 * 1024 - pem.len()));
+    let at_cap = temp_file("ca-at-cap", &pem);
+    let out = token_with_files(&[("ROPC_CA_FILE", at_cap.to_str().unwrap())], PASSWORD);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let _ = (std::fs::remove_file(big), std::fs::remove_file(at_cap));
 }
