@@ -24,18 +24,22 @@ struct Out {
 }
 
 fn ropc(args: &[&str], env: &[(&str, &str)], stdin: &str) -> Out {
-    ropc_within(None, args, env, stdin)
+    ropc_in_shell(None, args, env, stdin)
 }
 
-/// Runs `ropc`, with its address space capped at `limit_kib` when given
-/// (`ulimit -v`): an unbounded read then aborts instead of exiting cleanly.
-fn ropc_within(limit_kib: Option<u64>, args: &[&str], env: &[(&str, &str)], stdin: &str) -> Out {
+/// Runs `ropc` with its address space capped at 256 MiB (`ulimit -v`): an
+/// unbounded read then aborts instead of exiting cleanly.
+const LIMITED: &str = r#"ulimit -v 262144 && exec "$0" "$@""#;
+
+/// Runs `ropc`, through `/bin/sh -c script` when a script is given (`$0` is
+/// the binary, `$@` the arguments).
+fn ropc_in_shell(script: Option<&str>, args: &[&str], env: &[(&str, &str)], stdin: &str) -> Out {
     let bin = env!("CARGO_BIN_EXE_ropc");
-    let mut cmd = match limit_kib {
+    let mut cmd = match script {
         None => Command::new(bin),
-        Some(kib) => {
+        Some(script) => {
             let mut c = Command::new("/bin/sh");
-            c.args(["-c", &format!("ulimit -v {kib} && exec \"$0\" \"$@\""), bin]);
+            c.args(["-c", script, bin]);
             c
         }
     };
@@ -306,6 +310,26 @@ fn verify_rejects_with_exit_4_naming_the_check() {
 }
 
 #[test]
+fn verify_of_a_token_longer_than_the_cap_exits_4_too_large_however_long() {
+    let cap = ropc::jwt::DEFAULT_MAX_TOKEN_LEN;
+    let env: Vec<(&str, &str)> = vec![("ROPC_CLIENT_SECRET", SECRET)];
+    for len in [cap + 1, 65_537, 4 << 20] {
+        let out = ropc_in_shell(Some(LIMITED), &["verify"], &env, &"a".repeat(len));
+        assert_eq!(out.code, 4, "{len}: {}", out.stderr);
+        assert!(out.stderr.contains("too large"), "{len}: {}", out.stderr);
+    }
+    // An endless line, in bounded memory and time.
+    let endless = format!("{LIMITED} < /dev/zero");
+    let out = ropc_in_shell(Some(&endless), &["verify"], &env, "");
+    assert_eq!(out.code, 4, "{}", out.stderr);
+    assert!(out.stderr.contains("too large"), "{}", out.stderr);
+    // At the cap it is read and verified (and fails for what it is).
+    let out = run(&verify_env(), &["verify"], &"a".repeat(cap));
+    assert_eq!(out.code, 4, "{}", out.stderr);
+    assert!(out.stderr.contains("malformed"), "{}", out.stderr);
+}
+
+#[test]
 fn a_wrong_password_exits_3_naming_invalid_grant() {
     let p = provider();
     let out = run(&base_env(&p), &["token"], "not-the-password\n");
@@ -516,7 +540,7 @@ fn token_with_files(extra: &[(&'static str, &str)], stdin: &str) -> Out {
         env.push((k, (*v).to_owned()));
     }
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    ropc_within(Some(256 * 1024), &["token"], &env, stdin)
+    ropc_in_shell(Some(LIMITED), &["token"], &env, stdin)
 }
 
 #[test]

@@ -287,14 +287,41 @@ fn client_secret() -> Result<Secret, Fail> {
     Ok(secret)
 }
 
+/// The largest line read from stdin (a password or a refresh token).
+const MAX_STDIN_LINE: usize = 64 * 1024;
+
 /// The first line of stdin (without its `\n` or `\r\n`), read without
 /// std's stdin buffer so no unwiped copy is left behind. `None` when stdin
-/// is empty.
+/// is empty. A longer line than [`MAX_STDIN_LINE`] is a usage error.
 fn stdin_line(what: &str) -> Result<Option<Zeroizing<String>>, Fail> {
+    match stdin_line_within(what, MAX_STDIN_LINE)? {
+        Line::Empty => Ok(None),
+        Line::Text(text) => Ok(Some(text)),
+        Line::TooLong => Err(Fail::usage(format!(
+            "{what} on stdin is longer than {MAX_STDIN_LINE} bytes"
+        ))),
+        Line::NotUtf8 => Err(Fail::usage(format!("{what} on stdin is not valid UTF-8"))),
+    }
+}
+
+enum Line {
+    /// Nothing on stdin.
+    Empty,
+    /// The first line.
+    Text(Zeroizing<String>),
+    /// The first line is longer than the cap: reading stopped there.
+    TooLong,
+    /// The first line is not UTF-8.
+    NotUtf8,
+}
+
+/// The first line of stdin, reading no more than `max + 1` bytes of it.
+fn stdin_line_within(what: &str, max: usize) -> Result<Line, Fail> {
     const MAX: usize = 64 * 1024;
+    let max = max.min(MAX);
     let mut input = unbuffered(&std::io::stdin())
         .map_err(|e| Fail::usage(format!("cannot read {what} from stdin: {e}")))?;
-    let mut line = Zeroizing::new(Vec::with_capacity(MAX + 1));
+    let mut line = Zeroizing::new(Vec::with_capacity(max + 1));
     let mut chunk = Zeroizing::new([0u8; 1024]);
     let mut saw_input = false;
     'read: loop {
@@ -309,25 +336,24 @@ fn stdin_line(what: &str) -> Result<Option<Zeroizing<String>>, Fail> {
             if b == b'\n' {
                 break 'read;
             }
-            if line.len() == MAX {
-                return Err(Fail::usage(format!(
-                    "{what} on stdin is longer than {MAX} bytes"
-                )));
+            if line.len() == max {
+                return Ok(Line::TooLong);
             }
             line.push(b);
         }
     }
     if !saw_input {
-        return Ok(None);
+        return Ok(Line::Empty);
     }
     if line.last() == Some(&b'\r') {
         line.pop();
     }
-    let text = std::str::from_utf8(&line)
-        .map_err(|_| Fail::usage(format!("{what} on stdin is not valid UTF-8")))?;
+    let Ok(text) = std::str::from_utf8(&line) else {
+        return Ok(Line::NotUtf8);
+    };
     let mut out = Zeroizing::new(String::with_capacity(text.len()));
     out.push_str(text);
-    Ok(Some(out))
+    Ok(Line::Text(out))
 }
 
 fn password() -> Result<Secret, Fail> {
@@ -570,7 +596,27 @@ fn refresh() -> Result<(), Fail> {
 fn verify() -> Result<(), Fail> {
     let key = client_secret()?;
     let validation = validation()?;
-    let token = stdin_line("the token")?.unwrap_or_default();
+    // A token longer than the verifier's cap is a failed verification like
+    // any other (exit 4), found after reading one byte past the cap.
+    let max = jwt::DEFAULT_MAX_TOKEN_LEN;
+    let token = match stdin_line_within("the token", max)? {
+        Line::Empty => Zeroizing::new(String::new()),
+        Line::Text(t) => t,
+        Line::NotUtf8 => {
+            return Err(Fail {
+                code: 4,
+                message: "token verification failed: malformed token: not UTF-8".into(),
+            });
+        }
+        Line::TooLong => {
+            return Err(Fail {
+                code: 4,
+                message: format!(
+                    "token verification failed: token too large: longer than the {max}-byte limit"
+                ),
+            });
+        }
+    };
     let claims =
         jwt::verify(&token, key.expose_secret().as_bytes(), &validation).map_err(Error::Jwt)?;
     let mut out = Zeroizing::new(String::with_capacity(claims.as_json().len() + 1));
