@@ -2,9 +2,8 @@
 //! [`FileStore`], a crash-safe, owner-only file.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{Read, Write};
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use zeroize::Zeroizing;
 
@@ -102,8 +101,6 @@ pub struct FileStore {
     path: PathBuf,
 }
 
-static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
-
 impl FileStore {
     /// A store at `path` (the file need not exist yet; its directory must).
     pub fn new(path: impl Into<PathBuf>) -> Self {
@@ -192,14 +189,10 @@ impl TokenStore for FileStore {
         }
         let text = serialize(tokens).map_err(|why| self.err(why))?;
         let dir = self.dir();
-        let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
         let name = self.path.file_name().unwrap_or_default().to_string_lossy();
-        let tmp = dir.join(format!(".{name}.tmp.{}.{n}", std::process::id()));
-        let result = (|| -> std::io::Result<()> {
-            let mut f = Self::open_options()
-                .write(true)
-                .create_new(true)
-                .open(&tmp)?;
+        let (mut f, tmp) = create_temp(&dir, &format!(".{name}.tmp."), random_u64)
+            .map_err(|e| self.err(format!("cannot create a temporary file: {e}")))?;
+        let result = (|| -> io::Result<()> {
             f.write_all(text.as_bytes())?;
             f.sync_all()?;
             drop(f);
@@ -244,6 +237,52 @@ impl TokenStore for FileStore {
             .map_err(|e| self.err(format!("cannot lock: {e}")))?;
         Ok(StoreLock(Some(f)))
     }
+}
+
+/// How many random names [`create_temp`] tries before giving up.
+const TEMP_TRIES: usize = 8;
+
+/// Creates a new file `DIR/PREFIX<16 hex digits>` (mode 0600) with
+/// `O_EXCL`, so nothing planted there is ever opened: a name that is taken
+/// is retried with another random one.
+fn create_temp(
+    dir: &Path,
+    prefix: &str,
+    mut random: impl FnMut() -> u64,
+) -> io::Result<(File, PathBuf)> {
+    let mut taken = None;
+    for _ in 0..TEMP_TRIES {
+        let path = dir.join(format!("{prefix}{:016x}", random()));
+        match FileStore::open_options()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
+            Ok(file) => return Ok((file, path)),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => taken = Some(e),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(taken.unwrap_or_else(|| io::ErrorKind::AlreadyExists.into()))
+}
+
+/// 64 unpredictable bits for a file name: from `/dev/urandom`, or else from
+/// std's randomly keyed hasher (seeded from the OS once per thread).
+fn random_u64() -> u64 {
+    let mut bytes = [0u8; 8];
+    if File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut bytes))
+        .is_ok()
+    {
+        return u64::from_ne_bytes(bytes);
+    }
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u32(std::process::id());
+    if let Ok(t) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
+        h.write_u128(t.as_nanos());
+    }
+    h.finish()
 }
 
 /// `ropc-store 1` / `access_token …` / `refresh_token …` / `expires_at …` /
@@ -366,6 +405,26 @@ mod tests {
             assert!(parse(bad.as_bytes()).is_err(), "{bad:?}");
         }
         assert!(parse(b"\xff\xfe").is_err());
+    }
+
+    #[test]
+    fn a_taken_temporary_name_is_retried_with_another_random_one() {
+        let dir = std::env::temp_dir().join(format!("ropc-unit-temp-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        fs::write(dir.join(format!(".t.{:016x}", 1)), "planted").unwrap();
+        let mut draws = [1u64, 1, 2].into_iter();
+        let (_, path) = create_temp(&dir, ".t.", || draws.next().unwrap()).unwrap();
+        assert_eq!(path, dir.join(format!(".t.{:016x}", 2)));
+        assert_eq!(
+            fs::read(dir.join(format!(".t.{:016x}", 1))).unwrap(),
+            b"planted"
+        );
+        // Only taken names: give up after a few tries, with the error.
+        let err = create_temp(&dir, ".t.", || 1).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::AlreadyExists);
+        assert_ne!(random_u64(), random_u64());
+        fs::remove_dir_all(dir).unwrap();
     }
 
     #[test]

@@ -1,8 +1,10 @@
 //! Sessions, the file store and `ropc access`/`ropc logout`, against the
 //! loopback provider with a clock the tests move (no long sleeps).
 
+mod common;
+
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -11,6 +13,8 @@ use std::time::Duration;
 use ropc::jwt::Clock;
 use ropc::testing::Provider;
 use ropc::{Client, Error, FileStore, Secret, Session, StoredTokens, TokenStore};
+
+use common::tempdir;
 
 const ID: &str = "session-client";
 const SECRET: &str = "session-secret";
@@ -50,13 +54,6 @@ fn setup(lifetime: u64) -> (Provider, Client, TestClock) {
         .build()
         .unwrap();
     (p, c, clock)
-}
-
-fn tempdir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("ropc-session-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
 }
 
 #[test]

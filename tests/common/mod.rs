@@ -1,9 +1,19 @@
-//! Helpers shared by the integration tests: token signing by hand.
+//! Helpers shared by the integration tests: token signing by hand, scratch
+//! directories.
 #![allow(dead_code)]
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{KeyInit, Mac};
+
+/// A fresh, empty directory for one test: `ropc-PID-NAME` in the system's
+/// temporary directory (the pid keeps test binaries apart).
+pub fn tempdir(name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("ropc-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
 
 pub fn b64(bytes: impl AsRef<[u8]>) -> String {
     URL_SAFE_NO_PAD.encode(bytes)
