@@ -172,17 +172,20 @@ fn a_corrupt_or_truncated_store_is_an_error_and_left_alone() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempdir("corrupt");
     let path = dir.join("tokens");
-    for content in [
-        &b"ropc-store 1\nrefresh_token abc\n"[..],
-        b"garbage",
-        b"",
-        b"\xff\xff\xff",
+    // A store (magic first line) that is cut short is corrupt; without the
+    // magic line it is not a store at all.
+    for (content, why) in [
+        (&b"ropc-store 1\nrefresh_token abc\n"[..], "corrupt"),
+        (b"ropc-store 1", "corrupt"),
+        (b"garbage", "is not a ropc token store"),
+        (b"", "is not a ropc token store"),
+        (b"\xff\xff\xff", "is not a ropc token store"),
     ] {
         std::fs::write(&path, content).unwrap();
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
         let err = FileStore::new(&path).load().unwrap_err();
         assert!(
-            matches!(&err, Error::Store(e) if e.reason.contains("corrupt")),
+            matches!(&err, Error::Store(e) if e.reason.contains(why)),
             "{err}"
         );
         assert_eq!(std::fs::read(&path).unwrap(), content, "left as it was");
@@ -494,4 +497,136 @@ fn access_and_logout_need_a_store_path() {
     ] {
         assert_eq!(ropc(args, &p, "", &[]).0, 2, "{args:?}");
     }
+}
+
+// --- the store never writes through what it did not create -----------------
+
+#[test]
+fn logout_refuses_a_symlinked_store_and_leaves_its_target_alone() {
+    use std::os::unix::fs::PermissionsExt;
+    let p = system_provider();
+    let dir = tempdir("cli-logout-link");
+    let link = dir.join("tokens");
+    // Any file of the user's, another ropc store among them.
+    let other_store = dir.join("other-store");
+    FileStore::new(&other_store)
+        .save(&StoredTokens {
+            refresh_token: Some(Secret::from("rt-other")),
+            ..StoredTokens::default()
+        })
+        .unwrap();
+    let notes = dir.join("notes");
+    std::fs::write(&notes, "my notes\n").unwrap();
+    std::fs::set_permissions(&notes, std::fs::Permissions::from_mode(0o600)).unwrap();
+    for target in [&notes, &other_store] {
+        let before = std::fs::read(target).unwrap();
+        std::os::unix::fs::symlink(target, &link).unwrap();
+        let (code, _, stderr) = ropc(&["logout", "--store", &store_arg(&link)], &p, "", &[]);
+        assert_eq!(code, 2, "{stderr}");
+        assert!(stderr.contains("is a symbolic link"), "{stderr}");
+        assert_eq!(std::fs::read(target).unwrap(), before, "target untouched");
+        assert!(link.symlink_metadata().unwrap().is_symlink(), "link kept");
+        std::fs::remove_file(&link).unwrap();
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn invalid_grant_never_clears_through_a_symlinked_store() {
+    let (p, c, clock) = setup(120);
+    let dir = tempdir("session-link");
+    // Another store of the user's, whose refresh token the provider will refuse.
+    let other = dir.join("other-store");
+    let session = Session::with_store(c.clone(), FileStore::new(&other)).unwrap();
+    session.login(USER, &Secret::from(PASSWORD), &[]).unwrap();
+    drop(session);
+    let before = std::fs::read(&other).unwrap();
+    let link = dir.join("tokens");
+    std::os::unix::fs::symlink(&other, &link).unwrap();
+    p.revoke_refresh_tokens();
+    clock.advance(100);
+    let result = Session::with_store(c, FileStore::new(&link)).and_then(|s| s.access_token());
+    assert!(
+        matches!(&result, Err(Error::Store(e)) if e.reason.contains("is a symbolic link")),
+        "{result:?}"
+    );
+    assert_eq!(std::fs::read(&other).unwrap(), before, "target untouched");
+    assert!(link.symlink_metadata().unwrap().is_symlink(), "link kept");
+    assert_eq!(p.refresh_grants(), 0, "nothing sent for a refused store");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn access_never_advises_logout_for_a_file_that_is_not_a_ropc_store() {
+    use std::os::unix::fs::PermissionsExt;
+    let p = system_provider();
+    let dir = tempdir("cli-not-a-store");
+    let path = dir.join("tokens");
+    let store = store_arg(&path);
+    std::fs::write(&path, "my notes\n").unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let (code, _, stderr) = ropc(&["access", "--store", &store], &p, "", &[]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("is not a ropc token store; left alone"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("logout"),
+        "no destructive advice: {stderr}"
+    );
+    // Had the user run `ropc logout` anyway, the file survives it.
+    let (code, _, stderr) = ropc(&["logout", "--store", &store], &p, "", &[]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("left alone"), "{stderr}");
+    assert_eq!(std::fs::read(&path).unwrap(), b"my notes\n");
+    // A corrupt ropc store (magic first line) is the one case to advise
+    // logout, and logout removes it.
+    std::fs::write(&path, "ropc-store 1\nrefresh_token r\n").unwrap();
+    let (code, _, stderr) = ropc(&["access", "--store", &store], &p, "", &[]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("corrupt") && stderr.contains("ropc logout"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = ropc(&["logout", "--store", &store], &p, "", &[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!path.exists());
+    assert_eq!(p.requests(), 0);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn access_and_logout_refuse_a_fifo_store_promptly() {
+    let p = system_provider();
+    let dir = tempdir("cli-fifo");
+    let path = dir.join("tokens");
+    let made = Command::new("mkfifo").arg(&path).status().unwrap();
+    assert!(made.success());
+    for command in ["access", "logout"] {
+        let mut child = ropc_spawn(&[command, "--store", &store_arg(&path)], &p);
+        // A watchdog, not a timing assertion: before the fix the child
+        // blocked forever in open(2).
+        let mut waited = Duration::ZERO;
+        while child.try_wait().unwrap().is_none() {
+            if waited > Duration::from_secs(20) {
+                child.kill().unwrap();
+                // Let it go, in case it is still blocked on the FIFO.
+                let _ = std::fs::OpenOptions::new()
+                    .read(true)
+                    .write(true)
+                    .open(&path);
+                panic!("`ropc {command}` blocked on a FIFO store");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+            waited += Duration::from_millis(20);
+        }
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{command}: {stderr}");
+        assert!(stderr.contains("is a FIFO"), "{command}: {stderr}");
+        assert!(out.stdout.is_empty());
+    }
+    assert_eq!(p.requests(), 0);
+    std::fs::remove_dir_all(dir).unwrap();
 }

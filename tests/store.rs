@@ -5,7 +5,10 @@
 
 mod common;
 
-use ropc::{FileStore, Secret, StoredTokens, TokenStore};
+use std::os::unix::fs::{FileTypeExt, MetadataExt, PermissionsExt};
+use std::path::Path;
+
+use ropc::{Error, FileStore, Secret, StoredTokens, TokenStore};
 
 use common::tempdir;
 
@@ -15,6 +18,267 @@ fn sample() -> StoredTokens {
         refresh_token: Some(Secret::from("rt-sample")),
         expires_at: Some(1_700_000_000),
     }
+}
+
+/// The reason of a store error (anything else fails the test).
+fn reason(result: Result<impl std::fmt::Debug, Error>) -> String {
+    match result {
+        Err(Error::Store(e)) => e.reason,
+        other => panic!("expected a store error, got {other:?}"),
+    }
+}
+
+/// A user's file the store must never touch, with its bytes.
+fn victim(dir: &Path, name: &str, content: &[u8]) -> (std::path::PathBuf, Vec<u8>) {
+    let path = dir.join(name);
+    std::fs::write(&path, content).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    (path, content.to_vec())
+}
+
+/// What a real ropc store at `path` looks like on disk (written by the store).
+fn real_store_bytes(dir: &Path) -> Vec<u8> {
+    let path = dir.join(".real-store");
+    FileStore::new(&path).save(&sample()).unwrap();
+    let bytes = std::fs::read(&path).unwrap();
+    std::fs::remove_file(path).unwrap();
+    bytes
+}
+
+#[test]
+fn a_symlinked_store_is_refused_and_its_target_left_alone() {
+    let dir = tempdir("store-symlink");
+    let path = dir.join("tokens");
+    // The target may be any file of the user's, a ropc store among them.
+    let store_bytes = real_store_bytes(&dir);
+    for (name, content) in [
+        ("notes", &b"my notes\n"[..]),
+        ("other-store", store_bytes.as_slice()),
+    ] {
+        let (target, bytes) = victim(&dir, name, content);
+        std::os::unix::fs::symlink(&target, &path).unwrap();
+        let store = FileStore::new(&path);
+        for (what, result) in [
+            ("load", store.load().map(drop)),
+            ("save", store.save(&sample())),
+            ("clear", store.clear()),
+        ] {
+            let why = reason(result);
+            assert!(why.contains("is a symbolic link"), "{what}: {why}");
+        }
+        assert_eq!(std::fs::read(&target).unwrap(), bytes, "{name}: untouched");
+        assert!(path.symlink_metadata().unwrap().is_symlink(), "link kept");
+        std::fs::remove_file(&path).unwrap();
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_directory_at_the_store_path_is_refused() {
+    let dir = tempdir("store-dir");
+    let path = dir.join("tokens");
+    std::fs::create_dir(&path).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o700)).unwrap();
+    std::fs::write(path.join("inside"), "kept").unwrap();
+    let store = FileStore::new(&path);
+    for (what, result) in [
+        ("load", store.load().map(drop)),
+        ("save", store.save(&sample())),
+        ("clear", store.clear()),
+    ] {
+        let why = reason(result);
+        assert!(why.contains("is a directory"), "{what}: {why}");
+    }
+    assert_eq!(std::fs::read(path.join("inside")).unwrap(), b"kept");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_device_at_the_store_path_is_refused_and_never_written() {
+    // Reading /dev/null's metadata is harmless whatever the store does.
+    let why = reason(FileStore::new("/dev/null").load());
+    assert!(why.contains("is a device"), "{why}");
+    // Save and clear are tried on a device node of our own (the null device),
+    // never on the system's /dev/null.
+    let dir = tempdir("store-device");
+    let path = dir.join("tokens");
+    let made = std::process::Command::new("mknod")
+        .arg(&path)
+        .args(["c", "1", "3"])
+        .status()
+        .unwrap();
+    if !made.success() {
+        eprintln!("mknod needs root: save/clear on a device node not staged");
+        std::fs::remove_dir_all(dir).unwrap();
+        return;
+    }
+    let store = FileStore::new(&path);
+    for (what, result) in [
+        ("load", store.load().map(drop)),
+        ("save", store.save(&sample())),
+        ("clear", store.clear()),
+    ] {
+        let why = reason(result);
+        assert!(why.contains("is a device"), "{what}: {why}");
+    }
+    let meta = path.symlink_metadata().unwrap();
+    assert!(meta.file_type().is_char_device(), "the node is still there");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_file_that_is_not_a_ropc_store_is_never_written() {
+    let dir = tempdir("store-foreign-content");
+    let path = dir.join("tokens");
+    for content in [&b"my notes\n"[..], b"", b"ropc-store 2\nend\n"] {
+        let (path, bytes) = victim(&dir, "tokens", content);
+        let store = FileStore::new(&path);
+        for (what, result) in [
+            ("load", store.load().map(drop)),
+            ("save", store.save(&sample())),
+            ("clear", store.clear()),
+        ] {
+            let why = reason(result);
+            assert!(
+                why.contains("is not a ropc token store; left alone"),
+                "{what}: {why}"
+            );
+            assert!(!why.contains("logout"), "no destructive advice: {why}");
+            assert_eq!(std::fs::read(&path).unwrap(), bytes, "{what}: untouched");
+        }
+    }
+    // A store that is corrupt but has the magic first line is ropc's: clear
+    // wipes and removes it.
+    std::fs::write(&path, "ropc-store 1\nrefresh_token r\n").unwrap();
+    let store = FileStore::new(&path);
+    assert!(reason(store.load()).contains("corrupt"));
+    store.clear().unwrap();
+    assert!(!path.exists());
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// Makes `path` (not following a symlink) belong to another user; `false`
+/// when this process may not (not root).
+fn give_away(path: &Path) -> bool {
+    match std::os::unix::fs::lchown(path, Some(OTHER_UID), Some(OTHER_UID)) {
+        Ok(()) => true,
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+            eprintln!("chown needs root: {} not staged", path.display());
+            false
+        }
+        Err(e) => panic!("{e}"),
+    }
+}
+
+const OTHER_UID: u32 = 4242;
+
+#[test]
+fn a_store_or_lock_planted_by_another_user_in_a_shared_directory_is_refused() {
+    // A /tmp-like directory: world-writable and sticky.
+    let dir = tempdir("store-sticky");
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o1777)).unwrap();
+    let path = dir.join("tokens");
+    let lock = dir.join("tokens.lock");
+    let store = FileStore::new(&path);
+
+    // Another user's store, holding their tokens: never loaded, never wiped,
+    // never replaced.
+    let (planted, bytes) = victim(&dir, "tokens", &real_store_bytes(&dir));
+    if give_away(&planted) {
+        for (what, result) in [
+            ("load", store.load().map(drop)),
+            ("save", store.save(&sample())),
+            ("clear", store.clear()),
+        ] {
+            let why = reason(result);
+            assert!(
+                why.contains(&format!("is owned by uid {OTHER_UID}, not by you")),
+                "{what}: {why}"
+            );
+        }
+        assert_eq!(std::fs::read(&planted).unwrap(), bytes);
+        assert_eq!(planted.metadata().unwrap().uid(), OTHER_UID);
+    }
+    std::fs::remove_file(&planted).unwrap();
+
+    // Another user's lock file: taking it would let them hold our lock.
+    std::fs::write(&lock, "").unwrap();
+    if give_away(&lock) {
+        let why = reason(store.lock());
+        assert!(why.contains("tokens.lock"), "{why}");
+        assert!(
+            why.contains(&format!("is owned by uid {OTHER_UID}")),
+            "{why}"
+        );
+    }
+    std::fs::remove_file(&lock).unwrap();
+
+    // Another user's dangling symlink at the lock path: its target is never
+    // created.
+    let target = dir.join("created-through-the-link");
+    std::os::unix::fs::symlink(&target, &lock).unwrap();
+    give_away(&lock);
+    let why = reason(store.lock());
+    assert!(
+        why.contains("tokens.lock") && why.contains("is a symbolic link"),
+        "{why}"
+    );
+    assert!(!target.exists(), "nothing created through the link");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+fn mkfifo(path: &Path) {
+    let made = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .unwrap();
+    assert!(made.success(), "mkfifo {}", path.display());
+}
+
+/// Runs `f` on another thread and waits for it; if it is still blocked after
+/// a generous while (it would block forever on a FIFO), unblocks it by
+/// opening the FIFO at both ends and fails the test.
+fn without_blocking<T: Send + 'static>(fifo: &Path, f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || tx.send(f()).unwrap());
+    match rx.recv_timeout(std::time::Duration::from_secs(20)) {
+        Ok(v) => v,
+        Err(_) => {
+            let _ = std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open(fifo);
+            panic!("blocked on the FIFO {}", fifo.display());
+        }
+    }
+}
+
+#[test]
+fn a_fifo_at_the_store_or_lock_path_is_refused_without_blocking() {
+    let dir = tempdir("store-fifo");
+    let path = dir.join("tokens");
+    mkfifo(&path);
+    for op in ["load", "save", "clear"] {
+        let store = FileStore::new(&path);
+        let result = without_blocking(&path, move || match op {
+            "load" => store.load().map(drop),
+            "save" => store.save(&sample()),
+            _ => store.clear(),
+        });
+        let why = reason(result);
+        assert!(why.contains("is a FIFO"), "{op}: {why}");
+        assert!(path.symlink_metadata().unwrap().file_type().is_fifo());
+    }
+    std::fs::remove_file(&path).unwrap();
+    let lock = dir.join("tokens.lock");
+    mkfifo(&lock);
+    let store = FileStore::new(&path);
+    let why = reason(without_blocking(&lock, move || store.lock().map(drop)));
+    assert!(
+        why.contains("tokens.lock") && why.contains("is a FIFO"),
+        "{why}"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
 }
 
 #[test]
