@@ -113,6 +113,9 @@ const MAGIC: &str = "ropc-store 1";
 ///   is an error (never a panic), and is not overwritten until it is cleared;
 /// * `lock()` takes an exclusive `flock` on `PATH.lock` (created with
 ///   `O_EXCL` when missing), so concurrent processes refresh one at a time.
+///   The lock file holds nothing and is never removed, not even by `clear`
+///   (a process waiting on a removed lock file would share the lock with
+///   the next one).
 ///
 /// On Unix the current user is the owner of `/proc/self` (or, without
 /// procfs, of a file the process creates in the temporary directory); where
@@ -270,7 +273,8 @@ impl TokenStore for FileStore {
         let _ = wipe(&mut f, meta.len());
         fs::remove_file(&self.path).map_err(|e| self.err(format!("cannot remove: {e}")))?;
         let _ = File::open(self.dir()).and_then(|d| d.sync_all());
-        let _ = fs::remove_file(self.lock_path());
+        // PATH.lock stays: unlinking it while the lock is held would let the
+        // next process lock a new file while another still holds the old one.
         Ok(())
     }
 

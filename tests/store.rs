@@ -5,8 +5,10 @@
 
 mod common;
 
+use std::io::{BufRead, Write};
 use std::os::unix::fs::{FileTypeExt, MetadataExt, PermissionsExt};
 use std::path::Path;
+use std::process::{Command, Stdio};
 
 use ropc::{Error, FileStore, Secret, StoredTokens, TokenStore};
 
@@ -305,4 +307,134 @@ fn a_planted_temporary_file_cannot_make_a_save_fail() {
     assert_eq!(store.load().unwrap(), Some(sample()));
     assert_eq!(std::fs::read(&victim_path).unwrap(), b"kept");
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+// --- the lock, across processes --------------------------------------------
+
+/// Set in the child processes of the lock test: the shared directory.
+const LOCK_CHILD_DIR: &str = "ROPC_TEST_LOCK_CHILD_DIR";
+const LOCK_CHILD_ID: &str = "ROPC_TEST_LOCK_CHILD_ID";
+const LOCK_CHILD_READY: &str = "lock-child-ready";
+const LOCK_ROUNDS: usize = 40;
+
+/// Three processes take the store's lock again and again; while holding it,
+/// each saves and clears the store (clear used to unlink `PATH.lock` under
+/// the holder, so that the next process locked a new file) around a
+/// read-modify-write of a shared counter, and logs when it enters and leaves.
+///
+/// The children are this same test, run again by the parent (`--exact`)
+/// with `ROPC_TEST_LOCK_CHILD_DIR` set; without it, this is the parent.
+#[test]
+fn three_processes_never_hold_the_store_lock_at_once() {
+    if let Ok(dir) = std::env::var(LOCK_CHILD_DIR) {
+        return lock_child(Path::new(&dir));
+    }
+    let dir = tempdir("store-lock-three");
+    let store = FileStore::new(dir.join("tokens"));
+    std::fs::write(dir.join("counter"), "0").unwrap();
+    // The parent holds the lock until every child is about to take it, so
+    // that they start by contending for it.
+    let held = store.lock().unwrap();
+    let mut children: Vec<_> = (0..3)
+        .map(|id| {
+            Command::new(std::env::current_exe().unwrap())
+                .args([
+                    "--exact",
+                    "three_processes_never_hold_the_store_lock_at_once",
+                    "--nocapture",
+                    "--test-threads=1",
+                ])
+                .env(LOCK_CHILD_DIR, &dir)
+                .env(LOCK_CHILD_ID, id.to_string())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let mut stdouts = Vec::new();
+    for child in &mut children {
+        let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        while !line.contains(LOCK_CHILD_READY) {
+            line.clear();
+            assert_ne!(out.read_line(&mut line).unwrap(), 0, "a child ended early");
+        }
+        stdouts.push(out);
+    }
+    drop(held);
+    let outputs: Vec<_> = children
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap())
+        .collect();
+    drop(stdouts);
+
+    // The log first: an overlap also makes the children fail, less clearly.
+    let log = std::fs::read_to_string(dir.join("log")).unwrap();
+    let mut holder = None;
+    let mut entries = 0;
+    let mut handovers = 0;
+    let mut last = None;
+    for line in log.lines() {
+        match line.split_once(' ').unwrap() {
+            ("enter", who) => {
+                assert_eq!(
+                    holder, None,
+                    "{who} entered while {holder:?} held the lock:\n{log}"
+                );
+                holder = Some(who);
+                entries += 1;
+                if last.is_some_and(|l| l != who) {
+                    handovers += 1;
+                }
+                last = Some(who);
+            }
+            ("leave", who) => {
+                assert_eq!(holder, Some(who), "{log}");
+                holder = None;
+            }
+            _ => panic!("{line}"),
+        }
+    }
+    for out in &outputs {
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert_eq!(entries, 3 * LOCK_ROUNDS);
+    let counter = std::fs::read_to_string(dir.join("counter")).unwrap();
+    assert_eq!(counter, (3 * LOCK_ROUNDS).to_string(), "no update lost");
+    eprintln!("handovers between processes: {handovers}");
+    // More than the two that running one after the other would give: the
+    // processes really did take turns.
+    assert!(handovers > 2, "the processes never contended:\n{log}");
+    assert!(dir.join("tokens.lock").exists(), "the lock file is kept");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+fn lock_child(dir: &Path) {
+    let me = std::env::var(LOCK_CHILD_ID).unwrap();
+    let store = FileStore::new(dir.join("tokens"));
+    let mut log = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(dir.join("log"))
+        .unwrap();
+    let mut stdout = std::io::stdout();
+    writeln!(stdout, "{LOCK_CHILD_READY}").unwrap();
+    stdout.flush().unwrap();
+    for _ in 0..LOCK_ROUNDS {
+        let _held = store.lock().unwrap();
+        log.write_all(format!("enter {me}\n").as_bytes()).unwrap();
+        let n: usize = std::fs::read_to_string(dir.join("counter"))
+            .unwrap()
+            .parse()
+            .unwrap();
+        store.save(&sample()).unwrap();
+        store.clear().unwrap();
+        std::fs::write(dir.join("counter"), (n + 1).to_string()).unwrap();
+        log.write_all(format!("leave {me}\n").as_bytes()).unwrap();
+    }
 }
