@@ -117,11 +117,13 @@ impl Session {
     }
 
     /// Runs the password grant and makes its tokens the session's (saved to
-    /// the store, if any).
+    /// the store, if any). The store is locked and checked
+    /// ([`TokenStore::check`]) before the password is sent.
     ///
     /// # Errors
     ///
-    /// As [`Client::password_grant`], and [`Error::Store`] when saving fails.
+    /// As [`Client::password_grant`], and [`Error::Store`] when the store is
+    /// unusable (nothing sent) or saving fails.
     pub fn login(
         &self,
         username: &str,
@@ -130,6 +132,10 @@ impl Session {
     ) -> Result<Tokens, Error> {
         let mut state = self.lock_state();
         let _lock = self.store.as_ref().map(|s| s.lock()).transpose()?;
+        // An unusable store is found before the password is spent.
+        if let Some(store) = &self.store {
+            store.check()?;
+        }
         let tokens = self.client.password_grant(username, password, scopes)?;
         self.adopt(&mut state, tokens.clone())?;
         Ok(tokens)

@@ -60,6 +60,18 @@ pub trait TokenStore: Send + Sync {
     /// [`Error::Store`] when removing fails.
     fn clear(&self) -> Result<(), Error>;
 
+    /// Checks, without writing anything, that a [`save`](Self::save) can be
+    /// attempted. [`Session::login`](crate::Session::login) calls it, under
+    /// the lock, before the password is sent: a store that cannot take the
+    /// tokens costs no password grant. The default accepts.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Store`] naming what is wrong.
+    fn check(&self) -> Result<(), Error> {
+        Ok(())
+    }
+
     /// Takes an exclusive lock across processes, held until the guard is
     /// dropped, so two processes never refresh at once. The default does
     /// nothing (a store shared by one process only).
@@ -244,7 +256,7 @@ impl TokenStore for FileStore {
             return Err(self.err("refusing to save an empty store (use clear)"));
         }
         let text = serialize(tokens).map_err(|why| self.err(why))?;
-        self.open_store(false)?;
+        self.check()?;
         let dir = self.dir();
         let name = self.path.file_name().unwrap_or_default().to_string_lossy();
         let (mut f, tmp) = create_temp(&dir, &format!(".{name}.tmp."), random_u64)
@@ -276,6 +288,24 @@ impl TokenStore for FileStore {
         // PATH.lock stays: unlinking it while the lock is held would let the
         // next process lock a new file while another still holds the old one.
         Ok(())
+    }
+
+    /// The directory exists, and the store path holds nothing or a ropc
+    /// store of the user's (the lock path is checked by `lock`).
+    fn check(&self) -> Result<(), Error> {
+        let dir = self.dir();
+        match fs::metadata(&dir) {
+            Ok(meta) if meta.is_dir() => {}
+            Ok(_) => {
+                let why = format!("its directory {} is not a directory", dir.display());
+                return Err(self.err(why));
+            }
+            Err(e) => {
+                let why = format!("its directory {} cannot be used: {e}", dir.display());
+                return Err(self.err(why));
+            }
+        }
+        self.open_store(false).map(drop)
     }
 
     fn lock(&self) -> Result<StoreLock, Error> {

@@ -630,3 +630,65 @@ fn access_and_logout_refuse_a_fifo_store_promptly() {
     assert_eq!(p.requests(), 0);
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn login_checks_the_store_before_sending_the_password() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let (p, c, _clock) = setup(120);
+    let dir = tempdir("login-checks");
+    let notes = dir.join("notes");
+    std::fs::write(&notes, "my notes\n").unwrap();
+    std::fs::set_permissions(&notes, std::fs::Permissions::from_mode(0o600)).unwrap();
+    type Plant = fn(&Path, &Path);
+    let cases: [(&str, Plant); 7] = [
+        ("is a directory", |path, _| {
+            std::fs::create_dir(path).unwrap()
+        }),
+        ("is a symbolic link", |path, notes| {
+            std::os::unix::fs::symlink(notes, path).unwrap()
+        }),
+        ("is a FIFO", |path, _| {
+            assert!(Command::new("mkfifo").arg(path).status().unwrap().success())
+        }),
+        ("is not a ropc token store", |path, notes| {
+            std::fs::copy(notes, path).unwrap();
+        }),
+        ("is owned by uid", |path, _| {
+            FileStore::new(path)
+                .save(&StoredTokens {
+                    refresh_token: Some(Secret::from("rt-someone-else")),
+                    ..StoredTokens::default()
+                })
+                .unwrap();
+            // Needs root; as another user the case is reported and skipped below.
+            let _ = std::os::unix::fs::chown(path, Some(4242), Some(4242));
+        }),
+        ("lock file", |path, notes| {
+            std::os::unix::fs::symlink(notes, path.with_file_name("tokens.lock")).unwrap()
+        }),
+        ("cannot be created", |path, _| {
+            std::fs::remove_dir(path.parent().unwrap()).unwrap()
+        }),
+    ];
+    for (n, (why, plant)) in cases.into_iter().enumerate() {
+        let case = dir.join(n.to_string());
+        std::fs::create_dir(&case).unwrap();
+        let path = case.join("tokens");
+        let session = Session::with_store(c.clone(), FileStore::new(&path)).unwrap();
+        plant(&path, &notes);
+        if why == "is owned by uid" && std::fs::metadata(&path).unwrap().uid() != 4242 {
+            eprintln!("chown needs root: the other user's store is not staged");
+            continue;
+        }
+        let err = session
+            .login(USER, &Secret::from(PASSWORD), &[])
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::Store(e) if e.reason.contains(why)),
+            "{why:?}: {err}"
+        );
+        assert_eq!(p.requests(), 0, "{why:?}: the password was sent");
+    }
+    assert_eq!(std::fs::read(&notes).unwrap(), b"my notes\n");
+    std::fs::remove_dir_all(dir).unwrap();
+}
