@@ -6,13 +6,15 @@ mod common;
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use ropc::jwt::Clock;
 use ropc::testing::Provider;
-use ropc::{Client, Error, FileStore, Secret, Session, StoredTokens, TokenStore};
+use ropc::{
+    Client, Error, FileStore, Secret, Session, StoreError, StoreLock, StoredTokens, TokenStore,
+};
 
 use common::tempdir;
 
@@ -690,5 +692,163 @@ fn login_checks_the_store_before_sending_the_password() {
         assert_eq!(p.requests(), 0, "{why:?}: the password was sent");
     }
     assert_eq!(std::fs::read(&notes).unwrap(), b"my notes\n");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+// --- a failed save never drops tokens ----------------------------------------
+
+fn is_store_error<T>(result: &Result<T, Error>) -> bool {
+    matches!(result, Err(Error::Store(_)))
+}
+
+/// A file store whose saves fail while `failing` is set, as on a disk that
+/// is full for a while.
+struct FlakyStore {
+    inner: FileStore,
+    failing: Arc<AtomicBool>,
+}
+
+impl TokenStore for FlakyStore {
+    fn load(&self) -> Result<Option<StoredTokens>, Error> {
+        self.inner.load()
+    }
+    fn save(&self, tokens: &StoredTokens) -> Result<(), Error> {
+        if self.failing.load(Ordering::SeqCst) {
+            return Err(Error::Store(StoreError::new(
+                "flaky",
+                "cannot write: No space left on device",
+            )));
+        }
+        self.inner.save(tokens)
+    }
+    fn clear(&self) -> Result<(), Error> {
+        self.inner.clear()
+    }
+    fn check(&self) -> Result<(), Error> {
+        self.inner.check()
+    }
+    fn lock(&self) -> Result<StoreLock, Error> {
+        self.inner.lock()
+    }
+}
+
+#[test]
+fn a_failed_save_keeps_the_new_tokens_in_memory_and_is_retried_first() {
+    let (p, c, clock) = setup(120);
+    let dir = tempdir("flaky");
+    let file = FileStore::new(dir.join("tokens"));
+    let failing = Arc::new(AtomicBool::new(true));
+    let store = FlakyStore {
+        inner: file.clone(),
+        failing: failing.clone(),
+    };
+    let session = Session::with_store(c, store).unwrap();
+
+    // Login: the grant succeeds, the save fails. The tokens stay.
+    let result = session.login(USER, &Secret::from(PASSWORD), &[]);
+    assert!(is_store_error(&result), "{result:?}");
+    let first = session.tokens().expect("the new tokens are kept");
+    assert!(session.has_unsaved_tokens());
+    failing.store(false, Ordering::SeqCst);
+    assert_eq!(session.access_token().unwrap(), *first.access_token());
+    assert!(!session.has_unsaved_tokens());
+    let rt1 = first.refresh_token().unwrap().clone();
+    assert_eq!(
+        file.load().unwrap().unwrap().refresh_token,
+        Some(rt1.clone())
+    );
+    assert_eq!(p.requests(), 1, "one password grant, no refresh");
+
+    // Refresh near expiry: the rotated tokens cannot be saved. They stay.
+    clock.advance(100);
+    failing.store(true, Ordering::SeqCst);
+    let result = session.access_token();
+    assert!(is_store_error(&result), "{result:?}");
+    assert_eq!(p.refresh_grants(), 1);
+    let rotated = session.tokens().unwrap();
+    let rt2 = rotated.refresh_token().unwrap().clone();
+    assert_ne!(rt2, rt1);
+    assert!(session.has_unsaved_tokens());
+    // Still failing: the error again, the tokens kept, the stale store never
+    // reloaded over them (its refresh token is dead: that would force a login).
+    let result = session.access_token();
+    assert!(is_store_error(&result), "{result:?}");
+    assert_eq!(session.tokens().unwrap().refresh_token(), Some(&rt2));
+    assert_eq!(p.refresh_grants(), 1);
+    assert_eq!(file.load().unwrap().unwrap().refresh_token, Some(rt1));
+    // The disk recovers: the next call saves them, then hands out the token.
+    failing.store(false, Ordering::SeqCst);
+    assert_eq!(session.access_token().unwrap(), *rotated.access_token());
+    assert!(!session.has_unsaved_tokens());
+    assert_eq!(file.load().unwrap().unwrap().refresh_token, Some(rt2));
+    assert_eq!(p.refresh_grants(), 1);
+    // And the session carries on with the saved refresh token.
+    clock.advance(100);
+    session.access_token().unwrap();
+    assert_eq!(p.refresh_grants(), 2);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// What a connection-time hook runs: once, on the next connection.
+type Hook = Arc<Mutex<Option<Box<dyn FnOnce() + Send>>>>;
+
+/// A provider (plain http) that runs the pending hook as a connection
+/// arrives: by then `ropc access` has read and locked the store, and it
+/// saves only after the answer. Returns the provider, its URL and the hook.
+fn hooked_provider() -> (Provider, String, Hook) {
+    let hook: Hook = Arc::default();
+    let pending = hook.clone();
+    let p = Provider::builder()
+        .client(ID, SECRET)
+        .user(USER, PASSWORD)
+        // Not TLS: the acceptor passes the connection through, after the hook.
+        .tls(Arc::new(move |tcp| {
+            if let Some(run) = pending.lock().unwrap().take() {
+                run();
+            }
+            Ok(Box::new(tcp))
+        }))
+        .start()
+        .unwrap();
+    let url = format!("http://127.0.0.1:{}/token", p.addr().port());
+    (p, url, hook)
+}
+
+#[test]
+fn access_prints_the_token_and_exits_2_when_the_new_refresh_token_cannot_be_saved() {
+    let (p, url, hook) = hooked_provider();
+    let dir = tempdir("cli-save-fails");
+    let store_dir = dir.join("store");
+    std::fs::create_dir(&store_dir).unwrap();
+    let path = store_dir.join("tokens");
+    let store = store_arg(&path);
+    let env = [("ROPC_TOKEN_URL", url.as_str()), ("ROPC_USERNAME", USER)];
+    let (code, first, stderr) = ropc(&["access", "--store", &store], &p, PASSWORD, &env);
+    assert_eq!(code, 0, "{stderr}");
+    expire_stored_token(&path, |_| 0);
+    let stale = FileStore::new(&path).load().unwrap().unwrap();
+    // While the refresh is under way, the store's directory goes away (a
+    // real failure, whoever runs the test).
+    let gone = dir.join("store-gone");
+    let (from, to) = (store_dir.clone(), gone.clone());
+    *hook.lock().unwrap() = Some(Box::new(move || std::fs::rename(from, to).unwrap()));
+    let (code, token, stderr) = ropc(&["access", "--store", &store], &p, "", &env);
+    assert!(!store_dir.exists(), "the hook ran");
+    assert_eq!(p.refresh_grants(), 1);
+    assert_eq!(code, 2, "{stderr}");
+    // The token is printed as usual, so `$(ropc access …)` still works…
+    assert!(
+        token.starts_with("eyJ") && token.ends_with('\n') && token.lines().count() == 1,
+        "{token:?}"
+    );
+    assert_ne!(token, first);
+    // …and one line on stderr says what was not saved, and why.
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("could not be saved") && stderr.contains("token store"),
+        "{stderr}"
+    );
+    std::fs::rename(&gone, &store_dir).unwrap();
+    assert_eq!(FileStore::new(&path).load().unwrap().unwrap(), stale);
     std::fs::remove_dir_all(dir).unwrap();
 }

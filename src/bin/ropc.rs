@@ -582,8 +582,7 @@ fn verify() -> Result<(), Fail> {
 fn access(store: &std::path::Path) -> Result<(), Fail> {
     let client = client()?;
     let session = Session::with_store(client, FileStore::new(store))?;
-    let token = match session.access_token() {
-        Ok(t) => t,
+    let result = match session.access_token() {
         Err(Error::LoginRequired) => {
             // No usable refresh token: the password grant, but only when a
             // password is at hand (ROPC_PASSWORD_FILE, or a line on stdin).
@@ -600,16 +599,35 @@ fn access(store: &std::path::Path) -> Result<(), Fail> {
             let scopes = scopes()?;
             let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
             session
-                .login(&username, &password, &scopes)?
-                .access_token()
-                .clone()
+                .login(&username, &password, &scopes)
+                .map(|t| t.access_token().clone())
         }
+        other => other,
+    };
+    // New tokens that could not be saved are still good for this run: the
+    // token is printed, and the failure reported (exit 2).
+    let (token, unsaved) = match result {
+        Ok(t) => (t, None),
+        Err(Error::Store(e)) if session.has_unsaved_tokens() => match session.tokens() {
+            Some(t) => (t.access_token().clone(), Some(e)),
+            None => return Err(Error::Store(e).into()),
+        },
         Err(e) => return Err(e.into()),
     };
     let mut out = Zeroizing::new(String::with_capacity(token.len() + 1));
     out.push_str(token.expose_secret());
     out.push('\n');
-    emit(out)
+    emit(out)?;
+    match unsaved {
+        None => Ok(()),
+        Some(e) => Err(Fail {
+            code: 2,
+            message: format!(
+                "the access token was printed, but the new refresh token could not be saved \
+                 (the next run may need the password again): {e}"
+            ),
+        }),
+    }
 }
 
 fn logout(store: &std::path::Path) -> Result<(), Fail> {
