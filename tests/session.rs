@@ -232,12 +232,8 @@ fn version(n: usize) -> StoredTokens {
     }
 }
 
-/// Not a real test: the body of the writer process `kill_during_write` spawns.
-#[test]
-fn store_writer_child() {
-    let Ok(path) = std::env::var(WRITER_ENV) else {
-        return;
-    };
+/// The writer process the test below starts: saves new versions until killed.
+fn store_writer_child(path: &str) -> ! {
     let store = FileStore::new(path);
     let mut n = 1;
     loop {
@@ -246,8 +242,13 @@ fn store_writer_child() {
     }
 }
 
+/// The writer processes are this same test, run again (`--exact`) with
+/// `ROPC_TEST_STORE_WRITER` set; without it, this is the parent.
 #[test]
 fn a_writer_killed_at_random_points_leaves_the_old_or_the_new_file() {
+    if let Ok(path) = std::env::var(WRITER_ENV) {
+        store_writer_child(&path);
+    }
     let dir = tempdir("kill");
     let path = dir.join("tokens");
     let store = FileStore::new(&path);
@@ -262,7 +263,7 @@ fn a_writer_killed_at_random_points_leaves_the_old_or_the_new_file() {
         let mut child = Command::new(std::env::current_exe().unwrap())
             .args([
                 "--exact",
-                "store_writer_child",
+                "a_writer_killed_at_random_points_leaves_the_old_or_the_new_file",
                 "--nocapture",
                 "--test-threads=1",
             ])
