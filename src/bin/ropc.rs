@@ -84,12 +84,21 @@ Uses the tokens in the store (created with mode 0600), refreshing when near
 expiry and saving a rotated refresh token. Runs the password grant (password as
 for `ropc token`) only when no usable refresh token is stored; with neither,
 exits 3 with `login required`.
+
+The store and PATH.lock must be regular files of yours: a symbolic link, FIFO,
+device, directory, another user's file or a file that is not a ropc store is
+refused (exit 2), before any password is sent, and left as it is. When the new
+tokens cannot be saved, the access token is printed all the same, one line on
+stderr says so, and the exit status is 2.
 ";
 
 const HELP_LOGOUT: &str = "\
 Usage: ropc logout --store PATH
 
-Overwrites the token store with zeros and removes it.
+Overwrites the token store with zeros and removes it. Only a ropc store (first
+line `ropc-store 1`) of yours is wiped: a symbolic link, FIFO, device,
+directory, another user's file or any other file is refused (exit 2) and left
+as it is. PATH.lock is kept.
 ";
 
 const HELP_DEMO: &str = "\
