@@ -2,6 +2,7 @@
 //! directories, devices, files of another user in a sticky world-writable
 //! directory, and other processes. The store never writes through what it did
 //! not create, and wipes only what it can read back as a ropc store.
+#![cfg(unix)]
 
 mod common;
 

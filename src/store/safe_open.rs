@@ -9,15 +9,18 @@ use std::path::{Path, PathBuf};
 /// Options for every file the store opens or creates: mode 0600 when
 /// created; a symbolic link is not followed (`O_NOFOLLOW`) and a FIFO does
 /// not block the open (`O_NONBLOCK`; it is then refused by [`refusal`]).
+#[cfg(unix)]
 fn options() -> OpenOptions {
+    use std::os::unix::fs::OpenOptionsExt;
     let mut o = OpenOptions::new();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        o.mode(0o600)
-            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
-    }
+    o.mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
     o
+}
+
+#[cfg(not(unix))]
+fn options() -> OpenOptions {
+    OpenOptions::new()
 }
 
 /// Opens the existing file at `path`, for reading and, when `write`, for
