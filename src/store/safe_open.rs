@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 /// Options for every file the store opens or creates: mode 0600 when
 /// created; a symbolic link is not followed (`O_NOFOLLOW`) and a FIFO does
-/// not block the open (`O_NONBLOCK`; it is then refused by [`refusal`]).
+/// not block the open (`O_NONBLOCK`; it is then refused by [`refuse`]).
 #[cfg(unix)]
 fn options() -> OpenOptions {
     use std::os::unix::fs::OpenOptionsExt;
@@ -74,24 +74,21 @@ pub(super) fn open_or_create(path: &Path) -> Result<File, String> {
     Err("keeps appearing and vanishing; refusing to use it".into())
 }
 
+/// Refuses, with the reason, anything but a regular file owned by the
+/// current user.
 fn refuse(meta: &fs::Metadata) -> Result<(), String> {
-    refusal(meta).map_or(Ok(()), Err)
-}
-
-/// Why the store may not use the file `meta` describes: anything but a
-/// regular file owned by the current user.
-fn refusal(meta: &fs::Metadata) -> Option<String> {
     let kind = meta.file_type();
-    let what = if kind.is_file() {
-        return foreign_owner(meta);
-    } else if kind.is_symlink() {
+    if kind.is_file() {
+        return foreign_owner(meta).map_or(Ok(()), Err);
+    }
+    let what = if kind.is_symlink() {
         "a symbolic link"
     } else if kind.is_dir() {
         "a directory"
     } else {
         special_kind(kind)
     };
-    Some(format!("is {what}; refusing to use it"))
+    Err(format!("is {what}; refusing to use it"))
 }
 
 #[cfg(unix)]
