@@ -16,7 +16,7 @@ use ropc::{
     Client, Error, FileStore, Secret, Session, StoreError, StoreLock, StoredTokens, TokenStore,
 };
 
-use common::tempdir;
+use common::{mkfifo, tempdir, write_private};
 
 const ID: &str = "session-client";
 const SECRET: &str = "session-secret";
@@ -171,7 +171,6 @@ fn the_store_is_created_owner_only_and_refused_when_others_can_read_it() {
 
 #[test]
 fn a_corrupt_or_truncated_store_is_an_error_and_left_alone() {
-    use std::os::unix::fs::PermissionsExt;
     let dir = tempdir("corrupt");
     let path = dir.join("tokens");
     // A store (magic first line) that is cut short is corrupt; without the
@@ -183,8 +182,7 @@ fn a_corrupt_or_truncated_store_is_an_error_and_left_alone() {
         (b"", "is not a ropc token store"),
         (b"\xff\xff\xff", "is not a ropc token store"),
     ] {
-        std::fs::write(&path, content).unwrap();
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        write_private(&path, content);
         let err = FileStore::new(&path).load().unwrap_err();
         assert!(
             matches!(&err, Error::Store(e) if e.reason.contains(why)),
@@ -506,7 +504,6 @@ fn access_and_logout_need_a_store_path() {
 
 #[test]
 fn logout_refuses_a_symlinked_store_and_leaves_its_target_alone() {
-    use std::os::unix::fs::PermissionsExt;
     let p = system_provider();
     let dir = tempdir("cli-logout-link");
     let link = dir.join("tokens");
@@ -519,8 +516,7 @@ fn logout_refuses_a_symlinked_store_and_leaves_its_target_alone() {
         })
         .unwrap();
     let notes = dir.join("notes");
-    std::fs::write(&notes, "my notes\n").unwrap();
-    std::fs::set_permissions(&notes, std::fs::Permissions::from_mode(0o600)).unwrap();
+    write_private(&notes, "my notes\n");
     for target in [&notes, &other_store] {
         let before = std::fs::read(target).unwrap();
         std::os::unix::fs::symlink(target, &link).unwrap();
@@ -561,13 +557,11 @@ fn invalid_grant_never_clears_through_a_symlinked_store() {
 
 #[test]
 fn access_never_advises_logout_for_a_file_that_is_not_a_ropc_store() {
-    use std::os::unix::fs::PermissionsExt;
     let p = system_provider();
     let dir = tempdir("cli-not-a-store");
     let path = dir.join("tokens");
     let store = store_arg(&path);
-    std::fs::write(&path, "my notes\n").unwrap();
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    write_private(&path, "my notes\n");
     let (code, _, stderr) = ropc(&["access", "--store", &store], &p, "", &[]);
     assert_eq!(code, 2, "{stderr}");
     assert!(
@@ -604,8 +598,7 @@ fn access_and_logout_refuse_a_fifo_store_promptly() {
     let p = system_provider();
     let dir = tempdir("cli-fifo");
     let path = dir.join("tokens");
-    let made = Command::new("mkfifo").arg(&path).status().unwrap();
-    assert!(made.success());
+    mkfifo(&path);
     for command in ["access", "logout"] {
         let mut child = ropc_spawn(&[command, "--store", &store_arg(&path)], &p);
         // A watchdog, not a timing assertion: before the fix the child
@@ -636,12 +629,11 @@ fn access_and_logout_refuse_a_fifo_store_promptly() {
 
 #[test]
 fn login_checks_the_store_before_sending_the_password() {
-    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    use std::os::unix::fs::MetadataExt;
     let (p, c, _clock) = setup(120);
     let dir = tempdir("login-checks");
     let notes = dir.join("notes");
-    std::fs::write(&notes, "my notes\n").unwrap();
-    std::fs::set_permissions(&notes, std::fs::Permissions::from_mode(0o600)).unwrap();
+    write_private(&notes, "my notes\n");
     type Plant = fn(&Path, &Path);
     let cases: [(&str, Plant); 7] = [
         ("is a directory", |path, _| {
@@ -650,9 +642,7 @@ fn login_checks_the_store_before_sending_the_password() {
         ("is a symbolic link", |path, notes| {
             std::os::unix::fs::symlink(notes, path).unwrap()
         }),
-        ("is a FIFO", |path, _| {
-            assert!(Command::new("mkfifo").arg(path).status().unwrap().success())
-        }),
+        ("is a FIFO", |path, _| mkfifo(path)),
         ("is not a ropc token store", |path, notes| {
             std::fs::copy(notes, path).unwrap();
         }),

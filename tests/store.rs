@@ -13,7 +13,7 @@ use std::process::{Command, Stdio};
 
 use ropc::{Error, FileStore, Secret, StoredTokens, TokenStore};
 
-use common::tempdir;
+use common::{mkfifo, tempdir, write_private};
 
 fn sample() -> StoredTokens {
     StoredTokens {
@@ -34,8 +34,7 @@ fn reason(result: Result<impl std::fmt::Debug, Error>) -> String {
 /// A user's file the store must never touch, with its bytes.
 fn victim(dir: &Path, name: &str, content: &[u8]) -> (std::path::PathBuf, Vec<u8>) {
     let path = dir.join(name);
-    std::fs::write(&path, content).unwrap();
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    write_private(&path, content);
     (path, content.to_vec())
 }
 
@@ -228,14 +227,6 @@ fn a_store_or_lock_planted_by_another_user_in_a_shared_directory_is_refused() {
     );
     assert!(!target.exists(), "nothing created through the link");
     std::fs::remove_dir_all(dir).unwrap();
-}
-
-fn mkfifo(path: &Path) {
-    let made = std::process::Command::new("mkfifo")
-        .arg(path)
-        .status()
-        .unwrap();
-    assert!(made.success(), "mkfifo {}", path.display());
 }
 
 /// Runs `f` on another thread and waits for it; if it is still blocked after

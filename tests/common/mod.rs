@@ -15,6 +15,24 @@ pub fn tempdir(name: &str) -> std::path::PathBuf {
     d
 }
 
+/// Writes `content` to a new file at `path` with mode 0600 (as a store
+/// would be, so that only the rule under test can refuse it).
+#[cfg(unix)]
+pub fn write_private(path: &std::path::Path, content: impl AsRef<[u8]>) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(path, content).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
+}
+
+/// Makes a FIFO (named pipe) at `path`, with the `mkfifo` command.
+pub fn mkfifo(path: &std::path::Path) {
+    let made = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .unwrap();
+    assert!(made.success(), "mkfifo {}", path.display());
+}
+
 pub fn b64(bytes: impl AsRef<[u8]>) -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
