@@ -31,6 +31,23 @@ fn reason(result: Result<impl std::fmt::Debug, Error>) -> String {
     }
 }
 
+/// Load, save and clear are each refused, for a reason that contains
+/// `why`; the reasons are returned.
+fn refused_by_all(store: &FileStore, why: &str) -> Vec<String> {
+    [
+        ("load", store.load().map(drop)),
+        ("save", store.save(&sample())),
+        ("clear", store.clear()),
+    ]
+    .into_iter()
+    .map(|(what, result)| {
+        let reason = reason(result);
+        assert!(reason.contains(why), "{what}: {reason}");
+        reason
+    })
+    .collect()
+}
+
 /// A user's file the store must never touch, with its bytes.
 fn victim(dir: &Path, name: &str, content: &[u8]) -> (std::path::PathBuf, Vec<u8>) {
     let path = dir.join(name);
@@ -59,15 +76,7 @@ fn a_symlinked_store_is_refused_and_its_target_left_alone() {
     ] {
         let (target, bytes) = victim(&dir, name, content);
         std::os::unix::fs::symlink(&target, &path).unwrap();
-        let store = FileStore::new(&path);
-        for (what, result) in [
-            ("load", store.load().map(drop)),
-            ("save", store.save(&sample())),
-            ("clear", store.clear()),
-        ] {
-            let why = reason(result);
-            assert!(why.contains("is a symbolic link"), "{what}: {why}");
-        }
+        refused_by_all(&FileStore::new(&path), "is a symbolic link");
         assert_eq!(std::fs::read(&target).unwrap(), bytes, "{name}: untouched");
         assert!(path.symlink_metadata().unwrap().is_symlink(), "link kept");
         std::fs::remove_file(&path).unwrap();
@@ -82,15 +91,7 @@ fn a_directory_at_the_store_path_is_refused() {
     std::fs::create_dir(&path).unwrap();
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o700)).unwrap();
     std::fs::write(path.join("inside"), "kept").unwrap();
-    let store = FileStore::new(&path);
-    for (what, result) in [
-        ("load", store.load().map(drop)),
-        ("save", store.save(&sample())),
-        ("clear", store.clear()),
-    ] {
-        let why = reason(result);
-        assert!(why.contains("is a directory"), "{what}: {why}");
-    }
+    refused_by_all(&FileStore::new(&path), "is a directory");
     assert_eq!(std::fs::read(path.join("inside")).unwrap(), b"kept");
     std::fs::remove_dir_all(dir).unwrap();
 }
@@ -114,15 +115,7 @@ fn a_device_at_the_store_path_is_refused_and_never_written() {
         std::fs::remove_dir_all(dir).unwrap();
         return;
     }
-    let store = FileStore::new(&path);
-    for (what, result) in [
-        ("load", store.load().map(drop)),
-        ("save", store.save(&sample())),
-        ("clear", store.clear()),
-    ] {
-        let why = reason(result);
-        assert!(why.contains("is a device"), "{what}: {why}");
-    }
+    refused_by_all(&FileStore::new(&path), "is a device");
     let meta = path.symlink_metadata().unwrap();
     assert!(meta.file_type().is_char_device(), "the node is still there");
     std::fs::remove_dir_all(dir).unwrap();
@@ -135,19 +128,10 @@ fn a_file_that_is_not_a_ropc_store_is_never_written() {
     for content in [&b"my notes\n"[..], b"", b"ropc-store 2\nend\n"] {
         let (path, bytes) = victim(&dir, "tokens", content);
         let store = FileStore::new(&path);
-        for (what, result) in [
-            ("load", store.load().map(drop)),
-            ("save", store.save(&sample())),
-            ("clear", store.clear()),
-        ] {
-            let why = reason(result);
-            assert!(
-                why.contains("is not a ropc token store; left alone"),
-                "{what}: {why}"
-            );
+        for why in refused_by_all(&store, "is not a ropc token store; left alone") {
             assert!(!why.contains("logout"), "no destructive advice: {why}");
-            assert_eq!(std::fs::read(&path).unwrap(), bytes, "{what}: untouched");
         }
+        assert_eq!(std::fs::read(&path).unwrap(), bytes, "untouched");
     }
     // A store that is corrupt but has the magic first line is ropc's: clear
     // wipes and removes it.
@@ -187,17 +171,7 @@ fn a_store_or_lock_planted_by_another_user_in_a_shared_directory_is_refused() {
     // never replaced.
     let (planted, bytes) = victim(&dir, "tokens", &real_store_bytes(&dir));
     if give_away(&planted) {
-        for (what, result) in [
-            ("load", store.load().map(drop)),
-            ("save", store.save(&sample())),
-            ("clear", store.clear()),
-        ] {
-            let why = reason(result);
-            assert!(
-                why.contains(&format!("is owned by uid {OTHER_UID}, not by you")),
-                "{what}: {why}"
-            );
-        }
+        refused_by_all(&store, &format!("is owned by uid {OTHER_UID}, not by you"));
         assert_eq!(std::fs::read(&planted).unwrap(), bytes);
         assert_eq!(planted.metadata().unwrap().uid(), OTHER_UID);
     }
