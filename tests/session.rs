@@ -525,6 +525,10 @@ fn logout_refuses_a_symlinked_store_and_leaves_its_target_alone() {
         assert!(stderr.contains("is a symbolic link"), "{stderr}");
         assert_eq!(std::fs::read(target).unwrap(), before, "target untouched");
         assert!(link.symlink_metadata().unwrap().is_symlink(), "link kept");
+        assert!(
+            !dir.join("tokens.lock").exists(),
+            "nothing created beside it"
+        );
         std::fs::remove_file(&link).unwrap();
     }
     std::fs::remove_dir_all(dir).unwrap();
@@ -622,6 +626,10 @@ fn access_and_logout_refuse_a_fifo_store_promptly() {
         assert_eq!(out.status.code(), Some(2), "{command}: {stderr}");
         assert!(stderr.contains("is a FIFO"), "{command}: {stderr}");
         assert!(out.stdout.is_empty());
+        assert!(
+            !dir.join("tokens.lock").exists(),
+            "nothing created beside it"
+        );
     }
     assert_eq!(p.requests(), 0);
     std::fs::remove_dir_all(dir).unwrap();

@@ -641,6 +641,8 @@ fn access(store: &std::path::Path) -> Result<(), Fail> {
 
 fn logout(store: &std::path::Path) -> Result<(), Fail> {
     let store = FileStore::new(store);
+    // A path the store refuses gets no lock file created beside it.
+    store.check()?;
     let _lock = store.lock()?;
     store.clear()?;
     Ok(())
