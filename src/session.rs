@@ -9,7 +9,7 @@ use crate::client::Client;
 use crate::error::Error;
 use crate::response::ErrorCode;
 use crate::secret::Secret;
-use crate::store::{StoredTokens, TokenStore};
+use crate::store::{StoreLock, StoredTokens, TokenStore};
 use crate::tokens::Tokens;
 
 /// The default margin before expiry at which a session refreshes: 60 s.
@@ -22,13 +22,24 @@ struct State {
     /// The refresh token to use next (kept even when the access token is
     /// gone, e.g. loaded from a store).
     refresh: Option<Secret>,
+    /// `tokens` are newer than the store: saving them failed. They are
+    /// saved before anything else, and the store is never reloaded over
+    /// them.
+    unsaved: bool,
 }
 
 /// A logged-in session: a [`Client`] and its tokens.
 ///
 /// [`access_token`](Session::access_token) returns a token valid for at least
 /// the skew (default 60 s), refreshing first when needed. A rotated refresh
-/// token replaces the old one at once, in memory and in the store. Safe to
+/// token replaces the old one at once, in memory and in the store.
+///
+/// A failed save never drops tokens: when new tokens (from a refresh or a
+/// login) cannot be saved, the call returns [`Error::Store`] but the session
+/// keeps them ([`has_unsaved_tokens`](Session::has_unsaved_tokens)), never
+/// reloads the older store over them, and the next `access_token` call saves
+/// them first (under the store's lock), returning the token when that works
+/// and the store error again, tokens still kept, when it does not. Safe to
 /// share between threads: callers that arrive during a refresh wait for it,
 /// so only one refresh is sent; with a [`FileStore`](crate::FileStore) the
 /// store's lock does the same across processes.
@@ -61,6 +72,7 @@ impl Session {
             state: Mutex::new(State {
                 tokens: Some(tokens),
                 refresh,
+                unsaved: false,
             }),
         }
     }
@@ -116,12 +128,23 @@ impl Session {
         self.lock_state().tokens.clone()
     }
 
+    /// Whether the current tokens are newer than the store: saving them
+    /// failed, and the next [`access_token`](Self::access_token) call tries
+    /// again first.
+    #[must_use]
+    pub fn has_unsaved_tokens(&self) -> bool {
+        self.lock_state().unsaved
+    }
+
     /// Runs the password grant and makes its tokens the session's (saved to
-    /// the store, if any).
+    /// the store, if any). The store is locked and checked
+    /// ([`TokenStore::check`]) before the password is sent.
     ///
     /// # Errors
     ///
-    /// As [`Client::password_grant`], and [`Error::Store`] when saving fails.
+    /// As [`Client::password_grant`], and [`Error::Store`] when the store is
+    /// unusable (nothing sent) or saving fails (the new tokens are kept in
+    /// the session all the same).
     pub fn login(
         &self,
         username: &str,
@@ -129,7 +152,11 @@ impl Session {
         scopes: &[&str],
     ) -> Result<Tokens, Error> {
         let mut state = self.lock_state();
-        let _lock = self.store.as_ref().map(|s| s.lock()).transpose()?;
+        let _lock = self.lock_store()?;
+        // An unusable store is found before the password is spent.
+        if let Some(store) = &self.store {
+            store.check()?;
+        }
         let tokens = self.client.password_grant(username, password, scopes)?;
         self.adopt(&mut state, tokens.clone())?;
         Ok(tokens)
@@ -141,16 +168,21 @@ impl Session {
     /// # Errors
     ///
     /// [`Error::LoginRequired`] when there is no refresh token or the provider
-    /// refused it (`invalid_grant`): run [`login`](Self::login) again. Other
-    /// errors as [`Client::refresh`].
+    /// refused it (`invalid_grant`): run [`login`](Self::login) again.
+    /// [`Error::Store`] when new tokens cannot be saved (they are kept, and
+    /// saved first on the next call). Other errors as [`Client::refresh`].
     pub fn access_token(&self) -> Result<Secret, Error> {
         let mut state = self.lock_state();
+        if state.unsaved {
+            let _lock = self.lock_store()?;
+            self.save(&mut state)?;
+        }
         if let Some(t) = self.fresh(&state) {
             return Ok(t);
         }
         // Across processes: take the store's lock, then look again — another
         // process may have refreshed while we waited.
-        let _lock = self.store.as_ref().map(|s| s.lock()).transpose()?;
+        let _lock = self.lock_store()?;
         if self.store.is_some() {
             self.reload(&mut state)?;
             if let Some(t) = self.fresh(&state) {
@@ -168,8 +200,7 @@ impl Session {
             }
             Err(Error::OAuth(e)) if e.response.code == ErrorCode::InvalidGrant => {
                 // The refresh token is dead: forget it (and the store).
-                state.tokens = None;
-                state.refresh = None;
+                *state = State::default();
                 if let Some(store) = &self.store {
                     store.clear()?;
                 }
@@ -186,8 +217,7 @@ impl Session {
     /// [`Error::Store`] when the store cannot be cleared.
     pub fn logout(&self) -> Result<(), Error> {
         let mut state = self.lock_state();
-        state.tokens = None;
-        state.refresh = None;
+        *state = State::default();
         match &self.store {
             Some(store) => {
                 let _lock = store.lock()?;
@@ -195,6 +225,10 @@ impl Session {
             }
             None => Ok(()),
         }
+    }
+
+    fn lock_store(&self) -> Result<Option<StoreLock>, Error> {
+        self.store.as_ref().map(|s| s.lock()).transpose()
     }
 
     fn lock_state(&self) -> MutexGuard<'_, State> {
@@ -209,8 +243,10 @@ impl Session {
             .map(|t| t.access_token().clone())
     }
 
-    /// Reads the store into `state`.
+    /// Reads the store into `state` (never over unsaved tokens:
+    /// `access_token` saves those first).
     fn reload(&self, state: &mut State) -> Result<(), Error> {
+        debug_assert!(!state.unsaved, "reloading over unsaved tokens");
         let Some(store) = &self.store else {
             return Ok(());
         };
@@ -228,17 +264,26 @@ impl Session {
         Ok(())
     }
 
-    /// Makes `tokens` current and saves them.
+    /// Makes `tokens` current, then saves them: they stay current (marked
+    /// unsaved) when the save fails.
     fn adopt(&self, state: &mut State, tokens: Tokens) -> Result<(), Error> {
         state.refresh = tokens.refresh_token().cloned();
-        if let Some(store) = &self.store {
+        state.tokens = Some(tokens);
+        state.unsaved = true;
+        self.save(state)
+    }
+
+    /// Saves the current tokens to the store, if any; clears `unsaved` once
+    /// they are saved.
+    fn save(&self, state: &mut State) -> Result<(), Error> {
+        if let (Some(store), Some(tokens)) = (&self.store, &state.tokens) {
             store.save(&StoredTokens {
                 access_token: Some(tokens.access_token().clone()),
                 refresh_token: tokens.refresh_token().cloned(),
                 expires_at: tokens.expires_at(),
             })?;
         }
-        state.tokens = Some(tokens);
+        state.unsaved = false;
         Ok(())
     }
 }

@@ -1,15 +1,17 @@
 //! Persisting tokens between runs: the [`TokenStore`] trait and
 //! [`FileStore`], a crash-safe, owner-only file.
 
-use std::fs::{self, File, OpenOptions};
-use std::io::{Read, Write};
+mod safe_open;
+
+use std::fs::{self, File};
+use std::io::{self, Read, Seek, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use zeroize::Zeroizing;
 
 use crate::error::{Error, StoreError};
 use crate::secret::Secret;
+use safe_open::{create_temp, open_existing, open_or_create, random_u64};
 
 /// What a store keeps: enough for the next process to carry on without the
 /// password.
@@ -58,6 +60,18 @@ pub trait TokenStore: Send + Sync {
     /// [`Error::Store`] when removing fails.
     fn clear(&self) -> Result<(), Error>;
 
+    /// Checks, without writing anything, that a [`save`](Self::save) can be
+    /// attempted. [`Session::login`](crate::Session::login) calls it, under
+    /// the lock, before the password is sent: a store that cannot take the
+    /// tokens costs no password grant. The default accepts.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Store`] naming what is wrong.
+    fn check(&self) -> Result<(), Error> {
+        Ok(())
+    }
+
     /// Takes an exclusive lock across processes, held until the guard is
     /// dropped, so two processes never refresh at once. The default does
     /// nothing (a store shared by one process only).
@@ -88,21 +102,40 @@ const MAGIC: &str = "ropc-store 1";
 
 /// A token store in one file, for tools that run again and again.
 ///
-/// * written atomically: a temporary file in the same directory (mode 0600),
-///   `fsync`, `rename` over the store, `fsync` of the directory — a crash or
-///   `SIGKILL` at any point leaves the old file or the new one;
-/// * created with mode 0600; an existing file readable or writable by group
+/// It never writes through what it did not create, and wipes only what it
+/// can read back as its own:
+///
+/// * the store path and the lock path `PATH.lock` must be regular files
+///   owned by the current user: a symbolic link, a FIFO, a device, a socket,
+///   a directory or another user's file is refused with an
+///   [`Error::Store`] saying so, before anything is opened for writing (the
+///   path is looked at first; then it is opened with `O_NOFOLLOW` and
+///   `O_NONBLOCK` and what was opened is checked again with `fstat`), so a
+///   link is never followed and a FIFO never blocks;
+/// * an existing file is replaced or wiped only after it was read back as a
+///   ropc store (its first line is `ropc-store 1`); any other file is left
+///   alone, and the error says so;
+/// * written atomically: a temporary file in the same directory (mode 0600,
+///   created with `O_EXCL` under a random name), `fsync`, `rename` over the
+///   store, `fsync` of the directory — a crash or `SIGKILL` at any point
+///   leaves the old file or the new one;
+/// * created with mode 0600; an existing store readable or writable by group
 ///   or others is refused, not used;
-/// * read with a size cap into zeroized buffers; a corrupt or truncated file
+/// * read with a size cap into zeroized buffers; a corrupt or truncated store
 ///   is an error (never a panic), and is not overwritten until it is cleared;
-/// * `lock()` takes an exclusive `flock` on `PATH.lock`, so concurrent
-///   processes refresh one at a time.
+/// * `lock()` takes an exclusive `flock` on `PATH.lock` (created with
+///   `O_EXCL` when missing), so concurrent processes refresh one at a time.
+///   The lock file holds nothing and is never removed, not even by `clear`
+///   (a process waiting on a removed lock file would share the lock with
+///   the next one).
+///
+/// On Unix the current user is the owner of `/proc/self` (or, without
+/// procfs, of a file the process creates in the temporary directory); where
+/// neither can be found, and off Unix, the owner is not checked.
 #[derive(Debug, Clone)]
 pub struct FileStore {
     path: PathBuf,
 }
-
-static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
 impl FileStore {
     /// A store at `path` (the file need not exist yet; its directory must).
@@ -133,18 +166,51 @@ impl FileStore {
         }
     }
 
-    fn open_options() -> OpenOptions {
-        let mut o = OpenOptions::new();
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            o.mode(0o600);
+    /// The existing store, opened (for writing too, when `write`) after the
+    /// checks of [`open_existing`]; `None` when there is none.
+    fn open(&self, write: bool) -> Result<Option<(File, fs::Metadata)>, Error> {
+        open_existing(&self.path, write).map_err(|why| self.err(why))
+    }
+
+    /// The existing store, opened as [`open`](Self::open) does, and read
+    /// back up to its first line: anything but a ropc store is refused (and
+    /// so never replaced or wiped).
+    fn open_store(&self, write: bool) -> Result<Option<(File, fs::Metadata)>, Error> {
+        let Some((mut file, meta)) = self.open(write)? else {
+            return Ok(None);
+        };
+        let mut first = Zeroizing::new([0u8; MAGIC.len() + 1]);
+        let n = read_up_to(&mut file, &mut first[..])
+            .map_err(|e| self.err(format!("cannot read: {e}")))?;
+        if !is_store(&first[..n]) {
+            return Err(self.err(NOT_A_STORE));
         }
-        o
+        Ok(Some((file, meta)))
     }
 }
 
-/// Refuses a file that group or others may read or write.
+const NOT_A_STORE: &str = "is not a ropc token store; left alone";
+
+/// Whether `bytes` begin with the store's magic first line.
+fn is_store(bytes: &[u8]) -> bool {
+    bytes.split(|&b| b == b'\n').next() == Some(MAGIC.as_bytes())
+}
+
+/// Reads into `buf` until it is full or the file ends; returns the count.
+fn read_up_to(file: &mut File, buf: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match file.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+/// Refuses a store that group or others may read or write.
 fn check_private(meta: &fs::Metadata) -> Result<(), &'static str> {
     #[cfg(unix)]
     {
@@ -153,22 +219,16 @@ fn check_private(meta: &fs::Metadata) -> Result<(), &'static str> {
             return Err("is accessible by group or others (want mode 0600); refusing to use it");
         }
     }
-    if !meta.is_file() {
-        return Err("is not a regular file");
-    }
+    #[cfg(not(unix))]
+    let _ = meta;
     Ok(())
 }
 
 impl TokenStore for FileStore {
     fn load(&self) -> Result<Option<StoredTokens>, Error> {
-        let file = match File::open(&self.path) {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(self.err(format!("cannot open: {e}"))),
+        let Some((file, meta)) = self.open(false)? else {
+            return Ok(None);
         };
-        let meta = file
-            .metadata()
-            .map_err(|e| self.err(format!("cannot stat: {e}")))?;
         check_private(&meta).map_err(|why| self.err(why))?;
         if meta.len() > MAX_STORE {
             return Err(self.err(format!("is larger than {MAX_STORE} bytes")));
@@ -181,9 +241,14 @@ impl TokenStore for FileStore {
         if bytes.len() as u64 > MAX_STORE {
             return Err(self.err(format!("is larger than {MAX_STORE} bytes")));
         }
-        parse(&bytes)
-            .map(Some)
-            .map_err(|why| self.err(format!("is corrupt ({why}); remove it with `ropc logout`")))
+        if !is_store(&bytes) {
+            return Err(self.err(NOT_A_STORE));
+        }
+        parse(&bytes).map(Some).map_err(|why| {
+            self.err(format!(
+                "is corrupt ({why}); clearing the store (`ropc logout`) removes it"
+            ))
+        })
     }
 
     fn save(&self, tokens: &StoredTokens) -> Result<(), Error> {
@@ -191,15 +256,12 @@ impl TokenStore for FileStore {
             return Err(self.err("refusing to save an empty store (use clear)"));
         }
         let text = serialize(tokens).map_err(|why| self.err(why))?;
+        self.check()?;
         let dir = self.dir();
-        let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
         let name = self.path.file_name().unwrap_or_default().to_string_lossy();
-        let tmp = dir.join(format!(".{name}.tmp.{}.{n}", std::process::id()));
-        let result = (|| -> std::io::Result<()> {
-            let mut f = Self::open_options()
-                .write(true)
-                .create_new(true)
-                .open(&tmp)?;
+        let (mut f, tmp) = create_temp(&dir, &format!(".{name}.tmp."), random_u64)
+            .map_err(|e| self.err(format!("cannot create a temporary file: {e}")))?;
+        let result = (|| -> io::Result<()> {
             f.write_all(text.as_bytes())?;
             f.sync_all()?;
             drop(f);
@@ -215,35 +277,58 @@ impl TokenStore for FileStore {
     }
 
     fn clear(&self) -> Result<(), Error> {
-        match OpenOptions::new().write(true).open(&self.path) {
-            Ok(mut f) => {
-                // Overwrite the content before unlinking (best effort: the
-                // file system may keep old blocks; see the README).
-                let len = f.metadata().map(|m| m.len()).unwrap_or(0).min(MAX_STORE);
-                let zeros = vec![0u8; usize::try_from(len).unwrap_or(0)];
-                let _ = f.write_all(&zeros).and_then(|()| f.sync_all());
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-            Err(e) => return Err(self.err(format!("cannot open: {e}"))),
-        }
+        let Some((mut f, meta)) = self.open_store(true)? else {
+            return Ok(());
+        };
+        // Overwrite the content before unlinking (best effort: the file
+        // system may keep old blocks; see the README).
+        let _ = wipe(&mut f, meta.len());
         fs::remove_file(&self.path).map_err(|e| self.err(format!("cannot remove: {e}")))?;
         let _ = File::open(self.dir()).and_then(|d| d.sync_all());
-        let _ = fs::remove_file(self.lock_path());
+        // PATH.lock stays: unlinking it while the lock is held would let the
+        // next process lock a new file while another still holds the old one.
         Ok(())
     }
 
+    /// The directory exists, and the store path holds nothing or a ropc
+    /// store of the user's (the lock path is checked by `lock`).
+    fn check(&self) -> Result<(), Error> {
+        let dir = self.dir();
+        match fs::metadata(&dir) {
+            Ok(meta) if meta.is_dir() => {}
+            Ok(_) => {
+                let why = format!("its directory {} is not a directory", dir.display());
+                return Err(self.err(why));
+            }
+            Err(e) => {
+                let why = format!("its directory {} cannot be used: {e}", dir.display());
+                return Err(self.err(why));
+            }
+        }
+        self.open_store(false).map(drop)
+    }
+
     fn lock(&self) -> Result<StoreLock, Error> {
-        let f = Self::open_options()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(self.lock_path())
-            .map_err(|e| self.err(format!("cannot open the lock file: {e}")))?;
+        let path = self.lock_path();
+        let f = open_or_create(&path)
+            .map_err(|why| self.err(format!("its lock file {} {why}", path.display())))?;
         f.lock()
             .map_err(|e| self.err(format!("cannot lock: {e}")))?;
         Ok(StoreLock(Some(f)))
     }
+}
+
+/// Overwrites the first `len` bytes of `f` with zeros and syncs them.
+fn wipe(f: &mut File, len: u64) -> io::Result<()> {
+    f.rewind()?;
+    let zeros = [0u8; 4096];
+    let mut left = len;
+    while left > 0 {
+        let n = zeros.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+        f.write_all(&zeros[..n])?;
+        left -= n as u64;
+    }
+    f.sync_all()
 }
 
 /// `ropc-store 1` / `access_token …` / `refresh_token …` / `expires_at …` /

@@ -84,12 +84,21 @@ Uses the tokens in the store (created with mode 0600), refreshing when near
 expiry and saving a rotated refresh token. Runs the password grant (password as
 for `ropc token`) only when no usable refresh token is stored; with neither,
 exits 3 with `login required`.
+
+The store and PATH.lock must be regular files of yours: a symbolic link, FIFO,
+device, directory, another user's file or a file that is not a ropc store is
+refused (exit 2), before any password is sent, and left as it is. When the new
+tokens cannot be saved, the access token is printed all the same, one line on
+stderr says so, and the exit status is 2.
 ";
 
 const HELP_LOGOUT: &str = "\
 Usage: ropc logout --store PATH
 
-Overwrites the token store with zeros and removes it.
+Overwrites the token store with zeros and removes it. Only a ropc store (first
+line `ropc-store 1`) of yours is wiped: a symbolic link, FIFO, device,
+directory, another user's file or any other file is refused (exit 2) and left
+as it is. PATH.lock is kept.
 ";
 
 const HELP_DEMO: &str = "\
@@ -628,8 +637,7 @@ fn verify() -> Result<(), Fail> {
 fn access(store: &std::path::Path) -> Result<(), Fail> {
     let client = client()?;
     let session = Session::with_store(client, FileStore::new(store))?;
-    let token = match session.access_token() {
-        Ok(t) => t,
+    let result = match session.access_token() {
         Err(Error::LoginRequired) => {
             // No usable refresh token: the password grant, but only when a
             // password is at hand (ROPC_PASSWORD_FILE, or a line on stdin).
@@ -646,20 +654,41 @@ fn access(store: &std::path::Path) -> Result<(), Fail> {
             let scopes = scopes()?;
             let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
             session
-                .login(&username, &password, &scopes)?
-                .access_token()
-                .clone()
+                .login(&username, &password, &scopes)
+                .map(|t| t.access_token().clone())
         }
+        other => other,
+    };
+    // New tokens that could not be saved are still good for this run: the
+    // token is printed, and the failure reported (exit 2).
+    let (token, unsaved) = match result {
+        Ok(t) => (t, None),
+        Err(Error::Store(e)) if session.has_unsaved_tokens() => match session.tokens() {
+            Some(t) => (t.access_token().clone(), Some(e)),
+            None => return Err(Error::Store(e).into()),
+        },
         Err(e) => return Err(e.into()),
     };
     let mut out = Zeroizing::new(String::with_capacity(token.len() + 1));
     out.push_str(token.expose_secret());
     out.push('\n');
-    emit(out)
+    emit(out)?;
+    match unsaved {
+        None => Ok(()),
+        Some(e) => Err(Fail {
+            code: 2,
+            message: format!(
+                "the access token was printed, but the new refresh token could not be saved \
+                 (the next run may need the password again): {e}"
+            ),
+        }),
+    }
 }
 
 fn logout(store: &std::path::Path) -> Result<(), Fail> {
     let store = FileStore::new(store);
+    // A path the store refuses gets no lock file created beside it.
+    store.check()?;
     let _lock = store.lock()?;
     store.clear()?;
     Ok(())

@@ -1,9 +1,37 @@
-//! Helpers shared by the integration tests: token signing by hand.
+//! Helpers shared by the integration tests: token signing by hand, scratch
+//! directories.
 #![allow(dead_code)]
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{KeyInit, Mac};
+
+/// A fresh, empty directory for one test: `ropc-PID-NAME` in the system's
+/// temporary directory (the pid keeps test binaries apart).
+pub fn tempdir(name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("ropc-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// Writes `content` to a new file at `path` with mode 0600 (as a store
+/// would be, so that only the rule under test can refuse it).
+#[cfg(unix)]
+pub fn write_private(path: &std::path::Path, content: impl AsRef<[u8]>) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(path, content).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
+}
+
+/// Makes a FIFO (named pipe) at `path`, with the `mkfifo` command.
+pub fn mkfifo(path: &std::path::Path) {
+    let made = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .unwrap();
+    assert!(made.success(), "mkfifo {}", path.display());
+}
 
 pub fn b64(bytes: impl AsRef<[u8]>) -> String {
     URL_SAFE_NO_PAD.encode(bytes)

@@ -1,0 +1,228 @@
+//! Opening only what the token store may use: regular files of the current
+//! user's, never through a symbolic link, never blocking on a FIFO; and new
+//! files only under names nobody could have planted.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+
+/// Options for every file the store opens or creates: mode 0600 when
+/// created; a symbolic link is not followed (`O_NOFOLLOW`) and a FIFO does
+/// not block the open (`O_NONBLOCK`; it is then refused by [`refuse`]).
+#[cfg(unix)]
+fn options() -> OpenOptions {
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut o = OpenOptions::new();
+    o.mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    o
+}
+
+#[cfg(not(unix))]
+fn options() -> OpenOptions {
+    OpenOptions::new()
+}
+
+/// Opens the existing file at `path`, for reading and, when `write`, for
+/// writing — only if it is a regular file owned by the current user.
+/// `Ok(None)` when nothing is there; `Err` holds the reason it was refused.
+///
+/// The path is looked at first (`lstat`), so a device, a FIFO or a link is
+/// refused without being opened at all; then it is opened with
+/// [`options`], and what was opened is checked again (`fstat`), since the
+/// path may have been replaced in between.
+pub(super) fn open_existing(
+    path: &Path,
+    write: bool,
+) -> Result<Option<(File, fs::Metadata)>, String> {
+    match fs::symlink_metadata(path) {
+        Ok(meta) => refuse(&meta)?,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(format!("cannot stat: {e}")),
+    }
+    let file = match options().read(true).write(write).open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => {
+            // Replaced since it was looked at (ELOOP, ENXIO…): say by what.
+            if let Ok(meta) = fs::symlink_metadata(path) {
+                refuse(&meta)?;
+            }
+            return Err(format!("cannot open: {e}"));
+        }
+    };
+    let meta = file.metadata().map_err(|e| format!("cannot stat: {e}"))?;
+    refuse(&meta)?;
+    Ok(Some((file, meta)))
+}
+
+/// Opens the file at `path` as [`open_existing`] does (for reading), or
+/// creates it with `O_EXCL` when there is none — never with `O_CREAT` alone,
+/// which would follow a dangling link or open another user's file.
+pub(super) fn open_or_create(path: &Path) -> Result<File, String> {
+    for _ in 0..TRIES {
+        if let Some((file, _)) = open_existing(path, false)? {
+            return Ok(file);
+        }
+        match options().write(true).create_new(true).open(path) {
+            Ok(file) => return Ok(file),
+            // Created meanwhile (by another process): look at it again.
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(format!("cannot be created: {e}")),
+        }
+    }
+    Err("keeps appearing and vanishing; refusing to use it".into())
+}
+
+/// Refuses, with the reason, anything but a regular file owned by the
+/// current user.
+fn refuse(meta: &fs::Metadata) -> Result<(), String> {
+    let kind = meta.file_type();
+    if kind.is_file() {
+        return foreign_owner(meta).map_or(Ok(()), Err);
+    }
+    let what = if kind.is_symlink() {
+        "a symbolic link"
+    } else if kind.is_dir() {
+        "a directory"
+    } else {
+        special_kind(kind)
+    };
+    Err(format!("is {what}; refusing to use it"))
+}
+
+#[cfg(unix)]
+fn special_kind(kind: fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if kind.is_fifo() {
+        "a FIFO (named pipe)"
+    } else if kind.is_char_device() || kind.is_block_device() {
+        "a device"
+    } else if kind.is_socket() {
+        "a socket"
+    } else {
+        "not a regular file"
+    }
+}
+
+#[cfg(not(unix))]
+fn special_kind(_: fs::FileType) -> &'static str {
+    "not a regular file"
+}
+
+#[cfg(unix)]
+fn foreign_owner(meta: &fs::Metadata) -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let me = current_uid()?;
+    (meta.uid() != me).then(|| {
+        format!(
+            "is owned by uid {}, not by you (uid {me}); refusing to use it",
+            meta.uid()
+        )
+    })
+}
+
+/// Elsewhere there is no single owner uid to compare; ACLs decide.
+#[cfg(not(unix))]
+fn foreign_owner(_: &fs::Metadata) -> Option<String> {
+    None
+}
+
+/// The effective uid, without `unsafe` (no `geteuid(2)` call): the owner of
+/// `/proc/self` (Linux: the process's effective uid); without procfs, the
+/// owner of a file this process creates in the temporary directory, found
+/// once. `None` when neither works: the owner is then not checked.
+#[cfg(unix)]
+fn current_uid() -> Option<u32> {
+    use std::os::unix::fs::MetadataExt;
+    use std::sync::OnceLock;
+    if let Ok(meta) = fs::metadata("/proc/self") {
+        return Some(meta.uid());
+    }
+    static PROBED: OnceLock<Option<u32>> = OnceLock::new();
+    *PROBED.get_or_init(|| {
+        let (file, path) = create_temp(&std::env::temp_dir(), ".ropc-uid.", random_u64).ok()?;
+        let uid = file.metadata().ok().map(|m| m.uid());
+        let _ = fs::remove_file(path);
+        uid
+    })
+}
+
+/// How many times [`create_temp`] and [`open_or_create`] try before giving
+/// up (a new random name, or another look at a file that came and went).
+const TRIES: usize = 8;
+
+/// Creates a new file `DIR/PREFIX<16 hex digits>` (mode 0600) with
+/// `O_EXCL`, so nothing planted there is ever opened: a name that is taken
+/// is retried with another random one.
+pub(super) fn create_temp(
+    dir: &Path,
+    prefix: &str,
+    mut random: impl FnMut() -> u64,
+) -> io::Result<(File, PathBuf)> {
+    let mut taken = None;
+    for _ in 0..TRIES {
+        let path = dir.join(format!("{prefix}{:016x}", random()));
+        match options().write(true).create_new(true).open(&path) {
+            Ok(file) => return Ok((file, path)),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => taken = Some(e),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(taken.unwrap_or_else(|| io::ErrorKind::AlreadyExists.into()))
+}
+
+/// 64 unpredictable bits for a file name: from `/dev/urandom`, or else from
+/// std's randomly keyed hasher (seeded from the OS once per thread).
+pub(super) fn random_u64() -> u64 {
+    let mut bytes = [0u8; 8];
+    if File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut bytes))
+        .is_ok()
+    {
+        return u64::from_ne_bytes(bytes);
+    }
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u32(std::process::id());
+    if let Ok(t) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
+        h.write_u128(t.as_nanos());
+    }
+    h.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_taken_temporary_name_is_retried_with_another_random_one() {
+        let dir = std::env::temp_dir().join(format!("ropc-unit-temp-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        fs::write(dir.join(format!(".t.{:016x}", 1)), "planted").unwrap();
+        let mut draws = [1u64, 1, 2].into_iter();
+        let (_, path) = create_temp(&dir, ".t.", || draws.next().unwrap()).unwrap();
+        assert_eq!(path, dir.join(format!(".t.{:016x}", 2)));
+        assert_eq!(
+            fs::read(dir.join(format!(".t.{:016x}", 1))).unwrap(),
+            b"planted"
+        );
+        // Only taken names: give up after a few tries, with the error.
+        let err = create_temp(&dir, ".t.", || 1).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::AlreadyExists);
+        assert_ne!(random_u64(), random_u64());
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_current_uid_is_the_owner_of_a_file_this_process_creates() {
+        use std::os::unix::fs::MetadataExt;
+        let (file, path) =
+            create_temp(&std::env::temp_dir(), ".ropc-unit-uid.", random_u64).unwrap();
+        let mine = file.metadata().unwrap().uid();
+        fs::remove_file(path).unwrap();
+        assert_eq!(current_uid(), Some(mine));
+    }
+}
