@@ -26,7 +26,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never
 
-target_dir=${CARGO_TARGET_DIR:-target}
+# Where cargo puts what it builds (CARGO_TARGET_DIR, a config file, or ./target).
+target_dir=$(cargo metadata --format-version 1 --no-deps |
+    sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
 runs=5
 work=$(mktemp -d)
 serve_pid=
@@ -56,6 +58,13 @@ build() { # name, cargo features...
 }
 build rustls --features cli
 build notls --no-default-features --features cli
+# The same rustls binary without the wiping allocator and the stack scrub
+# (src/bin/ropc/hygiene.rs), to measure what they cost. Its own target
+# directory: other RUSTFLAGS would rebuild everything in the shared one.
+RUSTFLAGS="--cfg ropc_no_hygiene" CARGO_TARGET_DIR="$target_dir/no-hygiene" \
+    cargo build --quiet --profile device --bin ropc --features cli
+cp "$target_dir/no-hygiene/device/ropc" "$work/ropc-nohygiene.stripped"
+strip "$work/ropc-nohygiene.stripped"
 
 # --- the loopback providers (http, and https with a private CA) ------------
 cargo build --quiet --release --example serve
@@ -137,6 +146,39 @@ for variant in rustls notls; do
     fi
     echo "| $label | $(human "$size") | $with / $without | $rss |"
 done
+wall_ms() { # binary, token URL, extra env... -> median wall time of `ropc token` in ms over 15 runs
+    local bin=$1 token_url=$2 i start end
+    shift 2
+    for i in $(seq 15); do
+        start=$(date +%s%N)
+        printf '%s\n' "$password" |
+            env ROPC_TOKEN_URL="$token_url" ROPC_CLIENT_ID="$client_id" \
+                ROPC_CLIENT_SECRET="$client_secret" ROPC_USERNAME="$username" "$@" \
+                "$bin" token >/dev/null
+        end=$(date +%s%N)
+        echo $(((end - start) / 1000))
+    done | sort -n | awk '{ v[NR] = $1 } END { printf "%.2f\n", v[int((NR + 1) / 2)] / 1000 }'
+}
+echo
+echo "Cost of the binary's hygiene (wipe-on-free allocator + stack scrub), rustls build, one \`ropc token\` (peak RSS median of $runs, wall time median of 15 runs including process start):"
+echo
+echo "| binary | http: peak RSS | http: wall time | https: peak RSS | https: wall time |"
+echo "| --- | ---: | ---: | ---: | ---: |"
+for variant in rustls nohygiene; do
+    bin="$work/ropc-$variant.stripped"
+    case $variant in
+        rustls) label="as shipped" ;;
+        nohygiene) label="without (--cfg ropc_no_hygiene)" ;;
+    esac
+    if $have_time; then
+        read -r med _ < <(peak_rss "$bin" "$url")
+        read -r tmed _ < <(peak_rss "$bin" "$tls_url" ROPC_CA_FILE="$work/ca.pem")
+    else
+        med="?" tmed="?"
+    fi
+    echo "| $label | $med KiB | $(wall_ms "$bin" "$url") ms | $tmed KiB | $(wall_ms "$bin" "$tls_url" ROPC_CA_FILE="$work/ca.pem") ms |"
+done
+
 if $have_time; then
     read -r med max < <(peak_rss "$work/ropc-rustls.stripped" "$tls_url" ROPC_CA_FILE="$work/ca.pem")
     echo

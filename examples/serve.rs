@@ -1,19 +1,26 @@
-//! Serves the loopback provider (`ropc::testing::Provider`, the demo client
-//! and user) for shell scripts, e.g. `examples/footprint.sh`.
+//! Serves the loopback provider (`ropc::testing::Provider`) for shell
+//! scripts, e.g. `examples/footprint.sh` and `tests/core_image.sh`.
 //!
 //! ```sh
-//! cargo run --example serve                     # http, until stdin closes
-//! cargo run --example serve -- 300              # http, for 300 seconds
-//! cargo run --example serve -- --tls DIR 300    # https on localhost
+//! cargo run --example serve                          # http, until stdin closes
+//! cargo run --example serve -- 300                   # http, for 300 seconds
+//! cargo run --example serve -- --tls DIR 300         # https on localhost
+//! cargo run --example serve -- --misbehave echo-502  # a hostile provider
 //! ```
 //!
-//! Prints five lines on stdout, then serves: the token URL, the client id,
-//! the client secret, the username and the password (the public
-//! `ropc::testing::DEMO_*` constants; nothing here is a real secret).
+//! The client and user are the demo ones (the public `ropc::testing::DEMO_*`
+//! constants), or those named by `ROPC_CLIENT_ID`, `ROPC_CLIENT_SECRET`,
+//! `ROPC_USERNAME` and `ROPC_PASSWORD` when set (scripts that look for unique
+//! marker values). Prints five lines on stdout, then serves: the token URL,
+//! the client id, the client secret, the username and the password.
 //!
 //! With `--tls DIR` it makes a certificate authority and a certificate for
 //! `localhost` (rcgen), serves https through rustls, and writes the
 //! authority's certificate to `DIR/ca.pem` (for `ROPC_CA_FILE`).
+//!
+//! `--misbehave` takes `quote-password` (an `invalid_grant` whose description
+//! quotes the password) or `echo-502` (an HTML 502 page echoing the request,
+//! credentials included).
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -23,24 +30,41 @@ use std::time::Duration;
 
 use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
 use ropc::testing::{
-    Acceptor, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PASSWORD, DEMO_USERNAME, Provider, Stream,
+    Acceptor, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PASSWORD, DEMO_USERNAME, Misbehavior,
+    Provider, Stream,
 };
 
-const USAGE: &str = "usage: serve [--tls DIR] [SECONDS]";
+const USAGE: &str = "usage: serve [--tls DIR] [--misbehave quote-password|echo-502] [SECONDS]";
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut tls_dir = None;
     let mut seconds = None;
+    let mut misbehavior = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--tls" => tls_dir = Some(PathBuf::from(args.next().ok_or(USAGE)?)),
+            "--misbehave" => {
+                misbehavior = Some(match args.next().as_deref() {
+                    Some("quote-password") => Misbehavior::ErrorQuotingPassword,
+                    Some("echo-502") => Misbehavior::EchoRequest,
+                    _ => return Err(USAGE.into()),
+                });
+            }
             s => seconds = Some(s.parse::<u64>().map_err(|_| USAGE)?),
         }
     }
+    let value = |name: &str, demo: &str| std::env::var(name).unwrap_or_else(|_| demo.to_owned());
+    let client_id = value("ROPC_CLIENT_ID", DEMO_CLIENT_ID);
+    let client_secret = value("ROPC_CLIENT_SECRET", DEMO_CLIENT_SECRET);
+    let username = value("ROPC_USERNAME", DEMO_USERNAME);
+    let password = value("ROPC_PASSWORD", DEMO_PASSWORD);
     let mut builder = Provider::builder()
-        .client(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET)
-        .user(DEMO_USERNAME, DEMO_PASSWORD);
+        .client(&client_id, client_secret.as_str())
+        .user(&username, password.as_str());
+    if let Some(m) = misbehavior {
+        builder = builder.misbehave(m);
+    }
     if let Some(dir) = &tls_dir {
         let (acceptor, ca_pem) = tls()?;
         std::fs::write(dir.join("ca.pem"), ca_pem)?;
@@ -50,10 +74,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     {
         let mut out = std::io::stdout().lock();
         writeln!(out, "{}", provider.url())?;
-        writeln!(out, "{DEMO_CLIENT_ID}")?;
-        writeln!(out, "{DEMO_CLIENT_SECRET}")?;
-        writeln!(out, "{DEMO_USERNAME}")?;
-        writeln!(out, "{DEMO_PASSWORD}")?;
+        writeln!(out, "{client_id}")?;
+        writeln!(out, "{client_secret}")?;
+        writeln!(out, "{username}")?;
+        writeln!(out, "{password}")?;
         out.flush()?;
     }
     match seconds {

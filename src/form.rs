@@ -159,11 +159,17 @@ pub fn basic_authorization(
         plain.push(':');
         push_encoded(&mut plain, client_secret);
     }
+    // Encoded straight into the zeroized buffer (`encode_string` would pass
+    // the credentials through a chunk buffer on the stack).
     let b64_len = plain.len().div_ceil(3) * 4;
-    let mut header = Zeroizing::new(String::with_capacity(6 + b64_len));
-    header.push_str("Basic ");
-    STANDARD.encode_string(plain.as_bytes(), &mut header);
-    debug_assert_eq!(header.len(), 6 + b64_len);
+    let mut bytes = Zeroizing::new(vec![0u8; 6 + b64_len]);
+    bytes[..6].copy_from_slice(b"Basic ");
+    let n = STANDARD
+        .encode_slice(plain.as_bytes(), &mut bytes[6..])
+        .ok()?;
+    debug_assert_eq!(n, b64_len);
+    let mut header = Zeroizing::new(String::with_capacity(bytes.len()));
+    header.push_str(std::str::from_utf8(&bytes).ok()?);
     Some(header)
 }
 

@@ -141,7 +141,17 @@ impl From<Error> for Fail {
     }
 }
 
+mod hygiene;
+
 fn main() -> ExitCode {
+    let code = run_and_report();
+    // Every secret was dropped (and its heap block wiped) when `run`
+    // returned; what is left is the copies on the stack.
+    hygiene::scrub_stack();
+    code
+}
+
+fn run_and_report() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match run(&args) {
         Ok(()) => ExitCode::SUCCESS,
@@ -278,7 +288,13 @@ fn client_secret() -> Result<Secret, Fail> {
                 "ROPC_CLIENT_SECRET and ROPC_CLIENT_SECRET_FILE are both set; set one",
             ));
         }
-        (Some(s), None) => Secret::from(s),
+        (Some(s), None) => {
+            let secret = Secret::from(s);
+            // The copy the kernel put in the environment block outlives any
+            // heap wiping: overwrite it (best effort; see hygiene.rs).
+            hygiene::wipe_env_value("ROPC_CLIENT_SECRET");
+            secret
+        }
         (None, Some(path)) => {
             let mut s = read_secret_file("ROPC_CLIENT_SECRET_FILE", &path)?;
             strip_newline(&mut s);
