@@ -817,14 +817,12 @@ fn transport_kind(e: &ureq::Error) -> Option<TransportKind> {
 /// `None` for an I/O error that is not the transport's (a body cut short).
 fn io_kind(e: &std::io::Error) -> Option<TransportKind> {
     use std::io::ErrorKind as K;
-    if let Some(inner) = e.get_ref() {
-        if let Some(u) = inner.downcast_ref::<ureq::Error>() {
-            return transport_kind(u);
-        }
-        #[cfg(feature = "rustls")]
-        if inner.is::<rustls::Error>() {
-            return Some(TransportKind::Tls);
-        }
+    if let Some(u) = e.get_ref().and_then(|i| i.downcast_ref::<ureq::Error>()) {
+        return transport_kind(u);
+    }
+    #[cfg(feature = "rustls")]
+    if e.get_ref().is_some_and(|i| i.is::<rustls::Error>()) {
+        return Some(TransportKind::Tls);
     }
     match e.kind() {
         K::TimedOut | K::WouldBlock => Some(TransportKind::Timeout),
