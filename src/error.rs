@@ -1,5 +1,10 @@
 //! [`Error`]: everything that can go wrong, one variant per kind of failure.
 //! No message ever contains a password, a client secret or a token.
+//!
+//! Every payload is an error of its own (`std::error::Error`), and every
+//! message appears once: [`Error`]'s `Display` is the whole story in one
+//! line, so its `source()` is the payload's own source (none of them has
+//! one), never the payload itself.
 
 use std::fmt;
 
@@ -8,6 +13,7 @@ use crate::response::{ErrorResponse, ResponseError};
 
 /// The provider refused the request with an RFC 6749 §5.2 error response.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct OAuthError {
     /// The HTTP status the error came with (200 is possible: some providers
     /// send errors that way).
@@ -25,6 +31,8 @@ impl fmt::Display for OAuthError {
         )
     }
 }
+
+impl std::error::Error for OAuthError {}
 
 /// What kind of transport failure happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,6 +68,7 @@ impl fmt::Display for TransportKind {
 
 /// The request did not get a response: DNS, connect, timeout, TLS, I/O.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct TransportError {
     /// The kind of failure.
     pub kind: TransportKind,
@@ -73,20 +82,59 @@ impl fmt::Display for TransportError {
     }
 }
 
+impl std::error::Error for TransportError {}
+
+/// The setting a [`ConfigError`] is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Setting {
+    /// The token URL.
+    TokenUrl,
+    /// The revocation URL.
+    RevocationUrl,
+    /// The client id.
+    ClientId,
+    /// The client secret.
+    ClientSecret,
+    /// The proxy.
+    Proxy,
+    /// The trusted root certificates (a CA bundle, the platform verifier).
+    RootCertificates,
+    /// The response size cap.
+    MaxResponseSize,
+    /// A refresh token given to refresh with.
+    RefreshToken,
+}
+
+impl fmt::Display for Setting {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Setting::TokenUrl => "token URL",
+            Setting::RevocationUrl => "revocation URL",
+            Setting::ClientId => "client id",
+            Setting::ClientSecret => "client secret",
+            Setting::Proxy => "proxy",
+            Setting::RootCertificates => "root certificates",
+            Setting::MaxResponseSize => "max response size",
+            Setting::RefreshToken => "refresh token",
+        })
+    }
+}
+
 /// A configuration value is missing or invalid.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ConfigError {
-    /// What is at fault (an option or variable name).
-    pub what: String,
-    /// Why.
+    /// The setting at fault.
+    pub setting: Setting,
+    /// What is wrong with it.
     pub reason: String,
 }
 
 impl ConfigError {
-    /// A configuration error about `what`.
-    pub fn new(what: impl Into<String>, reason: impl Into<String>) -> Self {
+    pub(crate) fn new(setting: Setting, reason: impl Into<String>) -> Self {
         ConfigError {
-            what: what.into(),
+            setting,
             reason: reason.into(),
         }
     }
@@ -94,11 +142,60 @@ impl ConfigError {
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid configuration: {}: {}", self.what, self.reason)
+        write!(
+            f,
+            "invalid configuration: {}: {}",
+            self.setting, self.reason
+        )
     }
 }
 
+impl std::error::Error for ConfigError {}
+
+/// A problem with a token store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct StoreError {
+    /// The store (usually a file path).
+    pub store: String,
+    /// What is wrong.
+    pub reason: String,
+}
+
+impl StoreError {
+    /// A store error about `store` (for [`TokenStore`](crate::TokenStore)
+    /// implementations of your own).
+    pub fn new(store: impl Into<String>, reason: impl Into<String>) -> Self {
+        StoreError {
+            store: store.into(),
+            reason: reason.into(),
+        }
+    }
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "token store {}: {}", self.store, self.reason)
+    }
+}
+
+impl std::error::Error for StoreError {}
+
 /// Every error ropc returns.
+///
+/// ```
+/// use ropc::{Client, Error, Setting};
+///
+/// // Plain http is refused for a host that is not loopback, before any I/O.
+/// let err = Client::builder("http://id.example/token", "my-app", "secret")
+///     .build()
+///     .unwrap_err();
+/// match &err {
+///     Error::Config(c) => assert_eq!(c.setting, Setting::TokenUrl),
+///     other => panic!("{other}"),
+/// }
+/// assert!(err.to_string().starts_with("invalid configuration: token URL"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Error {
@@ -122,31 +219,6 @@ pub enum Error {
     Store(StoreError),
 }
 
-/// A problem with a token store.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoreError {
-    /// The store (usually a file path).
-    pub store: String,
-    /// What is wrong.
-    pub reason: String,
-}
-
-impl StoreError {
-    /// A store error about `store`.
-    pub fn new(store: impl Into<String>, reason: impl Into<String>) -> Self {
-        StoreError {
-            store: store.into(),
-            reason: reason.into(),
-        }
-    }
-}
-
-impl fmt::Display for StoreError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "token store {}: {}", self.store, self.reason)
-    }
-}
-
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -164,11 +236,17 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {
+    /// The payload's own source: the payload's message is already part of
+    /// this error's `Display`, so it is not repeated down the chain.
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Error::Jwt(e) => Some(e),
-            Error::Response(e) => Some(e),
-            _ => None,
+            Error::OAuth(e) => e.source(),
+            Error::Jwt(e) => e.source(),
+            Error::Transport(e) => e.source(),
+            Error::Response(e) => e.source(),
+            Error::Config(e) => e.source(),
+            Error::Store(e) => e.source(),
+            Error::LoginRequired => None,
         }
     }
 }

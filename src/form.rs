@@ -60,11 +60,6 @@ pub fn push_encoded(out: &mut String, s: &str) {
 
 /// Encodes `name=value` pairs as an `application/x-www-form-urlencoded` body,
 /// in a zeroized buffer allocated once at its final size.
-///
-/// ```
-/// let body = ropc::form::encode(&[("grant_type", "password"), ("scope", "openid email")]);
-/// assert_eq!(body.as_str(), "grant_type=password&scope=openid+email");
-/// ```
 #[must_use]
 pub fn encode(pairs: &[(&str, &str)]) -> Zeroizing<String> {
     let len: usize = pairs
@@ -85,6 +80,7 @@ pub fn encode(pairs: &[(&str, &str)]) -> Zeroizing<String> {
     out
 }
 
+#[cfg(any(feature = "testing", feature = "_fuzz", test))]
 /// Decodes an `application/x-www-form-urlencoded` body into name/value pairs,
 /// each in a zeroized buffer. Returns `None` for a bad `%` escape or bytes that
 /// are not UTF-8 once decoded. Empty pieces (`a=1&&b=2`) are skipped and a
@@ -99,6 +95,7 @@ pub fn decode(body: &str) -> Option<Vec<(Zeroizing<String>, Zeroizing<String>)>>
     Some(pairs)
 }
 
+#[cfg(any(feature = "testing", feature = "_fuzz", test))]
 /// Decodes one form-urlencoded component into a zeroized string.
 #[must_use]
 pub fn decode_component(s: &str) -> Option<Zeroizing<String>> {
@@ -127,14 +124,6 @@ pub fn decode_component(s: &str) -> Option<Zeroizing<String>> {
 /// With [`ClientAuth::Basic`] the id and secret are used as they are; with
 /// [`ClientAuth::BasicFormEncoded`] each is form-urlencoded first
 /// (RFC 6749 §2.3.1). For [`ClientAuth::Post`] there is no header: `None`.
-///
-/// ```
-/// use ropc::form::{basic_authorization, ClientAuth};
-/// let h = basic_authorization("app", "s+cret", ClientAuth::Basic).unwrap();
-/// assert_eq!(h.as_str(), "Basic YXBwOnMrY3JldA==");
-/// let h = basic_authorization("app", "s+cret", ClientAuth::BasicFormEncoded).unwrap();
-/// assert_eq!(h.as_str(), "Basic YXBwOnMlMkJjcmV0");
-/// ```
 #[must_use]
 pub fn basic_authorization(
     client_id: &str,
@@ -173,6 +162,7 @@ pub fn basic_authorization(
     Some(header)
 }
 
+#[cfg(any(feature = "testing", feature = "_fuzz", test))]
 /// Reads the client id and secret back out of a `Basic` `Authorization`
 /// header value (the scheme is matched case-insensitively). With
 /// [`ClientAuth::BasicFormEncoded`] both parts are form-decoded. `None` when

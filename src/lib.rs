@@ -134,31 +134,65 @@
 
 mod client;
 mod error;
-pub mod form;
+mod form;
+mod grant;
+mod http;
 mod json;
 pub mod jwt;
 mod redact;
-pub mod response;
+mod response;
 mod secret;
 mod session;
 mod store;
 #[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
-#[cfg(any(feature = "rustls", feature = "native-tls"))]
-mod tls;
 mod tokens;
-mod transport;
 
 pub use client::{
-    Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE, DEFAULT_TIMEOUT,
-    MAX_CA_BUNDLE, USER_AGENT,
+    Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_SIZE, DEFAULT_TIMEOUT,
+    MAX_CA_BUNDLE_SIZE,
 };
-pub use error::{ConfigError, Error, OAuthError, StoreError, TransportError, TransportKind};
+pub use error::{
+    ConfigError, Error, OAuthError, Setting, StoreError, TransportError, TransportKind,
+};
 pub use form::ClientAuth;
+pub use http::USER_AGENT;
 pub use jwt::{Claims, JwtError, Validation};
+pub use response::{ErrorCode, ErrorResponse, ResponseError, ResponseProblem};
 pub use secret::Secret;
 pub use session::{DEFAULT_SKEW, Session};
 pub use store::{FileStore, StoreLock, StoredTokens, TokenStore};
 pub use tokens::Tokens;
 
-pub use zeroize::Zeroizing;
+/// The parsers and encoders the fuzz targets call. Not part of the API: no
+/// semver promise, may change in any release. Feature `_fuzz`; do not use.
+#[cfg(feature = "_fuzz")]
+#[doc(hidden)]
+pub mod _fuzz {
+    pub use crate::form::{
+        basic_authorization, decode, decode_component, encode, parse_basic_authorization,
+    };
+    pub use crate::response::{Parsed, TokenResponse};
+
+    /// Parses a token endpoint response with nothing to redact.
+    ///
+    /// # Errors
+    ///
+    /// As the client's own parsing.
+    pub fn parse_response(body: &[u8]) -> Result<Parsed, crate::ResponseError> {
+        crate::response::parse(body, &crate::redact::Redactor::none())
+    }
+
+    /// The error code as ropc reads it from the wire.
+    #[must_use]
+    pub fn error_code(code: &str) -> crate::ErrorCode {
+        crate::ErrorCode::from_wire(code, &crate::redact::Redactor::none())
+    }
+
+    /// Provider text as ropc shows it: printable, at most `max` characters.
+    #[must_use]
+    pub fn sanitize(text: &str, max: usize) -> String {
+        crate::redact::Redactor::none().clean(text.as_bytes(), max)
+    }
+}

@@ -119,7 +119,7 @@ impl Session {
             || state
                 .tokens
                 .as_ref()
-                .is_some_and(|t| !t.expires_within(self.skew))
+                .is_some_and(|t| !t.expires_within(self.skew, self.now()))
     }
 
     /// The current tokens, if any.
@@ -192,7 +192,7 @@ impl Session {
         let Some(refresh) = state.refresh.clone() else {
             return Err(Error::LoginRequired);
         };
-        match self.client.refresh_token(&refresh, &[]) {
+        match self.client.refresh_with(&refresh, &[]) {
             Ok(tokens) => {
                 let access = tokens.access_token().clone();
                 self.adopt(&mut state, tokens)?;
@@ -231,6 +231,11 @@ impl Session {
         self.store.as_ref().map(|s| s.lock()).transpose()
     }
 
+    /// Now, by the client's validation clock.
+    fn now(&self) -> i64 {
+        self.client.validation().get_clock().now()
+    }
+
     fn lock_state(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -239,7 +244,7 @@ impl Session {
         state
             .tokens
             .as_ref()
-            .filter(|t| !t.expires_within(self.skew))
+            .filter(|t| !t.expires_within(self.skew, self.now()))
             .map(|t| t.access_token().clone())
     }
 

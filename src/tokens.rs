@@ -3,7 +3,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::jwt::{Claims, Clock};
+use crate::jwt::Claims;
 use crate::secret::Secret;
 
 /// Tokens from one successful grant or refresh, with the access token
@@ -17,7 +17,6 @@ pub struct Tokens {
     pub(crate) expires_in: Option<u64>,
     pub(crate) expires_at: Option<i64>,
     pub(crate) claims: Claims,
-    pub(crate) clock: Clock,
 }
 
 impl Tokens {
@@ -67,13 +66,27 @@ impl Tokens {
         self.expires_at
     }
 
-    /// Whether the access token expires within `skew` from now (by the
-    /// client's clock). A token without a known expiry never does.
+    /// Whether the access token expires within `skew` of `now` (seconds
+    /// since the Unix epoch, e.g. `ropc::jwt::Clock::System.now()` or the
+    /// client's validation clock). A token without a known expiry never does.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use ropc::testing::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PASSWORD, DEMO_USERNAME, Provider};
+    ///
+    /// let provider = Provider::start()?;
+    /// let client = ropc::Client::builder(provider.url(), DEMO_CLIENT_ID, DEMO_CLIENT_SECRET).build()?;
+    /// let tokens = client.password_grant(DEMO_USERNAME, &DEMO_PASSWORD.into(), &[])?;
+    /// let now = client.validation().get_clock().now();
+    /// assert!(!tokens.expires_within(Duration::from_secs(60), now)); // valid for an hour
+    /// assert!(tokens.expires_within(Duration::from_secs(2 * 3600), now));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
-    pub fn expires_within(&self, skew: Duration) -> bool {
+    pub fn expires_within(&self, skew: Duration, now: i64) -> bool {
         let skew = i64::try_from(skew.as_secs()).unwrap_or(i64::MAX);
         self.expires_at
-            .is_some_and(|at| self.clock.now().saturating_add(skew) >= at)
+            .is_some_and(|at| now.saturating_add(skew) >= at)
     }
 }
 

@@ -311,7 +311,7 @@ fn verify_rejects_with_exit_4_naming_the_check() {
 
 #[test]
 fn verify_of_a_token_longer_than_the_cap_exits_4_too_large_however_long() {
-    let cap = ropc::jwt::DEFAULT_MAX_TOKEN_LEN;
+    let cap = ropc::jwt::DEFAULT_MAX_TOKEN_SIZE;
     let env: Vec<(&str, &str)> = vec![("ROPC_CLIENT_SECRET", SECRET)];
     for len in [cap + 1, 65_537, 4 << 20] {
         let out = ropc_in_shell(Some(LIMITED), &["verify"], &env, &"a".repeat(len));

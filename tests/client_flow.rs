@@ -2,9 +2,9 @@
 
 use std::time::Duration;
 
-use ropc::response::{ErrorCode, ResponseProblem};
 use ropc::testing::{Misbehavior, Provider, SeenAuth};
-use ropc::{Client, ClientAuth, Error, JwtError, Secret, TransportKind};
+use ropc::{Client, ClientAuth, Error, JwtError, Secret, Setting, TransportKind};
+use ropc::{ErrorCode, ResponseProblem};
 
 const ID: &str = "client-one";
 const SECRET: &str = "SECRET-MARKER-s3cr3t+/=";
@@ -168,7 +168,7 @@ fn refresh_with_a_stored_refresh_token() {
     let t = c.password_grant(USER, &password(), &[]).unwrap();
     let stored = t.refresh_token().unwrap().clone();
     drop(t);
-    let t2 = c.refresh_token(&stored, &["openid"]).unwrap();
+    let t2 = c.refresh_with(&stored, &["openid"]).unwrap();
     assert!(t2.refresh_token().is_some());
     assert_ne!(t2.refresh_token(), Some(&stored));
     assert_eq!(p.records()[1].scope.as_deref(), Some("openid"));
@@ -188,7 +188,7 @@ fn refresh_without_a_refresh_token_is_a_config_error() {
     assert!(matches!(c.refresh(&t), Err(Error::Config(_))));
     assert_eq!(p.requests(), 1);
     assert!(matches!(
-        c.refresh_token(&Secret::from(""), &[]),
+        c.refresh_with(&Secret::from(""), &[]),
         Err(Error::Config(_))
     ));
 }
@@ -221,8 +221,9 @@ fn expiry_is_received_time_plus_expires_in_bounded_by_exp() {
     let exp = t.claims().exp().unwrap();
     let at = t.expires_at().unwrap();
     assert!(at <= exp && at >= exp - 5, "{at} vs {exp}");
-    assert!(!t.expires_within(Duration::from_secs(60)));
-    assert!(t.expires_within(Duration::from_secs(121)));
+    let now = ropc::jwt::Clock::System.now();
+    assert!(!t.expires_within(Duration::from_secs(60), now));
+    assert!(t.expires_within(Duration::from_secs(121), now));
 }
 
 #[test]
@@ -309,7 +310,7 @@ fn an_oversized_body_is_refused_at_the_cap() {
         .password_grant(USER, &password(), &[])
         .unwrap_err();
     assert!(
-        matches!(&err, Error::Response(r) if r.problem == ResponseProblem::TooLarge { limit: 65536 }),
+        matches!(&err, Error::Response(r) if r.problem == ResponseProblem::TooLarge { max: 65536 }),
         "{err:?}"
     );
     // A smaller body passes a raised cap... and a lowered cap refuses a normal answer.
@@ -320,7 +321,7 @@ fn an_oversized_body_is_refused_at_the_cap() {
         .unwrap();
     let err = c.password_grant(USER, &password(), &[]).unwrap_err();
     assert!(
-        matches!(&err, Error::Response(r) if r.problem == ResponseProblem::TooLarge { limit: 100 }),
+        matches!(&err, Error::Response(r) if r.problem == ResponseProblem::TooLarge { max: 100 }),
         "{err:?}"
     );
 }
@@ -469,7 +470,7 @@ fn plain_http_is_refused_unless_loopback_or_allowed() {
         .build()
         .unwrap_err();
     assert!(
-        matches!(&err, Error::Config(c) if c.what == "token_url"),
+        matches!(&err, Error::Config(c) if c.setting == Setting::TokenUrl),
         "{err}"
     );
     Client::builder("http://id.example/token", ID, SECRET)
@@ -491,30 +492,35 @@ fn plain_http_is_refused_unless_loopback_or_allowed() {
 #[test]
 fn bad_configuration_is_named() {
     for (builder, what) in [
-        (Client::builder("not a url", ID, SECRET), "token_url"),
+        (Client::builder("not a url", ID, SECRET), Setting::TokenUrl),
         (
             Client::builder("https://u:p@id.example/t", ID, SECRET),
-            "token_url",
+            Setting::TokenUrl,
         ),
         (
             Client::builder("http://127.0.0.1/t", "", SECRET),
-            "client_id",
+            Setting::ClientId,
         ),
         (
             Client::builder("http://127.0.0.1/t", ID, ""),
-            "client_secret",
+            Setting::ClientSecret,
         ),
         (
             Client::builder("http://127.0.0.1/t", ID, SECRET).proxy("::bad::"),
-            "proxy",
+            Setting::Proxy,
         ),
         (
             Client::builder("http://127.0.0.1/t", ID, SECRET).max_response_size(0),
-            "max_response_size",
+            Setting::MaxResponseSize,
+        ),
+        (
+            Client::builder("http://127.0.0.1/t", ID, SECRET)
+                .revocation_url("http://id.example/revoke"),
+            Setting::RevocationUrl,
         ),
     ] {
         match builder.build() {
-            Err(Error::Config(c)) => assert_eq!(c.what, what),
+            Err(Error::Config(c)) => assert_eq!(c.setting, what),
             other => panic!("{what}: {other:?}"),
         }
     }

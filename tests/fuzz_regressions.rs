@@ -4,8 +4,9 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{KeyInit, Mac};
+use ropc::_fuzz::{Parsed, parse_response as parse};
 use ropc::jwt::{JwtError, Validation, verify};
-use ropc::response::{ErrorCode, Parsed, ResponseProblem, parse};
+use ropc::{ErrorCode, ResponseProblem};
 
 const KEY: &[u8] = b"fuzz-regression-key";
 const NOW: i64 = 1_700_000_000;

@@ -30,11 +30,11 @@ fn accepts_a_well_formed_token() {
 #[test]
 fn size_cap_is_checked_before_decoding() {
     // Not even base64: the cap must fire first.
-    let huge = "!".repeat(ropc::jwt::DEFAULT_MAX_TOKEN_LEN + 1);
+    let huge = "!".repeat(ropc::jwt::DEFAULT_MAX_TOKEN_SIZE + 1);
     assert_eq!(
         verify(&huge, KEY, &at_now()).unwrap_err(),
         JwtError::TooLarge {
-            len: huge.len(),
+            size: huge.len(),
             max: 16384
         }
     );
@@ -43,9 +43,9 @@ fn size_cap_is_checked_before_decoding() {
 #[test]
 fn size_cap_is_configurable() {
     let t = token(&valid_payload());
-    let v = at_now().max_len(t.len() - 1);
+    let v = at_now().max_token_size(t.len() - 1);
     assert_eq!(verify(&t, KEY, &v).unwrap_err().kind(), "too_large");
-    assert!(verify(&t, KEY, &at_now().max_len(t.len())).is_ok());
+    assert!(verify(&t, KEY, &at_now().max_token_size(t.len())).is_ok());
 }
 
 #[test]
@@ -500,10 +500,7 @@ fn iat_may_not_be_beyond_now_plus_leeway() {
 
 #[test]
 fn default_leeway_is_60_seconds() {
-    assert_eq!(
-        Validation::default().leeway_in_force(),
-        Duration::from_secs(60)
-    );
+    assert_eq!(Validation::default().get_leeway(), Duration::from_secs(60));
     let t = token(&format!(r#"{{"exp":{}}}"#, NOW - 59));
     assert!(verify(&t, KEY, &at_now()).is_ok());
     let t = token(&format!(r#"{{"exp":{}}}"#, NOW - 60));

@@ -35,7 +35,7 @@ fn validation(v: &Value) -> Validation {
         val = val.leeway(Duration::from_secs(leeway));
     }
     if let Some(max) = v.get("max_len").and_then(Value::as_u64) {
-        val = val.max_len(usize::try_from(max).unwrap());
+        val = val.max_token_size(usize::try_from(max).unwrap());
     }
     val
 }

@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
+use ropc::_fuzz::parse_response as parse;
 use ropc::jwt::{Validation, verify};
-use ropc::response::parse;
 use ropc::testing::{Misbehavior, Provider};
 use ropc::{Client, ClientAuth, Error, FileStore, Secret, Session, TokenStore};
 
@@ -87,7 +87,7 @@ fn every_error() -> Vec<Error> {
             .unwrap();
         errors.push(c.password_grant(USER, &pw, &[]).unwrap_err());
         errors.push(
-            c.refresh_token(&Secret::from("RTMARK-refresh"), &[])
+            c.refresh_with(&Secret::from("RTMARK-refresh"), &[])
                 .unwrap_err(),
         );
     }

@@ -95,7 +95,7 @@ fn a_rotated_refresh_token_replaces_the_old_one_at_once_and_is_persisted() {
     assert_ne!(rt2, rt1);
     assert_eq!(session.tokens().unwrap().refresh_token(), Some(&rt2));
     // The old one is dead at the provider; the new one works.
-    assert!(c.refresh_token(&rt1, &[]).is_err());
+    assert!(c.refresh_with(&rt1, &[]).is_err());
     assert_eq!(p.refresh_grants(), 2);
     std::fs::remove_dir_all(dir).unwrap();
 }

@@ -273,7 +273,7 @@ fn plain_http_is_refused_for_non_loopback_before_any_connection() {
     let err = Client::builder("http://192.0.2.1/token", ID, SECRET)
         .build()
         .unwrap_err();
-    assert!(matches!(err, Error::Config(c) if c.what == "token_url"));
+    assert!(matches!(err, Error::Config(c) if c.setting == ropc::Setting::TokenUrl));
 }
 
 // --- the command line -------------------------------------------------------

@@ -23,12 +23,13 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, RwLock};
 
+// The form encoders and the response parser, reached through the hook the
+// fuzz targets use (no semver promise; this file is ropc's own).
+use ropc::_fuzz::{self as form, Parsed, parse_response as parse};
 use ropc::jwt::{Clock, Validation};
-use ropc::response::{Parsed, parse};
 use ropc::testing::{Misbehavior, Provider};
-use ropc::{
-    Client, ClientAuth, FileStore, Secret, Session, StoredTokens, TokenStore, Zeroizing, form, jwt,
-};
+use ropc::{Client, ClientAuth, FileStore, Secret, Session, StoredTokens, TokenStore, jwt};
+use zeroize::Zeroizing;
 
 // --- the scanning allocator ------------------------------------------------
 
@@ -538,7 +539,7 @@ fn error_paths_leave_no_secret_in_freed_memory() {
                 let attempts = [
                     client.password_grant(USER, &Secret::from(PASSWORD), &["openid"]),
                     client.password_grant(USER, &Secret::from(wrong), &[]),
-                    client.refresh_token(&Secret::from(REFRESH), &[]),
+                    client.refresh_with(&Secret::from(REFRESH), &[]),
                 ];
                 for result in attempts {
                     let err = match result {

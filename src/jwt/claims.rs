@@ -1,10 +1,12 @@
 //! [`Claims`]: the verified payload.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use zeroize::Zeroizing;
 
-use crate::json::{self, RawStr};
+use super::RegisteredClaim;
+use crate::json;
 
 /// A string claim: a span of the payload text, or (when the JSON had escapes)
 /// its own zeroized copy.
@@ -15,13 +17,15 @@ pub(super) enum Text {
 }
 
 impl Text {
-    pub(super) fn new(s: RawStr, json: &str) -> Text {
-        if s.escaped() {
-            // Checked when read: unescaping cannot fail.
-            let quoted = json.get(s.start - 1..=s.end).unwrap_or_default();
-            Text::Owned(json::unescape(quoted).unwrap_or_default())
-        } else {
-            Text::Span(s.start, s.end)
+    /// A string read from `json`: its place there when it was borrowed from
+    /// it, otherwise the unescaped copy itself.
+    pub(super) fn new(s: Cow<'_, str>, json: &str) -> Text {
+        match s {
+            Cow::Borrowed(b) => match json::span(json, b) {
+                Some((start, end)) => Text::Span(start, end),
+                None => Text::Owned(Zeroizing::new(b.to_owned())),
+            },
+            Cow::Owned(o) => Text::Owned(Zeroizing::new(o)),
         }
     }
 
@@ -63,8 +67,8 @@ impl Drop for WipedText {
 pub(super) enum Aud {
     None,
     One(Text),
-    /// An array of strings without escapes: the offsets of its text, read
-    /// back on demand (no allocation).
+    /// An array of strings without escapes: the place of its text, read
+    /// back on demand (no allocation when verifying).
     Array(usize, usize),
     /// An array of strings some of which had escapes.
     Many(Vec<Text>),
@@ -109,15 +113,44 @@ impl Claims {
     /// array, none when absent.
     pub fn aud(&self) -> impl Iterator<Item = &str> + '_ {
         let json: &str = &self.json;
-        let (items, array): (&[Text], &str) = match &self.aud {
-            Aud::None => (&[], ""),
-            Aud::One(t) => (std::slice::from_ref(t), ""),
-            Aud::Array(start, end) => (&[], json.get(*start..*end).unwrap_or_default()),
-            Aud::Many(v) => (v, ""),
+        let (items, array): (&[Text], Vec<&str>) = match &self.aud {
+            Aud::None => (&[], Vec::new()),
+            Aud::One(t) => (std::slice::from_ref(t), Vec::new()),
+            // Checked when verified: an array of strings without escapes.
+            Aud::Array(start, end) => (
+                &[],
+                serde_json::from_str(json.get(*start..*end).unwrap_or_default())
+                    .unwrap_or_default(),
+            ),
+            Aud::Many(v) => (v, Vec::new()),
         };
-        items.iter().map(|t| t.get(json)).chain(
-            json::str_array_items(array).map(move |(s, e)| array.get(s..e).unwrap_or_default()),
-        )
+        items.iter().map(|t| t.get(json)).chain(array)
+    }
+
+    /// Whether `aud` holds `audience` (without allocating).
+    pub(super) fn has_audience(&self, audience: &str) -> bool {
+        match &self.aud {
+            Aud::Array(start, end) => {
+                let text = self.json.get(*start..*end).unwrap_or_default();
+                let mut de = serde_json::Deserializer::from_str(text);
+                serde::de::DeserializeSeed::deserialize(Contains(audience), &mut de)
+                    .unwrap_or(false)
+            }
+            _ => self.aud().any(|a| a == audience),
+        }
+    }
+
+    /// Whether a registered claim is present.
+    pub(super) fn has(&self, claim: RegisteredClaim) -> bool {
+        match claim {
+            RegisteredClaim::Iss => self.iss.is_some(),
+            RegisteredClaim::Sub => self.sub.is_some(),
+            RegisteredClaim::Aud => !matches!(self.aud, Aud::None),
+            RegisteredClaim::Exp => self.exp.is_some(),
+            RegisteredClaim::Nbf => self.nbf.is_some(),
+            RegisteredClaim::Iat => self.iat.is_some(),
+            RegisteredClaim::Jti => self.jti.is_some(),
+        }
     }
 
     /// `exp`, the expiry, in seconds since the Unix epoch (a fractional value
@@ -181,5 +214,29 @@ impl fmt::Debug for Claims {
 impl serde::Serialize for Claims {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         self.to_value().serialize(serializer)
+    }
+}
+
+/// Looks for one string in an array of strings without escapes.
+struct Contains<'a>(&'a str);
+
+impl<'de> serde::de::DeserializeSeed<'de> for Contains<'_> {
+    type Value = bool;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Contains<'_> {
+    type Value = bool;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an array of strings")
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<bool, A::Error> {
+        let mut found = false;
+        while let Some(item) = seq.next_element::<&'de str>()? {
+            found |= item == self.0;
+        }
+        Ok(found)
     }
 }

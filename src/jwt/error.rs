@@ -31,11 +31,12 @@ pub enum JwtError {
     /// The verification key is empty: refused, since a token MACed with an
     /// empty key is one anyone can make.
     EmptyKey,
-    /// The token is longer than [`Validation::max_len`](super::Validation::max_len) (checked before any
-    /// decoding).
+    /// The token is larger than
+    /// [`Validation::max_token_size`](super::Validation::max_token_size)
+    /// (checked before any decoding).
     TooLarge {
-        /// Length of the token in bytes.
-        len: usize,
+        /// The token's size in bytes.
+        size: usize,
         /// The cap in force.
         max: usize,
     },
@@ -124,8 +125,8 @@ impl fmt::Display for JwtError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             JwtError::EmptyKey => f.write_str("the verification key is empty"),
-            JwtError::TooLarge { len, max } => {
-                write!(f, "token too large: {len} bytes, the limit is {max}")
+            JwtError::TooLarge { size, max } => {
+                write!(f, "token too large: {size} bytes, the limit is {max}")
             }
             JwtError::Malformed(why) => write!(f, "malformed token: {why}"),
             JwtError::Base64 { segment } => {

@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use super::{DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_LEN};
+use super::{Claims, DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_SIZE, JwtError};
 
 /// A registered claim that a [`Validation`] can require to be present.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,7 +27,7 @@ pub enum RegisteredClaim {
 }
 
 impl RegisteredClaim {
-    pub(super) const ALL: [RegisteredClaim; 7] = [
+    const ALL: [RegisteredClaim; 7] = [
         RegisteredClaim::Iss,
         RegisteredClaim::Sub,
         RegisteredClaim::Aud,
@@ -51,7 +51,7 @@ impl RegisteredClaim {
         }
     }
 
-    pub(super) fn bit(self) -> u8 {
+    fn bit(self) -> u8 {
         1 << (self as u8)
     }
 }
@@ -96,15 +96,30 @@ impl fmt::Debug for Clock {
 /// What [`verify`](super::verify) checks beyond the signature.
 ///
 /// The default: `exp` required, 60 s leeway, no issuer or audience expected,
-/// tokens up to 16 KiB, the system clock.
+/// tokens up to 16 KiB, the system clock. Set with the builder methods,
+/// read back with the `get_` methods (as `std::process::Command` does).
+///
+/// ```
+/// use std::time::Duration;
+/// use ropc::jwt::{RegisteredClaim, Validation};
+///
+/// let validation = Validation::new()
+///     .issuer("https://id.example")
+///     .audience("my-app")
+///     .leeway(Duration::from_secs(30))
+///     .require(RegisteredClaim::Sub);
+/// assert_eq!(validation.get_issuer(), Some("https://id.example"));
+/// assert_eq!(validation.get_leeway(), Duration::from_secs(30));
+/// assert!(validation.is_required(RegisteredClaim::Exp));
+/// ```
 #[derive(Debug, Clone)]
 pub struct Validation {
-    pub(super) issuer: Option<String>,
-    pub(super) audience: Option<String>,
-    pub(super) leeway: u64,
-    pub(super) required: u8,
-    pub(super) max_len: usize,
-    pub(super) clock: Clock,
+    issuer: Option<String>,
+    audience: Option<String>,
+    leeway: u64,
+    required: u8,
+    pub(super) max_token_size: usize,
+    clock: Clock,
 }
 
 impl Default for Validation {
@@ -114,7 +129,7 @@ impl Default for Validation {
             audience: None,
             leeway: DEFAULT_LEEWAY.as_secs(),
             required: RegisteredClaim::Exp.bit(),
-            max_len: DEFAULT_MAX_TOKEN_LEN,
+            max_token_size: DEFAULT_MAX_TOKEN_SIZE,
             clock: Clock::System,
         }
     }
@@ -168,11 +183,11 @@ impl Validation {
         self
     }
 
-    /// The cap on the token's length in bytes, checked before any decoding
-    /// (default 16 KiB).
+    /// The cap on the token's size in bytes, checked before any decoding
+    /// (default [`DEFAULT_MAX_TOKEN_SIZE`], 16 KiB).
     #[must_use]
-    pub fn max_len(mut self, max_len: usize) -> Self {
-        self.max_len = max_len;
+    pub fn max_token_size(mut self, bytes: usize) -> Self {
+        self.max_token_size = bytes;
         self
     }
 
@@ -191,31 +206,79 @@ impl Validation {
 
     /// The expected issuer, if any.
     #[must_use]
-    pub fn expected_issuer(&self) -> Option<&str> {
+    pub fn get_issuer(&self) -> Option<&str> {
         self.issuer.as_deref()
     }
 
     /// The expected audience, if any.
     #[must_use]
-    pub fn expected_audience(&self) -> Option<&str> {
+    pub fn get_audience(&self) -> Option<&str> {
         self.audience.as_deref()
     }
 
-    /// The leeway in force.
+    /// The leeway.
     #[must_use]
-    pub fn leeway_in_force(&self) -> Duration {
+    pub fn get_leeway(&self) -> Duration {
         Duration::from_secs(self.leeway)
     }
 
-    /// The length cap in force.
+    /// Whether `claim` must be present.
     #[must_use]
-    pub fn max_len_in_force(&self) -> usize {
-        self.max_len
+    pub fn is_required(&self, claim: RegisteredClaim) -> bool {
+        self.required & claim.bit() != 0
     }
 
-    /// The clock in force.
+    /// The cap on the token's size in bytes.
     #[must_use]
-    pub fn clock_in_force(&self) -> &Clock {
+    pub fn get_max_token_size(&self) -> usize {
+        self.max_token_size
+    }
+
+    /// The clock.
+    #[must_use]
+    pub fn get_clock(&self) -> &Clock {
         &self.clock
+    }
+
+    /// The checks beyond the signature, on verified claims.
+    pub(super) fn check(&self, claims: &Claims) -> Result<(), JwtError> {
+        for claim in RegisteredClaim::ALL {
+            if self.is_required(claim) && !claims.has(claim) {
+                return Err(JwtError::MissingClaim(claim.name()));
+            }
+        }
+        let now = self.clock.now();
+        let leeway = i64::try_from(self.leeway).unwrap_or(i64::MAX);
+        if let Some(exp) = claims.exp()
+            && now >= exp.saturating_add(leeway)
+        {
+            return Err(JwtError::Expired { exp, now });
+        }
+        if let Some(nbf) = claims.nbf()
+            && nbf > now.saturating_add(leeway)
+        {
+            return Err(JwtError::NotYetValid { nbf, now });
+        }
+        if let Some(iat) = claims.iat()
+            && iat > now.saturating_add(leeway)
+        {
+            return Err(JwtError::IssuedInFuture { iat, now });
+        }
+        if let Some(expected) = &self.issuer {
+            match claims.iss() {
+                None => return Err(JwtError::MissingClaim("iss")),
+                Some(iss) if iss != expected => return Err(JwtError::Issuer),
+                Some(_) => {}
+            }
+        }
+        if let Some(expected) = &self.audience {
+            if !claims.has(RegisteredClaim::Aud) {
+                return Err(JwtError::MissingClaim("aud"));
+            }
+            if !claims.has_audience(expected) {
+                return Err(JwtError::Audience);
+            }
+        }
+        Ok(())
     }
 }

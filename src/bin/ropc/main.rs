@@ -9,7 +9,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use ropc::jwt::{self, Validation};
-use ropc::{Client, ClientAuth, Error, FileStore, Secret, Session, TokenStore, Tokens, Zeroizing};
+use ropc::{Client, ClientAuth, Error, FileStore, Secret, Session, Setting, TokenStore, Tokens};
+use zeroize::Zeroizing;
 
 const HELP: &str = "\
 ropc — OAuth 2.0 password grant client with HS256 verification
@@ -466,7 +467,7 @@ fn client() -> Result<Client, Fail> {
         builder = add_ca(builder, &ca)?;
     }
     builder.build().map_err(|e| match e {
-        Error::Config(c) if c.what == "token_url" => {
+        Error::Config(c) if c.setting == Setting::TokenUrl => {
             Fail::usage(format!("ROPC_TOKEN_URL {}", c.reason))
         }
         e => e.into(),
@@ -614,7 +615,7 @@ fn refresh() -> Result<(), Fail> {
     let refresh_token = Secret::from(refresh_token);
     let scopes = scopes()?;
     let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
-    let tokens = client.refresh_token(&refresh_token, &scopes)?;
+    let tokens = client.refresh_with(&refresh_token, &scopes)?;
     emit(tokens_json(&tokens))
 }
 
@@ -623,7 +624,7 @@ fn verify() -> Result<(), Fail> {
     let validation = validation()?;
     // A token longer than the verifier's cap is a failed verification like
     // any other (exit 4), found after reading one byte past the cap.
-    let max = jwt::DEFAULT_MAX_TOKEN_LEN;
+    let max = jwt::DEFAULT_MAX_TOKEN_SIZE;
     let token = match stdin_line_within("the token", max)? {
         Line::Empty => Zeroizing::new(String::new()),
         Line::Text(t) => t,

@@ -1,8 +1,12 @@
-//! One test per rule of `ropc::response::parse`, named after the rule.
+//! One test per rule of [`parse`](super::parse), named after the rule.
 
-use ropc::response::{ErrorCode, Parsed, ResponseProblem, parse};
+use super::*;
 
-fn token(body: &str) -> ropc::response::TokenResponse {
+fn parse(body: &[u8]) -> Result<Parsed, ResponseError> {
+    super::parse(body, &Redactor::none())
+}
+
+fn token(body: &str) -> TokenResponse {
     match parse(body.as_bytes()) {
         Ok(Parsed::Token(t)) => t,
         other => panic!("{body}: {other:?}"),

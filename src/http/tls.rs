@@ -1,10 +1,11 @@
-//! Which certificate authorities the client trusts.
+//! Which certificate authorities the client trusts, as ureq's TLS
+//! configuration.
 
 use std::sync::Arc;
 
 use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig, TlsProvider};
 
-use crate::error::{ConfigError, Error};
+use crate::error::{ConfigError, Error, Setting};
 
 /// The trust settings of a [`ClientBuilder`](crate::ClientBuilder).
 #[derive(Clone, Debug)]
@@ -31,7 +32,8 @@ impl Trust {
     /// Adds every certificate of a PEM bundle; anything malformed, or a
     /// bundle without a certificate, is an error.
     pub(crate) fn add_pem(&mut self, pem: &[u8]) -> Result<(), Error> {
-        let bad = |reason: String| Error::Config(ConfigError::new("CA bundle", reason));
+        let bad =
+            |reason: String| Error::Config(ConfigError::new(Setting::RootCertificates, reason));
         let mut found = Vec::new();
         for item in ureq::tls::parse_pem(pem) {
             match item {
@@ -59,14 +61,14 @@ impl Trust {
         let roots = if self.platform {
             if !cfg!(feature = "native-tls") {
                 return Err(ConfigError::new(
-                    "platform_verifier",
+                    Setting::RootCertificates,
                     "needs the `native-tls` feature (the system's OpenSSL store)",
                 )
                 .into());
             }
             if !self.extra.is_empty() {
                 return Err(ConfigError::new(
-                    "platform_verifier",
+                    Setting::RootCertificates,
                     "cannot be combined with extra root certificates",
                 )
                 .into());
@@ -82,7 +84,7 @@ impl Trust {
             certs.extend(self.extra.iter().cloned());
             if certs.is_empty() {
                 return Err(ConfigError::new(
-                    "root certificates",
+                    Setting::RootCertificates,
                     "the built-in roots are replaced but no certificate was added",
                 )
                 .into());

@@ -1,7 +1,8 @@
 //! Token endpoint responses: the successful token response (RFC 6749 §5.1)
 //! and the error response (§5.2).
 //!
-//! [`parse`] is a pure function over the response body. It is strict where a
+//! [`parse`] is a pure function over the response body (and the request's
+//! secrets, to redact from anything it keeps to show). It is strict where a
 //! laxity would be dangerous (duplicate member names are rejected, a member of
 //! the wrong type is an error, never "absent") and tolerant of the quirks
 //! deployed providers are known for: `expires_in` as a numeric string, a
@@ -9,8 +10,9 @@
 //! absent member, a leading UTF-8 byte order mark, and an `error` member in a
 //! response sent with HTTP 200.
 //!
-//! Token values are unescaped by ropc itself straight into [`Secret`]s, so no
-//! unzeroized scratch copy of them is left behind.
+//! Strings are unescaped by serde_json in a way that leaves no unwiped copy
+//! in its scratch space ([`json::unescape_wiped`]), straight into
+//! [`Secret`]s and zeroized buffers.
 
 use std::fmt;
 
@@ -24,10 +26,11 @@ use crate::secret::Secret;
 
 /// The largest `expires_in` accepted: ten years, in seconds. Anything longer
 /// is taken for a broken provider, not a token lifetime.
-pub const MAX_EXPIRES_IN: u64 = 10 * 365 * 24 * 3600;
+const MAX_EXPIRES_IN: u64 = 10 * 365 * 24 * 3600;
 
 /// A successful token response (RFC 6749 §5.1). The token type has been
-/// checked to be `Bearer`.
+/// checked to be `Bearer`. (Not part of the public API: reachable only
+/// through the doc-hidden `_fuzz` module.)
 #[derive(Clone)]
 pub struct TokenResponse {
     /// `access_token`: never empty.
@@ -77,12 +80,6 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    /// Reads a code as the provider sent it.
-    #[must_use]
-    pub fn parse(code: &str) -> ErrorCode {
-        ErrorCode::from_wire(code, &Redactor::none())
-    }
-
     /// Reads a code, redacting the request's secrets from an unknown one
     /// before it is cut to 64 characters.
     pub(crate) fn from_wire(code: &str, redactor: &Redactor) -> ErrorCode {
@@ -118,9 +115,11 @@ impl fmt::Display for ErrorCode {
     }
 }
 
-/// An error response (RFC 6749 §5.2). Text members are sanitised (printable
-/// characters only, bounded length) so they are safe to print.
+/// An error response (RFC 6749 §5.2). Text members have the request's
+/// secrets redacted and are sanitised (printable characters only, bounded
+/// length), so they are safe to print.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ErrorResponse {
     /// `error`
     pub code: ErrorCode,
@@ -145,6 +144,7 @@ impl fmt::Display for ErrorResponse {
 
 /// A parsed token endpoint response.
 #[derive(Debug, Clone)]
+#[allow(clippy::large_enum_variant)]
 pub enum Parsed {
     /// A successful token response.
     Token(TokenResponse),
@@ -177,7 +177,7 @@ pub enum ResponseProblem {
     /// The body exceeds the configured cap.
     TooLarge {
         /// The cap in bytes.
-        limit: usize,
+        max: usize,
     },
     /// A non-2xx status without an RFC 6749 error body.
     Status,
@@ -202,7 +202,7 @@ impl fmt::Display for ResponseProblem {
             ResponseProblem::UnsupportedTokenType(t) => {
                 write!(f, "token_type `{t}` is not supported (only Bearer)")
             }
-            ResponseProblem::TooLarge { limit } => write!(f, "body exceeds {limit} bytes"),
+            ResponseProblem::TooLarge { max } => write!(f, "body exceeds {max} bytes"),
             ResponseProblem::Status => f.write_str("unexpected HTTP status"),
             ResponseProblem::Redirect => f.write_str("redirect refused (never followed)"),
             ResponseProblem::Truncated => f.write_str("body truncated or unreadable"),
@@ -213,6 +213,7 @@ impl fmt::Display for ResponseProblem {
 
 /// A malformed, unexpected or oversized token endpoint response.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ResponseError {
     /// What is wrong.
     pub problem: ResponseProblem,
@@ -226,8 +227,7 @@ pub struct ResponseError {
 
 impl ResponseError {
     /// An error with just a problem.
-    #[must_use]
-    pub fn new(problem: ResponseProblem) -> Self {
+    pub(crate) fn new(problem: ResponseProblem) -> Self {
         ResponseError {
             problem,
             status: None,
@@ -258,40 +258,18 @@ impl From<ResponseProblem> for ResponseError {
     }
 }
 
-/// Keeps printable characters only (no control characters, no ANSI escapes,
-/// no newlines), at most `max` characters.
-#[must_use]
-pub fn sanitize(text: &str, max: usize) -> String {
-    Redactor::none().clean(text.as_bytes(), max)
-}
-
-/// Parses a token endpoint response body.
+/// Parses a token endpoint response body, with the request's secrets
+/// redacted from every string taken from the body (the error code,
+/// description and URI, an unsupported token type) before any of them is
+/// cut to length.
 ///
 /// An `error` member makes it an error response, whatever else it holds and
 /// whatever the HTTP status was.
 ///
-/// ```
-/// use ropc::response::{parse, Parsed};
-/// let body = br#"{"access_token":"abc","token_type":"bearer","expires_in":"3600"}"#;
-/// let Ok(Parsed::Token(t)) = parse(body) else { panic!() };
-/// assert_eq!(t.access_token.expose_secret(), "abc");
-/// assert_eq!(t.expires_in, Some(3600));
-///
-/// let Ok(Parsed::Error(e)) = parse(br#"{"error":"invalid_grant"}"#) else { panic!() };
-/// assert_eq!(e.code, ropc::response::ErrorCode::InvalidGrant);
-/// ```
-///
 /// # Errors
 ///
 /// A [`ResponseError`] naming the problem; it never contains token bytes.
-pub fn parse(body: &[u8]) -> Result<Parsed, ResponseError> {
-    parse_redacted(body, &Redactor::none())
-}
-
-/// [`parse`], with the request's secrets redacted from every string taken
-/// from the body (the error code, description and URI, an unsupported token
-/// type) before any of them is cut to length.
-pub(crate) fn parse_redacted(body: &[u8], redactor: &Redactor) -> Result<Parsed, ResponseError> {
+pub fn parse(body: &[u8], redactor: &Redactor) -> Result<Parsed, ResponseError> {
     // Some servers (.NET, IIS) start their JSON with a UTF-8 byte order mark.
     let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
     let raw = {
@@ -412,7 +390,7 @@ fn string(
     if text == "null" {
         return Ok(None);
     }
-    json::unescape(text).map(Some).ok_or_else(|| {
+    json::unescape_wiped(text).map(Some).ok_or_else(|| {
         ResponseProblem::InvalidMember {
             member,
             reason: "is not a string",
@@ -442,35 +420,34 @@ fn expires_in(raw: &RawValue) -> Result<Option<u64>, ResponseError> {
     if text == "null" {
         return Ok(None);
     }
-    let digits: Zeroizing<String>;
-    let number = if text.starts_with('"') {
-        digits = json::unescape(text).ok_or(invalid("is not a number"))?;
+    let seconds = if text.starts_with('"') {
+        // A numeric string, a common quirk: digits only.
+        let digits = json::unescape_wiped(text).ok_or(invalid("is not a number"))?;
         if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
             return Err(invalid("is not a non-negative integer").into());
         }
-        digits.as_str()
+        digits
+            .parse::<u64>()
+            .map_err(|_| invalid("is out of range"))?
     } else {
-        text
-    };
-    let seconds = if let Ok(v) = number.parse::<u64>() {
-        v
-    } else if number.starts_with('-') {
-        return Err(invalid("is negative").into());
-    } else if number.bytes().all(|b| b.is_ascii_digit()) && !number.is_empty() {
-        return Err(invalid("is out of range").into());
-    } else {
-        match number.parse::<f64>() {
-            Ok(f) if f.is_finite() && f.fract() == 0.0 && f >= 0.0 => {
-                if f > MAX_EXPIRES_IN as f64 {
-                    return Err(invalid("is out of range").into());
+        let number: serde_json::Number =
+            serde_json::from_str(text).map_err(|_| invalid("is not a number"))?;
+        if let Some(v) = number.as_u64() {
+            v
+        } else if number.as_i64().is_some() {
+            return Err(invalid("is negative").into());
+        } else {
+            // A float (or an integer beyond u64, which serde_json reads as one).
+            match number.as_f64() {
+                Some(f) if f < 0.0 => return Err(invalid("is negative").into()),
+                Some(f) if f.fract() != 0.0 => return Err(invalid("is not an integer").into()),
+                Some(f) if f.is_finite() && f <= MAX_EXPIRES_IN as f64 => {
+                    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                    let v = f as u64; // integral and range-checked above
+                    v
                 }
-                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-                let v = f as u64; // integral and range-checked above
-                v
+                _ => return Err(invalid("is out of range").into()),
             }
-            Ok(f) if f < 0.0 => return Err(invalid("is negative").into()),
-            Ok(_) => return Err(invalid("is not an integer").into()),
-            Err(_) => return Err(invalid("is not a number").into()),
         }
     };
     if seconds > MAX_EXPIRES_IN {
@@ -512,7 +489,7 @@ fn parse_error(
     // The description and uri are informative: a value of another type is
     // dropped rather than hiding the error code behind a parse failure.
     let text = |raw: Option<&RawValue>| {
-        raw.and_then(|r| json::unescape(r.get()))
+        raw.and_then(|r| json::unescape_wiped(r.get()))
             .map(|s| redactor.clean(s.as_bytes(), 256))
             .filter(|s| !s.is_empty())
     };
@@ -522,3 +499,6 @@ fn parse_error(
         uri: text(uri),
     })
 }
+
+#[cfg(test)]
+mod tests;

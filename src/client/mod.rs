@@ -1,0 +1,298 @@
+//! [`Client`]: the password grant, refresh and (RFC 7009) revocation, as a
+//! pipeline: the form body and Basic credentials ([`form`](crate::form)),
+//! one POST ([`http`](crate::http), the only I/O), what the reply means
+//! ([`grant`](crate::grant)), the access token verified
+//! ([`jwt`](crate::jwt)), [`Tokens`].
+
+mod builder;
+
+pub use builder::{
+    ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_SIZE, DEFAULT_TIMEOUT,
+    MAX_CA_BUNDLE_SIZE,
+};
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::error::{ConfigError, Error, Setting};
+use crate::form::{self, ClientAuth};
+use crate::grant;
+use crate::http::Http;
+use crate::jwt::{self, Validation};
+use crate::redact::Redactor;
+use crate::secret::Secret;
+use crate::tokens::Tokens;
+
+struct Inner {
+    http: Http,
+    token_url: String,
+    revocation_url: Option<String>,
+    client_id: String,
+    client_secret: Secret,
+    auth: ClientAuth,
+    validation: Validation,
+    max_response_size: usize,
+}
+
+/// A client of one provider's token endpoint. Cheap to clone (shared
+/// connection pool); safe to use from several threads.
+///
+/// The client secret is held as a [`Secret`]: it authenticates the client and
+/// is the HS256 key the access tokens are verified with.
+///
+/// ```
+/// use ropc::testing::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PASSWORD, DEMO_USERNAME, Provider};
+///
+/// let provider = Provider::start()?; // a real token endpoint on 127.0.0.1
+/// let client = ropc::Client::builder(provider.url(), DEMO_CLIENT_ID, DEMO_CLIENT_SECRET)
+///     .issuer(provider.issuer())
+///     .build()?;
+/// let password = ropc::Secret::from(DEMO_PASSWORD);
+/// let tokens = client.password_grant(DEMO_USERNAME, &password, &["openid", "email"])?;
+/// assert_eq!(tokens.claims().sub(), Some(DEMO_USERNAME));
+/// let tokens = client.refresh(&tokens)?;
+/// assert!(tokens.refresh_token().is_some());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("token_url", &self.inner.token_url)
+            .field("revocation_url", &self.inner.revocation_url)
+            .field("client_id", &self.inner.client_id)
+            .field("client_secret", &self.inner.client_secret)
+            .field("auth", &self.inner.auth)
+            .field("max_response_size", &self.inner.max_response_size)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// Starts configuring a client of the token endpoint at `token_url`.
+    pub fn builder(
+        token_url: impl Into<String>,
+        client_id: impl Into<String>,
+        client_secret: impl Into<Secret>,
+    ) -> ClientBuilder {
+        ClientBuilder::new(token_url.into(), client_id.into(), client_secret.into())
+    }
+
+    /// The token URL.
+    #[must_use]
+    pub fn token_url(&self) -> &str {
+        &self.inner.token_url
+    }
+
+    /// The revocation URL, when one was configured.
+    #[must_use]
+    pub fn revocation_url(&self) -> Option<&str> {
+        self.inner.revocation_url.as_deref()
+    }
+
+    /// The client id.
+    #[must_use]
+    pub fn client_id(&self) -> &str {
+        &self.inner.client_id
+    }
+
+    /// The validation applied to every access token.
+    #[must_use]
+    pub fn validation(&self) -> &Validation {
+        &self.inner.validation
+    }
+
+    /// The password grant (RFC 6749 §4.3): trades the resource owner's
+    /// username and password for tokens. `scopes` may be empty.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::OAuth`] when the provider refuses (`invalid_grant` for a wrong
+    /// username or password), [`Error::Jwt`] when the access token fails
+    /// verification, [`Error::Transport`] or [`Error::Response`] when the
+    /// exchange itself fails.
+    pub fn password_grant(
+        &self,
+        username: &str,
+        password: &Secret,
+        scopes: &[&str],
+    ) -> Result<Tokens, Error> {
+        let scope = join_scopes(scopes);
+        let mut pairs = vec![
+            ("grant_type", "password"),
+            ("username", username),
+            ("password", password.expose_secret()),
+        ];
+        if !scope.is_empty() {
+            pairs.push(("scope", &scope));
+        }
+        self.token_request(pairs, password, None)
+    }
+
+    /// Refreshes `tokens` with their refresh token (RFC 6749 §6). The result
+    /// carries the provider's rotated refresh token, or the old one when the
+    /// provider sent none.
+    ///
+    /// # Errors
+    ///
+    /// As [`password_grant`](Self::password_grant); `invalid_grant` means the
+    /// refresh token is no longer valid and the password grant must be run
+    /// again. [`Error::Config`] when `tokens` has no refresh token.
+    pub fn refresh(&self, tokens: &Tokens) -> Result<Tokens, Error> {
+        let refresh_token = tokens.refresh_token().ok_or_else(|| {
+            ConfigError::new(Setting::RefreshToken, "the tokens carry no refresh token")
+        })?;
+        self.refresh_with(refresh_token, &[])
+    }
+
+    /// Refreshes with a refresh token kept elsewhere (a store, a previous
+    /// process). `scopes` may be empty (the provider keeps the original
+    /// scope).
+    ///
+    /// # Errors
+    ///
+    /// As [`refresh`](Self::refresh); [`Error::Config`] when the refresh
+    /// token is empty.
+    pub fn refresh_with(&self, refresh_token: &Secret, scopes: &[&str]) -> Result<Tokens, Error> {
+        if refresh_token.is_empty() {
+            return Err(ConfigError::new(Setting::RefreshToken, "is empty").into());
+        }
+        let scope = join_scopes(scopes);
+        let mut pairs = vec![
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token.expose_secret()),
+        ];
+        if !scope.is_empty() {
+            pairs.push(("scope", &scope));
+        }
+        self.token_request(pairs, refresh_token, Some(refresh_token))
+    }
+
+    /// Verifies an access token with this client's secret and validation, and
+    /// wraps it in [`Tokens`] (e.g. tokens read back from a store).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Jwt`] when the token fails verification.
+    pub fn restore(
+        &self,
+        access_token: Secret,
+        refresh_token: Option<Secret>,
+        expires_at: Option<i64>,
+    ) -> Result<Tokens, Error> {
+        let claims = self.verify(&access_token)?;
+        let expires_at = earliest(expires_at, claims.exp());
+        Ok(Tokens {
+            access_token,
+            refresh_token,
+            id_token: None,
+            scope: None,
+            expires_in: None,
+            expires_at,
+            claims,
+        })
+    }
+
+    fn verify(&self, access_token: &Secret) -> Result<jwt::Claims, Error> {
+        let inner = &self.inner;
+        Ok(jwt::verify(
+            access_token.expose_secret(),
+            inner.client_secret.expose_secret().as_bytes(),
+            &inner.validation,
+        )?)
+    }
+
+    fn token_request<'a>(
+        &'a self,
+        pairs: Vec<(&'a str, &'a str)>,
+        secret: &Secret,
+        previous_refresh: Option<&Secret>,
+    ) -> Result<Tokens, Error> {
+        let inner = &self.inner;
+        // A provider may echo what it was sent ("wrong password 'hunter2'",
+        // an error page quoting the request): whatever this request carries
+        // is redacted from anything shown of the reply.
+        let redactor = Redactor::for_request(
+            &inner.client_id,
+            inner.client_secret.expose_secret(),
+            &[secret.expose_secret()],
+        );
+        let reply = self.post(&inner.token_url, pairs)?;
+        let received_at = inner.validation.get_clock().now();
+        let token = grant::interpret(&reply, &redactor)?;
+        drop(reply);
+        let claims = self.verify(&token.access_token)?;
+        let from_expires_in = token
+            .expires_in
+            .map(|s| received_at.saturating_add(i64::try_from(s).unwrap_or(i64::MAX)));
+        Ok(Tokens {
+            access_token: token.access_token,
+            refresh_token: token.refresh_token.or_else(|| previous_refresh.cloned()),
+            id_token: token.id_token,
+            scope: token.scope,
+            expires_in: token.expires_in,
+            expires_at: earliest(from_expires_in, claims.exp()),
+            claims,
+        })
+    }
+
+    /// POSTs `pairs` (plus the client credentials, the one way configured)
+    /// to `url`, the body and the Basic header in zeroized buffers.
+    fn post<'a>(
+        &'a self,
+        url: &str,
+        mut pairs: Vec<(&'a str, &'a str)>,
+    ) -> Result<grant::Reply, Error> {
+        let inner = &self.inner;
+        let client_secret = inner.client_secret.expose_secret();
+        if inner.auth == ClientAuth::Post {
+            pairs.push(("client_id", &inner.client_id));
+            pairs.push(("client_secret", client_secret));
+        }
+        let body = form::encode(&pairs);
+        let authorization = form::basic_authorization(&inner.client_id, client_secret, inner.auth);
+        inner
+            .http
+            .post_form(url, body.as_bytes(), authorization, inner.max_response_size)
+    }
+}
+
+/// The earlier of two optional instants (the known one when only one is).
+fn earliest(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+fn join_scopes(scopes: &[&str]) -> String {
+    scopes
+        .iter()
+        .filter(|s| !s.is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scopes_are_space_joined() {
+        assert_eq!(join_scopes(&["openid", "", "email"]), "openid email");
+        assert_eq!(join_scopes(&[]), "");
+    }
+
+    #[test]
+    fn earliest_prefers_the_known_and_the_sooner() {
+        assert_eq!(earliest(Some(5), Some(3)), Some(3));
+        assert_eq!(earliest(None, Some(3)), Some(3));
+        assert_eq!(earliest(Some(5), None), Some(5));
+        assert_eq!(earliest(None, None), None);
+    }
+}

@@ -1,0 +1,132 @@
+//! What a token endpoint's reply means: a pure function from the status, the
+//! one header that matters and the body to a token response or an error.
+
+use zeroize::Zeroizing;
+
+use crate::error::{Error, OAuthError};
+use crate::redact::Redactor;
+use crate::response::{self, Parsed, ResponseError, ResponseProblem, TokenResponse};
+
+/// A reply as it came: the status, whether the body was content-encoded
+/// (then not read), and the body (capped, zeroized; empty for a redirect).
+pub(crate) struct Reply {
+    pub(crate) status: u16,
+    pub(crate) encoded: bool,
+    pub(crate) body: Zeroizing<Vec<u8>>,
+}
+
+/// The token response in `reply`, or the error it amounts to.
+///
+/// * a 3xx is refused (never followed: a 307/308 would re-send the password);
+/// * an `error` member is an [`Error::OAuth`] whatever the status (RFC 6749
+///   §5.2; some providers send errors with 200);
+/// * a token response is accepted only with a 2xx status;
+/// * anything else is an [`Error::Response`] naming the problem, with a short
+///   excerpt of the body when it is not a 2xx (an HTML error page, a proxy's
+///   message) — never of a 2xx body, which may hold a token.
+///
+/// Every string shown has the request's secrets redacted first.
+pub(crate) fn interpret(reply: &Reply, redactor: &Redactor) -> Result<TokenResponse, Error> {
+    let status = reply.status;
+    let refuse = |problem| {
+        Error::Response(ResponseError {
+            problem,
+            status: Some(status),
+            excerpt: None,
+        })
+    };
+    if (300..400).contains(&status) {
+        return Err(refuse(ResponseProblem::Redirect));
+    }
+    if reply.encoded {
+        return Err(refuse(ResponseProblem::ContentEncoding));
+    }
+    let success = (200..300).contains(&status);
+    match response::parse(&reply.body, redactor) {
+        Ok(Parsed::Error(response)) => Err(Error::OAuth(OAuthError { status, response })),
+        Ok(Parsed::Token(token)) if success => Ok(token),
+        Ok(Parsed::Token(_)) => Err(refuse(ResponseProblem::Status)),
+        Err(mut e) => {
+            e.status = Some(status);
+            if !success {
+                e.problem = ResponseProblem::Status;
+                e.excerpt = Some(excerpt(&reply.body, redactor));
+            }
+            Err(Error::Response(e))
+        }
+    }
+}
+
+/// A short excerpt of a body that is not a token response, with the
+/// request's secrets redacted from the whole body before it is cut (so no
+/// part of one survives at the cut).
+fn excerpt(bytes: &[u8], redactor: &Redactor) -> String {
+    // Leading whitespace is not shown, and does not count against the 80
+    // characters; it is not cut off before redaction either (a secret may
+    // start with a space).
+    let leading = bytes.len() - bytes.trim_ascii_start().len();
+    redactor.clean(bytes, leading + 80).trim().to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reply(status: u16, body: &str) -> Reply {
+        Reply {
+            status,
+            encoded: false,
+            body: Zeroizing::new(body.as_bytes().to_vec()),
+        }
+    }
+
+    fn problem(r: &Reply) -> Option<ResponseProblem> {
+        match interpret(r, &Redactor::none()) {
+            Err(Error::Response(e)) => Some(e.problem),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn an_error_member_is_an_oauth_error_whatever_the_status() {
+        for status in [200, 400, 401, 500] {
+            let got = interpret(
+                &reply(status, r#"{"error":"invalid_grant"}"#),
+                &Redactor::none(),
+            );
+            assert!(
+                matches!(&got, Err(Error::OAuth(e)) if e.status == status),
+                "{status}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_token_response_needs_a_2xx() {
+        let body = r#"{"access_token":"a","token_type":"Bearer"}"#;
+        assert!(interpret(&reply(200, body), &Redactor::none()).is_ok());
+        assert_eq!(problem(&reply(500, body)), Some(ResponseProblem::Status));
+    }
+
+    #[test]
+    fn redirects_and_encoded_bodies_are_refused() {
+        assert_eq!(problem(&reply(307, "")), Some(ResponseProblem::Redirect));
+        let mut r = reply(200, "");
+        r.encoded = true;
+        assert_eq!(problem(&r), Some(ResponseProblem::ContentEncoding));
+    }
+
+    #[test]
+    fn only_non_2xx_bodies_are_excerpted() {
+        let Err(Error::Response(e)) = interpret(&reply(502, "  <h1>Bad</h1>"), &Redactor::none())
+        else {
+            panic!()
+        };
+        assert_eq!(e.excerpt.as_deref(), Some("<h1>Bad</h1>"));
+        let Err(Error::Response(e)) = interpret(&reply(200, "access_token=x"), &Redactor::none())
+        else {
+            panic!()
+        };
+        assert_eq!(e.excerpt, None);
+    }
+}

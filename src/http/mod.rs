@@ -1,0 +1,310 @@
+//! The HTTP exchange: the only module that names ureq, and the only I/O of a
+//! request. One POST of a form body, its response read into a zeroized,
+//! capped buffer; ureq's buffers wiped by [`wipe`]; transport failures told
+//! apart by their type.
+
+#[cfg(any(feature = "rustls", feature = "native-tls"))]
+mod tls;
+mod wipe;
+
+#[cfg(any(feature = "rustls", feature = "native-tls"))]
+pub(crate) use tls::Trust;
+
+use std::io::Read;
+use std::time::Duration;
+
+use ureq::unversioned::transport::Connector as _;
+use zeroize::{Zeroize, Zeroizing};
+
+use crate::error::{ConfigError, Error, Setting, TransportError, TransportKind};
+use crate::grant::Reply;
+use crate::response::{ResponseError, ResponseProblem};
+
+/// The `User-Agent` ropc sends.
+pub const USER_AGENT: &str = concat!("ropc/", env!("CARGO_PKG_VERSION"));
+
+/// Which proxy the client goes through.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub(crate) enum ProxyChoice {
+    /// None (the default, whatever the environment says).
+    #[default]
+    None,
+    /// `HTTPS_PROXY`/`ALL_PROXY`/`HTTP_PROXY` from the environment.
+    FromEnv,
+    /// This proxy URL.
+    Url(String),
+}
+
+/// What the agent is built from.
+pub(crate) struct Settings<'a> {
+    pub(crate) connect_timeout: Duration,
+    pub(crate) timeout: Duration,
+    /// Refuse plain http (when the configured URLs are all https).
+    pub(crate) https_only: bool,
+    pub(crate) proxy: &'a ProxyChoice,
+    #[cfg(any(feature = "rustls", feature = "native-tls"))]
+    pub(crate) trust: &'a Trust,
+}
+
+/// A URL's scheme and host (without brackets), and whether it carries
+/// credentials (`user:password@`); `None` when it is not an absolute URL.
+pub(crate) struct UrlParts {
+    pub(crate) scheme: String,
+    pub(crate) host: String,
+    pub(crate) has_userinfo: bool,
+}
+
+/// Splits an absolute URL (as `http`'s `Uri` reads it).
+pub(crate) fn url_parts(url: &str) -> Option<UrlParts> {
+    let uri: ureq::http::Uri = url.parse().ok()?;
+    let authority = uri.authority()?;
+    Some(UrlParts {
+        scheme: uri.scheme_str()?.to_owned(),
+        host: authority
+            .host()
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_owned(),
+        has_userinfo: authority.as_str().contains('@'),
+    })
+}
+
+/// A keep-alive HTTP/1.1 client with ropc's settings.
+pub(crate) struct Http {
+    agent: ureq::Agent,
+}
+
+impl Http {
+    pub(crate) fn new(settings: &Settings<'_>) -> Result<Http, Error> {
+        let proxy = match settings.proxy {
+            ProxyChoice::None => None,
+            ProxyChoice::FromEnv => ureq::Proxy::try_from_env(),
+            ProxyChoice::Url(url) => Some(
+                ureq::Proxy::new(url)
+                    .map_err(|_| ConfigError::new(Setting::Proxy, "is not a valid proxy URL"))?,
+            ),
+        };
+        let config = ureq::Agent::config_builder()
+            // A 3xx is returned as it is and refused: following a 307/308
+            // would re-send the password to wherever it points.
+            .max_redirects(0)
+            // Non-2xx responses are read so the RFC 6749 §5.2 body is parsed.
+            .http_status_as_error(false)
+            .proxy(proxy)
+            .user_agent(USER_AGENT)
+            .accept("application/json")
+            // ureq's 128 KiB per-direction defaults are sized for downloads;
+            // a token exchange needs far less, and ropc wipes (so touches)
+            // every byte of them. The response cap is enforced separately.
+            .input_buffer_size(32 * 1024)
+            .output_buffer_size(16 * 1024)
+            .max_response_header_size(16 * 1024)
+            .timeout_connect(Some(settings.connect_timeout))
+            .timeout_global(Some(settings.timeout))
+            .https_only(settings.https_only);
+        #[cfg(any(feature = "rustls", feature = "native-tls"))]
+        let config = config.tls_config(settings.trust.to_ureq()?);
+        // ureq's default connectors, then the wrapper that wipes their buffers.
+        let agent = ureq::Agent::with_parts(
+            config.build(),
+            ureq::unversioned::transport::DefaultConnector::new().chain(wipe::WipeConnector),
+            ureq::unversioned::resolver::DefaultResolver::default(),
+        );
+        Ok(Http { agent })
+    }
+
+    /// POSTs a form body (with the `Authorization` header, if any, held in
+    /// a zeroized buffer) and reads the reply, its body capped at `max`
+    /// bytes into a zeroized buffer. Redirects and encoded bodies are not
+    /// read: they are refused by what interprets the reply.
+    pub(crate) fn post_form(
+        &self,
+        url: &str,
+        body: &[u8],
+        authorization: Option<Zeroizing<String>>,
+        max: usize,
+    ) -> Result<Reply, Error> {
+        let mut request = self
+            .agent
+            .post(url)
+            .header("Content-Type", "application/x-www-form-urlencoded");
+        if let Some(value) = authorization {
+            request = request.header("Authorization", sensitive_header(value)?);
+        }
+        let mut response = request.send(body).map_err(transport)?;
+        let status = response.status().as_u16();
+        let encoded = response
+            .headers()
+            .get("content-encoding")
+            .is_some_and(|v| !v.as_bytes().eq_ignore_ascii_case(b"identity"));
+        let mut reply = Reply {
+            status,
+            encoded,
+            body: Zeroizing::new(Vec::new()),
+        };
+        if encoded || (300..400).contains(&status) {
+            return Ok(reply);
+        }
+        reply.body = read_capped(
+            response.body_mut().with_config().limit(u64::MAX).reader(),
+            max,
+        )
+        .map_err(|e| match e {
+            ReadError::TooLarge => Error::Response(ResponseError {
+                problem: ResponseProblem::TooLarge { max },
+                status: Some(status),
+                excerpt: None,
+            }),
+            ReadError::Io(e) => match io_kind(&e) {
+                Some(kind) => Error::Transport(TransportError {
+                    kind,
+                    detail: match e.get_ref().and_then(|i| i.downcast_ref::<ureq::Error>()) {
+                        Some(u) => detail(u, kind),
+                        None => e.to_string(),
+                    },
+                }),
+                None => Error::Response(ResponseError {
+                    problem: ResponseProblem::Truncated,
+                    status: Some(status),
+                    excerpt: None,
+                }),
+            },
+        })?;
+        Ok(reply)
+    }
+}
+
+/// A header value backed by a zeroized buffer (moved, not copied): `http`
+/// stores it as `Bytes` owning the buffer, so the value is wiped when ureq
+/// drops the request. Marked sensitive, so `http` never prints it.
+fn sensitive_header(value: Zeroizing<String>) -> Result<ureq::http::HeaderValue, Error> {
+    let mut value = value;
+    let bytes = Zeroizing::new(std::mem::take(&mut *value).into_bytes());
+    let mut header = ureq::http::HeaderValue::from_maybe_shared(bytes::Bytes::from_owner(bytes))
+        .map_err(|_| ConfigError::new(Setting::ClientSecret, "cannot be sent in an HTTP header"))?;
+    header.set_sensitive(true);
+    Ok(header)
+}
+
+enum ReadError {
+    TooLarge,
+    Io(std::io::Error),
+}
+
+/// Reads at most `max` bytes into a zeroized buffer. The buffer grows by
+/// replacement: each larger buffer is a fresh allocation and the old one is
+/// wiped as it is dropped, so no unwiped copy is left behind.
+fn read_capped(mut reader: impl Read, max: usize) -> Result<Zeroizing<Vec<u8>>, ReadError> {
+    let mut out = Zeroizing::new(Vec::with_capacity(max.min(4096)));
+    let mut chunk = Zeroizing::new([0u8; 4096]);
+    loop {
+        let n = match reader.read(&mut chunk[..]) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(ReadError::Io(e)),
+        };
+        if out.len() + n > max {
+            return Err(ReadError::TooLarge);
+        }
+        if out.len() + n > out.capacity() {
+            let wanted = (out.capacity() * 2).max(out.len() + n).min(max);
+            let mut bigger = Zeroizing::new(Vec::with_capacity(wanted));
+            bigger.extend_from_slice(&out);
+            out = bigger;
+        }
+        out.extend_from_slice(&chunk[..n]);
+    }
+    chunk.zeroize();
+    Ok(out)
+}
+
+fn transport(e: ureq::Error) -> Error {
+    let kind = match &e {
+        ureq::Error::BadUri(_) | ureq::Error::Http(_) => {
+            return Error::Config(ConfigError::new(
+                Setting::TokenUrl,
+                "rejected by the HTTP client",
+            ));
+        }
+        other => transport_kind(other).unwrap_or(TransportKind::Io),
+    };
+    Error::Transport(TransportError {
+        kind,
+        detail: detail(&e, kind),
+    })
+}
+
+/// What a transport error says, without repeating its kind.
+fn detail(e: &ureq::Error, kind: TransportKind) -> String {
+    match (e, kind) {
+        (ureq::Error::Timeout(which), _) => format!("the {which} timeout expired"),
+        _ => e.to_string(),
+    }
+}
+
+/// What kind of transport failure a ureq error is, by its type.
+fn transport_kind(e: &ureq::Error) -> Option<TransportKind> {
+    Some(match e {
+        ureq::Error::Timeout(_) => TransportKind::Timeout,
+        ureq::Error::HostNotFound => TransportKind::Dns,
+        ureq::Error::ConnectionFailed => TransportKind::Connect,
+        ureq::Error::Io(io) => return io_kind(io),
+        ureq::Error::Tls(_) => TransportKind::Tls,
+        #[cfg(feature = "rustls")]
+        ureq::Error::Rustls(_) => TransportKind::Tls,
+        #[cfg(feature = "native-tls")]
+        ureq::Error::NativeTls(_) => TransportKind::Tls,
+        ureq::Error::InvalidProxyUrl | ureq::Error::ConnectProxyFailed(_) => TransportKind::Proxy,
+        _ => TransportKind::Io,
+    })
+}
+
+/// What kind of transport failure an `io::Error` is: by the error it wraps
+/// when it wraps one (ureq wraps its own errors, a timeout among them, and
+/// rustls its alerts and certificate failures), otherwise by its kind.
+/// `None` for an I/O error that is not the transport's (a body cut short).
+fn io_kind(e: &std::io::Error) -> Option<TransportKind> {
+    use std::io::ErrorKind as K;
+    if let Some(u) = e.get_ref().and_then(|i| i.downcast_ref::<ureq::Error>()) {
+        return transport_kind(u);
+    }
+    #[cfg(feature = "rustls")]
+    if e.get_ref().is_some_and(|i| i.is::<rustls::Error>()) {
+        return Some(TransportKind::Tls);
+    }
+    match e.kind() {
+        K::TimedOut | K::WouldBlock => Some(TransportKind::Timeout),
+        K::ConnectionRefused => Some(TransportKind::Connect),
+        K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe => Some(TransportKind::Io),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn read_capped_stops_at_the_cap() {
+        let data = vec![7u8; 10_000];
+        assert_eq!(
+            read_capped(&data[..], 10_000).ok().map(|v| v.len()),
+            Some(10_000)
+        );
+        assert!(matches!(
+            read_capped(&data[..], 9_999),
+            Err(ReadError::TooLarge)
+        ));
+        assert_eq!(read_capped(&b""[..], 1).ok().map(|v| v.len()), Some(0));
+    }
+
+    #[test]
+    fn url_parts_reads_scheme_host_and_userinfo() {
+        let p = url_parts("https://u:p@[::1]:8443/t").unwrap();
+        assert_eq!((p.scheme.as_str(), p.host.as_str()), ("https", "::1"));
+        assert!(p.has_userinfo);
+        assert!(url_parts("id.example/token").is_none());
+        assert!(url_parts("").is_none());
+    }
+}
