@@ -28,6 +28,17 @@
 //! the next scheduler tick (4 ms at 250 Hz), which then dominates the
 //! median. `taskset -c 0 cargo run --release --example bench` keeps both on
 //! one CPU; the fastest round is printed as well.
+// Test and example code: a panic is the failure report, and casts of small
+// numbers need no ceremony.
+#![allow(
+    unsafe_code, // the counting allocator, this file only
+    clippy::unwrap_used,
+    clippy::cast_possible_truncation,
+    clippy::cast_possible_wrap,
+    clippy::cast_sign_loss,
+    clippy::cast_lossless,
+    clippy::cast_precision_loss
+)]
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;

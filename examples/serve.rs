@@ -21,6 +21,16 @@
 //! `--misbehave` takes `quote-password` (an `invalid_grant` whose description
 //! quotes the password) or `echo-502` (an HTML 502 page echoing the request,
 //! credentials included).
+// Test and example code: a panic is the failure report, and casts of small
+// numbers need no ceremony.
+#![allow(
+    clippy::unwrap_used,
+    clippy::cast_possible_truncation,
+    clippy::cast_possible_wrap,
+    clippy::cast_sign_loss,
+    clippy::cast_lossless,
+    clippy::cast_precision_loss
+)]
 
 use std::io::{Read, Write};
 use std::net::TcpStream;

@@ -60,12 +60,12 @@
 //!
 //! ## Map
 //!
+//! * [`Client`], [`ClientBuilder`], [`Tokens`]: the token endpoint. A
+//!   request flows one way: the form body and Basic credentials are built in
+//!   zeroized buffers, one POST is the only I/O, the reply is interpreted
+//!   (RFC 6749 §5, redacted), the access token verified;
 //! * [`jwt`]: HS256 verification and claim validation (pure);
-//! * [`response`]: token and error response parsing, RFC 6749 §5 (pure);
-//! * [`form`]: form bodies and Basic credentials in zeroized buffers (pure);
 //! * [`Secret`]: a string wiped on drop, redacted when printed;
-//! * [`Client`], [`ClientBuilder`], [`Tokens`]: the token endpoint, the only
-//!   code that does I/O;
 //! * [`Session`], [`TokenStore`], [`FileStore`]: staying logged in across
 //!   calls and processes;
 //! * [`Error`]: one error type; no message ever holds a secret;

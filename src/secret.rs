@@ -1,7 +1,6 @@
 //! [`Secret`]: an owned string that is wiped from memory when dropped.
 
 use core::fmt;
-use core::hint::black_box;
 
 use zeroize::{Zeroize, Zeroizing};
 
@@ -104,17 +103,10 @@ impl Zeroize for Secret {
     }
 }
 
-/// Constant-time equality of two byte strings: the time depends on the
-/// lengths only, never on where the first difference is.
+/// Constant-time equality of two byte strings (`subtle`): the time depends
+/// on the lengths only, never on where the first difference is.
 pub(crate) fn ct_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    let mut diff = 0u8;
-    for (x, y) in a.iter().zip(b) {
-        diff |= black_box(x ^ y);
-    }
-    black_box(diff) == 0
+    bool::from(subtle::ConstantTimeEq::ct_eq(a, b))
 }
 
 #[cfg(test)]

@@ -14,8 +14,9 @@ use crate::secret::Secret;
 use safe_open::{create_temp, open_existing, open_or_create, random_u64};
 
 /// What a store keeps: enough for the next process to carry on without the
-/// password.
+/// password. Made with [`StoredTokens::new`]; read through its fields.
 #[derive(Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct StoredTokens {
     /// The last access token (re-verified when loaded).
     pub access_token: Option<Secret>,
@@ -23,6 +24,23 @@ pub struct StoredTokens {
     pub refresh_token: Option<Secret>,
     /// When the access token expires (seconds since the Unix epoch).
     pub expires_at: Option<i64>,
+}
+
+impl StoredTokens {
+    /// The tokens a store keeps (for [`TokenStore`] implementations of your
+    /// own, when they read them back).
+    #[must_use]
+    pub fn new(
+        access_token: Option<Secret>,
+        refresh_token: Option<Secret>,
+        expires_at: Option<i64>,
+    ) -> Self {
+        StoredTokens {
+            access_token,
+            refresh_token,
+            expires_at,
+        }
+    }
 }
 
 impl std::fmt::Debug for StoredTokens {
@@ -80,19 +98,56 @@ pub trait TokenStore: Send + Sync {
     ///
     /// [`Error::Store`] when the lock cannot be taken.
     fn lock(&self) -> Result<StoreLock, Error> {
-        Ok(StoreLock(None))
+        Ok(StoreLock::unlocked())
     }
 }
 
-/// An exclusive lock on a store, released on drop.
-#[derive(Debug)]
-pub struct StoreLock(Option<File>);
+/// An exclusive lock on a store, released when dropped: whatever guard the
+/// store's [`lock`](TokenStore::lock) took (a file lock, a mutex guard, a
+/// handle to a keyring session) is dropped with it.
+///
+/// ```
+/// // A lock of your own store: an exclusive `flock` on a file of its own,
+/// // released when the file is closed, i.e. when the `StoreLock` drops.
+/// let file = std::fs::File::create(std::env::temp_dir().join("ropc-doc-store.lock"))?;
+/// file.lock()?;
+/// let lock = ropc::StoreLock::new(file);
+/// drop(lock);
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub struct StoreLock {
+    _guard: Option<Box<dyn Send>>,
+}
 
-impl Drop for StoreLock {
-    fn drop(&mut self) {
-        if let Some(f) = &self.0 {
-            let _ = f.unlock();
+impl StoreLock {
+    /// A lock held as long as `guard` lives.
+    pub fn new(guard: impl Send + 'static) -> Self {
+        StoreLock {
+            _guard: Some(Box::new(guard)),
         }
+    }
+
+    /// No lock at all (a store used by one process only).
+    #[must_use]
+    pub fn unlocked() -> Self {
+        StoreLock { _guard: None }
+    }
+}
+
+impl std::fmt::Debug for StoreLock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoreLock")
+            .field("held", &self._guard.is_some())
+            .finish()
+    }
+}
+
+/// A `flock` on an open file, released on drop.
+struct FileLock(File);
+
+impl Drop for FileLock {
+    fn drop(&mut self) {
+        let _ = self.0.unlock();
     }
 }
 
@@ -314,7 +369,7 @@ impl TokenStore for FileStore {
             .map_err(|why| self.err(format!("its lock file {} {why}", path.display())))?;
         f.lock()
             .map_err(|e| self.err(format!("cannot lock: {e}")))?;
-        Ok(StoreLock(Some(f)))
+        Ok(StoreLock::new(FileLock(f)))
     }
 }
 

@@ -1,5 +1,15 @@
 //! Regression tests for inputs found by the fuzz targets in `fuzz/` (see
 //! `fuzz/README.md`). Each input is kept as data in `tests/fuzz_regressions/`.
+// Test and example code: a panic is the failure report, and casts of small
+// numbers need no ceremony.
+#![allow(
+    clippy::unwrap_used,
+    clippy::cast_possible_truncation,
+    clippy::cast_possible_wrap,
+    clippy::cast_sign_loss,
+    clippy::cast_lossless,
+    clippy::cast_precision_loss
+)]
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

@@ -1,5 +1,15 @@
 //! Sessions, the file store and `ropc access`/`ropc logout`, against the
 //! loopback provider with a clock the tests move (no long sleeps).
+// Test and example code: a panic is the failure report, and casts of small
+// numbers need no ceremony.
+#![allow(
+    clippy::unwrap_used,
+    clippy::cast_possible_truncation,
+    clippy::cast_possible_wrap,
+    clippy::cast_sign_loss,
+    clippy::cast_lossless,
+    clippy::cast_precision_loss
+)]
 
 mod common;
 
@@ -150,10 +160,7 @@ fn the_store_is_created_owner_only_and_refused_when_others_can_read_it() {
     let dir = tempdir("perms");
     let path = dir.join("tokens");
     let store = FileStore::new(&path);
-    let t = StoredTokens {
-        refresh_token: Some(Secret::from("rt")),
-        ..StoredTokens::default()
-    };
+    let t = StoredTokens::new(None, Some(Secret::from("rt")), None);
     store.save(&t).unwrap();
     assert_eq!(
         std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
@@ -201,10 +208,7 @@ fn clear_removes_the_store() {
     let dir = tempdir("clear");
     let store = FileStore::new(dir.join("tokens"));
     store
-        .save(&StoredTokens {
-            refresh_token: Some(Secret::from("rt")),
-            ..StoredTokens::default()
-        })
+        .save(&StoredTokens::new(None, Some(Secret::from("rt")), None))
         .unwrap();
     store.clear().unwrap();
     assert_eq!(store.load().unwrap(), None);
@@ -223,11 +227,11 @@ const WRITER_ENV: &str = "ROPC_TEST_STORE_WRITER";
 fn version(n: usize) -> StoredTokens {
     // Large tokens, so a write takes more than one syscall's worth of time.
     let token = format!("{n}-{}", "x".repeat(20_000 + n % 7));
-    StoredTokens {
-        access_token: Some(Secret::from(token.clone())),
-        refresh_token: Some(Secret::from(format!("r{token}"))),
-        expires_at: Some(n as i64),
-    }
+    StoredTokens::new(
+        Some(Secret::from(token.clone())),
+        Some(Secret::from(format!("r{token}"))),
+        Some(n as i64),
+    )
 }
 
 /// The writer process the test below starts: saves new versions until killed.
@@ -510,10 +514,11 @@ fn logout_refuses_a_symlinked_store_and_leaves_its_target_alone() {
     // Any file of the user's, another ropc store among them.
     let other_store = dir.join("other-store");
     FileStore::new(&other_store)
-        .save(&StoredTokens {
-            refresh_token: Some(Secret::from("rt-other")),
-            ..StoredTokens::default()
-        })
+        .save(&StoredTokens::new(
+            None,
+            Some(Secret::from("rt-other")),
+            None,
+        ))
         .unwrap();
     let notes = dir.join("notes");
     write_private(&notes, "my notes\n");
@@ -656,10 +661,11 @@ fn login_checks_the_store_before_sending_the_password() {
         }),
         ("is owned by uid", |path, _| {
             FileStore::new(path)
-                .save(&StoredTokens {
-                    refresh_token: Some(Secret::from("rt-someone-else")),
-                    ..StoredTokens::default()
-                })
+                .save(&StoredTokens::new(
+                    None,
+                    Some(Secret::from("rt-someone-else")),
+                    None,
+                ))
                 .unwrap();
             // Needs root; as another user the case is reported and skipped below.
             let _ = std::os::unix::fs::chown(path, Some(4242), Some(4242));

@@ -2,6 +2,17 @@
 //! directories, devices, files of another user in a sticky world-writable
 //! directory, and other processes. The store never writes through what it did
 //! not create, and wipes only what it can read back as a ropc store.
+
+// Test and example code: a panic is the failure report, and casts of small
+// numbers need no ceremony.
+#![allow(
+    clippy::unwrap_used,
+    clippy::cast_possible_truncation,
+    clippy::cast_possible_wrap,
+    clippy::cast_sign_loss,
+    clippy::cast_lossless,
+    clippy::cast_precision_loss
+)]
 #![cfg(unix)]
 
 mod common;
@@ -16,11 +27,11 @@ use ropc::{Error, FileStore, Secret, StoredTokens, TokenStore};
 use common::{mkfifo, tempdir, write_private};
 
 fn sample() -> StoredTokens {
-    StoredTokens {
-        access_token: Some(Secret::from("eyJ.a.b")),
-        refresh_token: Some(Secret::from("rt-sample")),
-        expires_at: Some(1_700_000_000),
-    }
+    StoredTokens::new(
+        Some(Secret::from("eyJ.a.b")),
+        Some(Secret::from("rt-sample")),
+        Some(1_700_000_000),
+    )
 }
 
 /// The reason of a store error (anything else fails the test).

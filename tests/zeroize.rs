@@ -14,6 +14,17 @@
 //!   rustls keeps plaintext in buffers of its own that ropc cannot reach.
 //!
 //! This file is the only place in the project with `unsafe`: the allocator.
+// Test and example code: a panic is the failure report, and casts of small
+// numbers need no ceremony.
+#![allow(
+    unsafe_code, // the counting allocator, this file only
+    clippy::unwrap_used,
+    clippy::cast_possible_truncation,
+    clippy::cast_possible_wrap,
+    clippy::cast_sign_loss,
+    clippy::cast_lossless,
+    clippy::cast_precision_loss
+)]
 
 mod common;
 
@@ -253,11 +264,11 @@ fn the_crates_own_code_leaves_no_secret_in_freed_memory() {
         assert!(!format!("{client:?} {tokens:?}").contains("MARK"));
         let store = FileStore::new(dir.join("tokens"));
         store
-            .save(&StoredTokens {
-                access_token: Some(tokens.access_token().clone()),
-                refresh_token: tokens.refresh_token().cloned(),
-                expires_at: tokens.expires_at(),
-            })
+            .save(&StoredTokens::new(
+                Some(tokens.access_token().clone()),
+                tokens.refresh_token().cloned(),
+                tokens.expires_at(),
+            ))
             .unwrap();
         let loaded = store.load().unwrap().unwrap();
         assert_eq!(

@@ -272,7 +272,8 @@ fn numeric_date(
         None => return Ok(None),
         Some(Scalar::U64(v)) => i64::try_from(v).map_err(|_| out_of_range.clone())?,
         Some(Scalar::I64(v)) => v,
-        #[allow(clippy::cast_possible_truncation)] // range-checked before the cast
+        // Range-checked before the cast; the bound is below 2^53, so exact.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
         Some(Scalar::F64(v)) => {
             if !v.is_finite() || !(0.0..=MAX_NUMERIC_DATE as f64).contains(&v) {
                 return Err(out_of_range);

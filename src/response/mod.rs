@@ -441,6 +441,8 @@ fn expires_in(raw: &RawValue) -> Result<Option<u64>, ResponseError> {
             match number.as_f64() {
                 Some(f) if f < 0.0 => return Err(invalid("is negative").into()),
                 Some(f) if f.fract() != 0.0 => return Err(invalid("is not an integer").into()),
+                // The bound is below 2^53: exact as a float.
+                #[allow(clippy::cast_precision_loss)]
                 Some(f) if f.is_finite() && f <= MAX_EXPIRES_IN as f64 => {
                     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
                     let v = f as u64; // integral and range-checked above
