@@ -2,8 +2,7 @@
 //! password (§4.3) and refresh-token (§6) grants, the token response (§5.1)
 //! and the error responses (§5.2).
 
-use std::fmt::Write as _;
-
+use serde::ser::{Serialize, SerializeStruct, Serializer};
 use zeroize::Zeroizing;
 
 use super::mint::{self, AccessClaims};
@@ -68,17 +67,64 @@ pub(super) fn handle(req: &Request, shared: &Shared, connection: usize) -> Outco
 
 /// An RFC 6749 §5.2 error response; a 401 also names the Basic scheme.
 pub(super) fn error(status: u16, code: &str, description: &str) -> Reply {
-    let mut body = Zeroizing::new(String::new());
-    let _ = write!(
-        body,
-        r#"{{"error":"{code}","error_description":"{description}"}}"#
+    let mut r = Reply::json(
+        status,
+        &ErrorResponse {
+            error: code,
+            description,
+        },
     );
-    let mut r = Reply::json(status, body);
     if status == 401 {
         r.headers
             .push(("WWW-Authenticate", r#"Basic realm="ropc-provider""#.into()));
     }
     r
+}
+
+/// The body of an error response (RFC 6749 §5.2).
+pub(super) struct ErrorResponse<'a> {
+    pub(super) error: &'a str,
+    pub(super) description: &'a str,
+}
+
+impl Serialize for ErrorResponse<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut body = serializer.serialize_struct("ErrorResponse", 2)?;
+        body.serialize_field("error", self.error)?;
+        body.serialize_field("error_description", self.description)?;
+        body.end()
+    }
+}
+
+/// The body of a token response (RFC 6749 §5.1), serialized from borrowed
+/// parts so that the tokens are copied into one zeroized buffer only.
+struct TokenResponse<'a> {
+    access_token: &'a str,
+    token_type: &'a str,
+    expires_in: u64,
+    /// `expires_in` as a JSON string (a provider quirk) instead of a number.
+    expires_in_as_string: bool,
+    refresh_token: Option<&'a str>,
+    scope: &'a str,
+}
+
+impl Serialize for TokenResponse<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let len = 4 + usize::from(self.refresh_token.is_some());
+        let mut body = serializer.serialize_struct("TokenResponse", len)?;
+        body.serialize_field("access_token", self.access_token)?;
+        body.serialize_field("token_type", self.token_type)?;
+        if self.expires_in_as_string {
+            body.serialize_field("expires_in", &self.expires_in.to_string())?;
+        } else {
+            body.serialize_field("expires_in", &self.expires_in)?;
+        }
+        if let Some(refresh_token) = self.refresh_token {
+            body.serialize_field("refresh_token", refresh_token)?;
+        }
+        body.serialize_field("scope", self.scope)?;
+        body.end()
+    }
 }
 
 /// The request body's parameters, when it is a form.
@@ -237,24 +283,17 @@ fn grant(
     };
     let access_token = mint::access_token(&claims, quirks.alg, quirks.key(&client_secret));
 
-    let mut body = Zeroizing::new(String::with_capacity(access_token.len() + 256));
-    body.push('{');
-    mint::json_member(&mut body, "access_token", &access_token);
-    body.push(',');
-    mint::json_member(&mut body, "token_type", quirks.token_type);
-    if quirks.expires_in_as_string {
-        let _ = write!(body, r#","expires_in":"{lifetime}""#);
-    } else {
-        let _ = write!(body, r#","expires_in":{lifetime}"#);
-    }
-    if let Some(r) = &refresh {
-        body.push(',');
-        mint::json_member(&mut body, "refresh_token", r);
-    }
-    body.push(',');
-    mint::json_member(&mut body, "scope", &granted.scope);
-    body.push('}');
-    Reply::json(200, body)
+    Reply::json(
+        200,
+        &TokenResponse {
+            access_token: &access_token,
+            token_type: quirks.token_type,
+            expires_in: lifetime,
+            expires_in_as_string: quirks.expires_in_as_string,
+            refresh_token: refresh.as_deref().map(String::as_str),
+            scope: &granted.scope,
+        },
+    )
 }
 
 /// The password grant (RFC 6749 §4.3.2): the resource owner's credentials.

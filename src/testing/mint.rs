@@ -1,13 +1,15 @@
 //! Minting tokens: HS256 (or, to misbehave, HS512) access tokens signed with
 //! the client secret, and opaque refresh tokens.
 
-use std::fmt::Write as _;
-
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{KeyInit, Mac};
+use serde::ser::{Serialize, SerializeStruct, Serializer};
+use serde_json::json;
 use sha2::Digest;
 use zeroize::Zeroizing;
+
+use super::to_json;
 
 /// The claims of an access token.
 pub(super) struct AccessClaims<'a> {
@@ -21,6 +23,20 @@ pub(super) struct AccessClaims<'a> {
     pub(super) scope: &'a str,
 }
 
+impl Serialize for AccessClaims<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut claims = serializer.serialize_struct("AccessClaims", 7)?;
+        claims.serialize_field("iss", self.iss)?;
+        claims.serialize_field("sub", self.sub)?;
+        claims.serialize_field("aud", self.aud)?;
+        claims.serialize_field("exp", &self.exp)?;
+        claims.serialize_field("iat", &self.iat)?;
+        claims.serialize_field("jti", &self.jti.to_string())?;
+        claims.serialize_field("scope", self.scope)?;
+        claims.end()
+    }
+}
+
 /// The MAC an access token is signed with.
 #[derive(Clone, Copy)]
 pub(super) enum Alg {
@@ -30,27 +46,10 @@ pub(super) enum Alg {
 
 /// A compact JWT carrying `claims`, signed with `key`.
 pub(super) fn access_token(claims: &AccessClaims<'_>, alg: Alg, key: &[u8]) -> Zeroizing<String> {
-    let mut payload = Zeroizing::new(String::with_capacity(256));
-    payload.push('{');
-    json_member(&mut payload, "iss", claims.iss);
-    payload.push(',');
-    json_member(&mut payload, "sub", claims.sub);
-    payload.push(',');
-    json_member(&mut payload, "aud", claims.aud);
-    let _ = write!(
-        payload,
-        r#","exp":{},"iat":{},"jti":"{}","#,
-        claims.exp, claims.iat, claims.jti
-    );
-    json_member(&mut payload, "scope", claims.scope);
-    payload.push('}');
+    let payload = to_json(claims);
     match alg {
-        Alg::Hs256 => {
-            sign::<hmac::Hmac<sha2::Sha256>>(r#"{"alg":"HS256","typ":"JWT"}"#, &payload, key)
-        }
-        Alg::Hs512 => {
-            sign::<hmac::Hmac<sha2::Sha512>>(r#"{"alg":"HS512","typ":"JWT"}"#, &payload, key)
-        }
+        Alg::Hs256 => sign::<hmac::Hmac<sha2::Sha256>>("HS256", &payload, key),
+        Alg::Hs512 => sign::<hmac::Hmac<sha2::Sha512>>("HS512", &payload, key),
     }
 }
 
@@ -65,22 +64,9 @@ pub(super) fn refresh_token(seed: &[u8; 32], n: u64) -> Zeroizing<String> {
     out
 }
 
-pub(super) fn json_member(out: &mut String, name: &str, value: &str) {
-    let _ = write!(out, "\"{name}\":\"");
-    for c in value.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-}
-
-fn sign<M: Mac + KeyInit>(header: &str, payload: &str, key: &[u8]) -> Zeroizing<String> {
+/// `header.payload.signature`, the header naming `alg`.
+fn sign<M: Mac + KeyInit>(alg: &str, payload: &[u8], key: &[u8]) -> Zeroizing<String> {
+    let header = json!({ "alg": alg, "typ": "JWT" }).to_string();
     let len = header.len().div_ceil(3) * 4 + payload.len().div_ceil(3) * 4 + 2 + 88;
     let mut out = Zeroizing::new(String::with_capacity(len));
     URL_SAFE_NO_PAD.encode_string(header, &mut out);

@@ -2,11 +2,12 @@
 //! before the request is looked at ([`before`]), some change the tokens
 //! ([`TokenQuirks`]), some change how the real answer is sent ([`after`]).
 
+use serde_json::json;
 use zeroize::Zeroizing;
 
 use super::Misbehavior;
-use super::endpoint;
-use super::mint::{self, Alg};
+use super::endpoint::{self, ErrorResponse};
+use super::mint::Alg;
 use super::server::{Outcome, Reply, Request};
 use crate::secret::Secret;
 
@@ -21,20 +22,17 @@ pub(super) fn before(m: &Misbehavior, req: &Request, password: Option<&str>) -> 
         }
         Misbehavior::CloseWithoutAnswer => Some(Outcome::Close),
         Misbehavior::Truncate => {
-            let mut body = Zeroizing::new(String::new());
-            body.push_str(
-                r#"{"access_token":"truncated-token-truncated-token","token_type":"Bearer"}"#,
-            );
-            Some(Outcome::Truncate(Reply::json(200, body)))
+            let body = json!({
+                "access_token": "truncated-token-truncated-token",
+                "token_type": "Bearer",
+            });
+            Some(Outcome::Truncate(Reply::json(200, &body)))
         }
         Misbehavior::Oversized(n) => {
-            let mut body = Zeroizing::new(String::with_capacity(n + 32));
-            body.push_str(r#"{"access_token":"x","padding":""#);
-            while body.len() + 2 < *n {
-                body.push('p');
-            }
-            body.push_str("\"}");
-            Some(Outcome::Reply(Reply::json(200, body)))
+            // `{"access_token":"x","padding":""}` is 33 bytes; pad it to `n`.
+            let padding = "p".repeat(n.saturating_sub(33));
+            let body = json!({ "access_token": "x", "padding": padding });
+            Some(Outcome::Reply(Reply::json(200, &body)))
         }
         Misbehavior::Html502 => Some(Outcome::Reply(html(
             502,
@@ -42,18 +40,20 @@ pub(super) fn before(m: &Misbehavior, req: &Request, password: Option<&str>) -> 
         ))),
         Misbehavior::EchoRequest => Some(Outcome::Reply(html(502, echo_page(req)))),
         Misbehavior::ErrorQuotingPassword => {
-            let password = password.map(str::to_owned).unwrap_or_default();
-            let mut body = Zeroizing::new(String::new());
-            body.push('{');
-            mint::json_member(&mut body, "error", "invalid_grant");
-            body.push(',');
-            mint::json_member(
-                &mut body,
-                "error_description",
-                &format!("wrong password '{password}' for this user"),
+            // `concat` allocates the exact length once: no unwiped copy.
+            let description = Zeroizing::new(
+                [
+                    "wrong password '",
+                    password.unwrap_or(""),
+                    "' for this user",
+                ]
+                .concat(),
             );
-            body.push('}');
-            Some(Outcome::Reply(Reply::json(400, body)))
+            let body = ErrorResponse {
+                error: "invalid_grant",
+                description: &description,
+            };
+            Some(Outcome::Reply(Reply::json(400, &body)))
         }
         Misbehavior::Reply {
             status,
@@ -63,9 +63,10 @@ pub(super) fn before(m: &Misbehavior, req: &Request, password: Option<&str>) -> 
             let body = Zeroizing::new(body.clone().into_bytes());
             Some(Outcome::Reply(Reply::new(*status, content_type, body)))
         }
-        Misbehavior::NotJson => Some(Outcome::Reply(Reply::json(
+        Misbehavior::NotJson => Some(Outcome::Reply(Reply::new(
             200,
-            Zeroizing::new("access_token=abc&token_type=bearer".into()),
+            "application/json",
+            Zeroizing::new(b"access_token=abc&token_type=bearer".to_vec()),
         ))),
         // `/moved` is where the redirect leads: there the grant is answered.
         Misbehavior::Redirect(code) if req.path != "/moved" => Some(Outcome::Reply(Reply {
@@ -142,8 +143,16 @@ fn html(status: u16, mut page: Zeroizing<String>) -> Reply {
 
 /// A careless proxy's error page: the request body and headers, verbatim.
 fn echo_page(req: &Request) -> Zeroizing<String> {
-    let mut page = Zeroizing::new(String::from("<html><body><pre>"));
-    page.push_str(&String::from_utf8_lossy(&req.body));
+    const OPEN: &str = "<html><body><pre>";
+    const CLOSE: &str = "</pre></body></html>";
+    let body = String::from_utf8_lossy(&req.body);
+    let headers: usize = req.headers.iter().map(|(n, v)| n.len() + v.len() + 3).sum();
+    // Sized up front so that the page never grows and leaves a copy behind.
+    let mut page = Zeroizing::new(String::with_capacity(
+        OPEN.len() + body.len() + 1 + headers + CLOSE.len(),
+    ));
+    page.push_str(OPEN);
+    page.push_str(&body);
     page.push('\n');
     for (name, value) in &req.headers {
         page.push_str(name);
@@ -151,6 +160,6 @@ fn echo_page(req: &Request) -> Zeroizing<String> {
         page.push_str(value);
         page.push('\n');
     }
-    page.push_str("</pre></body></html>");
+    page.push_str(CLOSE);
     page
 }

@@ -212,6 +212,31 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// `value` as JSON, in a zeroized buffer of exactly its length: the length
+/// is measured first, so the buffer never grows and leaves no unwiped copy
+/// of what it held (tokens, a quoted password) behind.
+fn to_json(value: &impl serde::Serialize) -> Zeroizing<Vec<u8>> {
+    struct Count(usize);
+    impl Write for Count {
+        fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+            self.0 += bytes.len();
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    let mut out = Zeroizing::new(Vec::new());
+    // The provider's values always serialize; were one not to, the body
+    // would be empty, which any client reports as malformed.
+    if serde_json::to_writer(&mut count, value).is_ok() {
+        out.reserve_exact(count.0);
+        let _ = serde_json::to_writer(&mut *out, value);
+    }
+    out
+}
+
 /// A token endpoint on `127.0.0.1`, serving until dropped.
 pub struct Provider {
     shared: Arc<Shared>,

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use zeroize::Zeroizing;
 
-use super::{Acceptor, Shared, Stream, endpoint};
+use super::{Acceptor, Shared, Stream, endpoint, to_json};
 
 /// Largest request head and body the provider reads.
 const MAX_HEAD: usize = 16 * 1024;
@@ -57,11 +57,10 @@ impl Reply {
         }
     }
 
-    /// An `application/json` reply.
-    pub(super) fn json(status: u16, mut body: Zeroizing<String>) -> Reply {
-        // Moves the buffer (no copy); the emptied `Zeroizing` drops harmlessly.
-        let body = Zeroizing::new(std::mem::take(&mut *body).into_bytes());
-        Reply::new(status, "application/json", body)
+    /// An `application/json` reply of `value`, serialized into a zeroized
+    /// buffer.
+    pub(super) fn json(status: u16, value: &impl serde::Serialize) -> Reply {
+        Reply::new(status, "application/json", to_json(value))
     }
 }
 
