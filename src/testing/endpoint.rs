@@ -8,9 +8,9 @@ use zeroize::Zeroizing;
 use super::mint::{self, AccessClaims};
 use super::misbehavior::{self, TokenQuirks};
 use super::server::{Outcome, Reply, Request};
-use super::{Config, RequestRecord, SeenAuth, Shared, lock};
+use super::{Config, LiveRefreshToken, RequestRecord, SeenAuth, Shared, lock};
 use crate::form::{self, ClientAuth};
-use crate::secret::{Secret, ct_eq};
+use crate::secret::Secret;
 
 /// Answers one request: records it, lets the misbehaviour have its say,
 /// then serves the token endpoint.
@@ -157,13 +157,11 @@ fn authenticate(
     form: &Form,
 ) -> (SeenAuth, Option<(String, Secret)>) {
     let config = lock(&shared.config);
-    let find = |id: &str, secret: &str| {
+    let find = |id: &str, secret: Secret| {
         config
             .clients
             .iter()
-            .find(|(cid, csecret)| {
-                cid == id && ct_eq(csecret.expose_secret().as_bytes(), secret.as_bytes())
-            })
+            .find(|(cid, csecret)| cid == id && *csecret == secret)
             .cloned()
     };
     let (body_id, body_secret) = (form.get("client_id"), form.get("client_secret"));
@@ -172,7 +170,7 @@ fn authenticate(
         (Some(value), false) => {
             for style in [ClientAuth::Basic, ClientAuth::BasicFormEncoded] {
                 if let Some((id, secret)) = form::parse_basic_authorization(value, style)
-                    && let Some(c) = find(&id, &secret)
+                    && let Some(c) = find(&id, Secret::from(secret))
                 {
                     let seen = if style == ClientAuth::Basic {
                         SeenAuth::Basic
@@ -185,7 +183,7 @@ fn authenticate(
             (SeenAuth::Invalid, None)
         }
         (None, true) => match (body_id, body_secret) {
-            (Some(id), Some(secret)) => match find(id, secret) {
+            (Some(id), Some(secret)) => match find(id, Secret::from(secret)) {
                 Some(c) => (SeenAuth::Post, Some(c)),
                 None => (SeenAuth::Invalid, None),
             },
@@ -258,14 +256,12 @@ fn grant(
     let jti = state.counter;
     let refresh = if granted.refresh_token {
         let token = mint::refresh_token(&shared.seed, jti);
-        state.refresh.push((
-            token.clone(),
-            (
-                client_id.clone(),
-                granted.username.clone(),
-                granted.scope.clone(),
-            ),
-        ));
+        state.refresh.push(LiveRefreshToken {
+            token: token.clone(),
+            client_id: client_id.clone(),
+            username: granted.username.clone(),
+            scope: granted.scope.clone(),
+        });
         Some(token)
     } else {
         None
@@ -290,7 +286,7 @@ fn grant(
             token_type: quirks.token_type,
             expires_in: lifetime,
             expires_in_as_string: quirks.expires_in_as_string,
-            refresh_token: refresh.as_deref().map(String::as_str),
+            refresh_token: refresh.as_ref().map(Secret::expose_secret),
             scope: &granted.scope,
         },
     )
@@ -305,10 +301,11 @@ fn password_grant(config: &Config, form: &Form) -> Result<Granted, Reply> {
             "username and password are required",
         ));
     };
+    let password = Secret::from(password);
     let known = config
         .users
         .iter()
-        .any(|(u, p)| u == username && ct_eq(p.expose_secret().as_bytes(), password.as_bytes()));
+        .any(|(u, p)| u == username && *p == password);
     if !known {
         return Err(error(400, "invalid_grant", "invalid username or password"));
     }
@@ -329,24 +326,23 @@ fn refresh_grant(
     client_id: &str,
     form: &Form,
 ) -> Result<Granted, Reply> {
-    let Some(token) = form.get("refresh_token") else {
+    let Some(token) = form.get("refresh_token").map(Secret::from) else {
         return Err(error(400, "invalid_request", "refresh_token is missing"));
     };
     let mut state = lock(&shared.state);
-    let found = state
-        .refresh
-        .iter()
-        .position(|(t, _)| ct_eq(t.as_bytes(), token.as_bytes()));
-    match found.map(|i| (i, state.refresh[i].1.clone())) {
-        Some((i, (cid, username, scope))) if cid == client_id => {
+    let found = state.refresh.iter().position(|live| live.token == token);
+    match found {
+        Some(i) if state.refresh[i].client_id == client_id => {
+            let live = &state.refresh[i];
+            let granted = Granted {
+                username: live.username.clone(),
+                scope: live.scope.clone(),
+                refresh_token: config.rotate,
+            };
             if config.rotate {
                 state.refresh.remove(i);
             }
-            Ok(Granted {
-                username,
-                scope,
-                refresh_token: config.rotate,
-            })
+            Ok(granted)
         }
         _ => Err(error(
             400,

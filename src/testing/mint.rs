@@ -10,6 +10,7 @@ use sha2::Digest;
 use zeroize::Zeroizing;
 
 use super::to_json;
+use crate::secret::Secret;
 
 /// The claims of an access token.
 pub(super) struct AccessClaims<'a> {
@@ -54,14 +55,14 @@ pub(super) fn access_token(claims: &AccessClaims<'_>, alg: Alg, key: &[u8]) -> Z
 }
 
 /// The `n`th opaque refresh token of a provider whose secret seed is `seed`.
-pub(super) fn refresh_token(seed: &[u8; 32], n: u64) -> Zeroizing<String> {
+pub(super) fn refresh_token(seed: &[u8; 32], n: u64) -> Secret {
     let mut h = sha2::Sha256::new();
     h.update(seed);
     h.update(n.to_be_bytes());
     let digest = h.finalize();
     let mut out = Zeroizing::new(String::with_capacity(43));
     URL_SAFE_NO_PAD.encode_string(digest, &mut out);
-    out
+    Secret::from(out)
 }
 
 /// `header.payload.signature`, the header naming `alg`.

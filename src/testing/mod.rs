@@ -193,11 +193,19 @@ impl Default for Config {
 
 #[derive(Default)]
 struct State {
-    /// Live refresh tokens: token → (client id, username, scope).
-    refresh: Vec<(Zeroizing<String>, (String, String, String))>,
+    /// Live refresh tokens.
+    refresh: Vec<LiveRefreshToken>,
     counter: u64,
     records: Vec<RequestRecord>,
     refresh_grants: usize,
+}
+
+/// A refresh token that can still be used, and what it was issued for.
+struct LiveRefreshToken {
+    token: Secret,
+    client_id: String,
+    username: String,
+    scope: String,
 }
 
 struct Shared {
