@@ -1,0 +1,352 @@
+//! [`Provider`]: a real HTTP/1.1 token endpoint on loopback, for tests,
+//! demos and benchmarks — ropc's own, and yours.
+//!
+//! It speaks the password and refresh-token grants the way identity
+//! providers do: HTTP Basic client authentication (the id and secret as they
+//! are, or RFC 6749 §2.3.1-encoded) or `client_secret_post`, HS256 access
+//! tokens signed with the client secret (`iss`, `sub`, `aud`, `exp`, `iat`,
+//! `jti`, `scope`), opaque refresh tokens (rotated on use if asked), and the
+//! RFC 6749 §5.2 errors. It can be told to misbehave (see [`Misbehavior`]) and
+//! it records what it received (never the secrets) so tests can assert what
+//! was, and was not, sent.
+//!
+//! ```
+//! use ropc::testing::Provider;
+//!
+//! let provider = Provider::start()?; // client "demo-client"/"demo-secret", user "alice"/"wonderland"
+//! let client = ropc::Client::builder(provider.url(), "demo-client", "demo-secret")
+//!     .issuer(provider.issuer())
+//!     .build()?;
+//! let tokens = client.password_grant("alice", &"wonderland".into(), &["openid"])?;
+//! assert_eq!(tokens.claims().sub(), Some("alice"));
+//! assert_eq!(provider.requests(), 1);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Enabled by the `testing` feature. In your own crate, take it as a
+//! dev-dependency only: `ropc = { version = "…", features = ["testing"] }`
+//! under `[dev-dependencies]`.
+
+// The rooms: `server` accepts connections and speaks HTTP/1.1; it hands each
+// request to `endpoint`, which authenticates the client, records the request
+// and answers the grant with tokens from `mint`; `misbehavior` says how the
+// configured `Misbehavior` bends the answer. `builder` configures and starts
+// it all.
+mod builder;
+mod endpoint;
+mod mint;
+mod misbehavior;
+mod server;
+
+pub use builder::ProviderBuilder;
+
+use std::io::{self, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use zeroize::Zeroizing;
+
+use crate::jwt::Clock;
+use crate::secret::Secret;
+
+/// The demo client id [`Provider::start`] knows.
+pub const DEMO_CLIENT_ID: &str = "demo-client";
+/// The demo client secret [`Provider::start`] knows (also the HS256 key).
+pub const DEMO_CLIENT_SECRET: &str = "demo-secret";
+/// The demo username [`Provider::start`] knows.
+pub const DEMO_USERNAME: &str = "alice";
+/// The demo password [`Provider::start`] knows.
+pub const DEMO_PASSWORD: &str = "wonderland";
+
+/// Ways the [`Provider`] can be told to misbehave, to test a client's error
+/// handling.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Misbehavior {
+    /// Wait this long before answering.
+    Delay(Duration),
+    /// Read the request, then close the connection without a word.
+    CloseWithoutAnswer,
+    /// Announce a body, send half of it, close.
+    Truncate,
+    /// Answer 200 with a JSON body of this many bytes.
+    Oversized(usize),
+    /// Answer `502 Bad Gateway` with an HTML page.
+    Html502,
+    /// Answer 200 with a body that is not JSON.
+    NotJson,
+    /// Redirect (`302`, `307`, `308`…) to `/moved` on the same server.
+    Redirect(u16),
+    /// Sign access tokens with another key.
+    WrongKey,
+    /// Sign access tokens with HS512 (and say so in the header).
+    OtherAlg,
+    /// Issue access tokens that expired an hour ago.
+    Expired,
+    /// Send this `token_type` instead of `Bearer`.
+    TokenType(String),
+    /// Send `expires_in` as a JSON string (a common provider quirk).
+    ExpiresInString,
+    /// Answer the real outcome's errors, and also a valid grant, as
+    /// `{"error": "invalid_grant"}` with HTTP 200.
+    ErrorWith200,
+    /// Answer `502 Bad Gateway` with an HTML page that echoes the request
+    /// body and headers (credentials included), as careless proxies do.
+    EchoRequest,
+    /// Answer `invalid_grant` with an `error_description` that quotes the
+    /// password the request carried.
+    ErrorQuotingPassword,
+    /// Answer exactly this: a status, a `Content-Type` and a body (a hostile
+    /// or broken provider of the test's own making).
+    Reply {
+        /// The HTTP status.
+        status: u16,
+        /// The `Content-Type` header.
+        content_type: String,
+        /// The body.
+        body: String,
+    },
+    /// Answer a grant normally, but send the body one byte at a time with
+    /// this pause between bytes (a provider dripping its answer).
+    SlowBody(Duration),
+}
+
+/// The client authentication a request used, as the provider saw it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SeenAuth {
+    /// No client credentials.
+    None,
+    /// Basic, id and secret as they are.
+    Basic,
+    /// Basic, id and secret form-encoded (RFC 6749 §2.3.1).
+    BasicFormEncoded,
+    /// `client_id` / `client_secret` in the body.
+    Post,
+    /// Credentials that matched no client.
+    Invalid,
+}
+
+/// What the provider recorded of one request. Never a secret: whether a
+/// password was present is recorded, not the password.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestRecord {
+    /// HTTP method.
+    pub method: String,
+    /// Request path.
+    pub path: String,
+    /// The connection it came on (1 for the first accepted connection).
+    pub connection: usize,
+    /// `grant_type`, if the body had one.
+    pub grant_type: Option<String>,
+    /// The client authentication seen.
+    pub auth: SeenAuth,
+    /// Whether the body carried a `password` parameter.
+    pub had_password: bool,
+    /// Whether the request carried an `Authorization` header.
+    pub had_authorization: bool,
+    /// The `scope` parameter, if any.
+    pub scope: Option<String>,
+    /// The `User-Agent` header, if any.
+    pub user_agent: Option<String>,
+}
+
+/// A stream the provider can serve HTTP on (a `TcpStream`, or a TLS stream
+/// wrapped around one).
+pub trait Stream: Read + Write + Send {}
+impl<T: Read + Write + Send> Stream for T {}
+
+/// Wraps an accepted TCP connection, e.g. in a TLS server session.
+pub type Acceptor = Arc<dyn Fn(TcpStream) -> io::Result<Box<dyn Stream>> + Send + Sync>;
+
+struct Config {
+    seed: Option<u64>,
+    clients: Vec<(String, Secret)>,
+    users: Vec<(String, Secret)>,
+    issuer: String,
+    lifetime: u64,
+    rotate: bool,
+    issue_refresh: bool,
+    scopes: Vec<String>,
+    misbehavior: Option<Misbehavior>,
+    clock: Clock,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            seed: None,
+            clients: Vec::new(),
+            users: Vec::new(),
+            issuer: "https://provider.ropc.test".into(),
+            lifetime: 3600,
+            rotate: true,
+            issue_refresh: true,
+            scopes: ["openid", "email", "profile"].map(String::from).to_vec(),
+            misbehavior: None,
+            clock: Clock::System,
+        }
+    }
+}
+
+#[derive(Default)]
+struct State {
+    /// Live refresh tokens.
+    refresh: Vec<LiveRefreshToken>,
+    counter: u64,
+    records: Vec<RequestRecord>,
+    refresh_grants: usize,
+}
+
+/// A refresh token that can still be used, and what it was issued for.
+struct LiveRefreshToken {
+    token: Secret,
+    client_id: String,
+    username: String,
+    scope: String,
+}
+
+struct Shared {
+    config: Mutex<Config>,
+    state: Mutex<State>,
+    connections: AtomicUsize,
+    stop: AtomicBool,
+    seed: [u8; 32],
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// `value` as JSON, in a zeroized buffer of exactly its length: the length
+/// is measured first, so the buffer never grows and leaves no unwiped copy
+/// of what it held (tokens, a quoted password) behind.
+fn to_json(value: &impl serde::Serialize) -> Zeroizing<Vec<u8>> {
+    struct Count(usize);
+    impl Write for Count {
+        fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+            self.0 += bytes.len();
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    let mut out = Zeroizing::new(Vec::new());
+    // The provider's values always serialize; were one not to, the body
+    // would be empty, which any client reports as malformed.
+    if serde_json::to_writer(&mut count, value).is_ok() {
+        out.reserve_exact(count.0);
+        let _ = serde_json::to_writer(&mut *out, value);
+    }
+    out
+}
+
+/// A token endpoint on `127.0.0.1`, serving until dropped.
+pub struct Provider {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    url: String,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for Provider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Provider")
+            .field("url", &self.url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Provider {
+    /// A builder with no clients and no users.
+    #[must_use]
+    pub fn builder() -> ProviderBuilder {
+        ProviderBuilder::new()
+    }
+
+    /// Starts a provider knowing the demo client ([`DEMO_CLIENT_ID`],
+    /// [`DEMO_CLIENT_SECRET`]) and the demo user ([`DEMO_USERNAME`],
+    /// [`DEMO_PASSWORD`]).
+    ///
+    /// # Errors
+    ///
+    /// When the socket cannot be bound.
+    pub fn start() -> io::Result<Provider> {
+        Provider::builder()
+            .client(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET)
+            .user(DEMO_USERNAME, DEMO_PASSWORD)
+            .start()
+    }
+
+    /// The token URL, e.g. `http://127.0.0.1:41234/token`.
+    #[must_use]
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The socket address served.
+    #[must_use]
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The `iss` of issued tokens.
+    #[must_use]
+    pub fn issuer(&self) -> String {
+        lock(&self.shared.config).issuer.clone()
+    }
+
+    /// Changes (or with `None` stops) the misbehaviour from the next request.
+    pub fn set_misbehavior(&self, m: Option<Misbehavior>) {
+        lock(&self.shared.config).misbehavior = m;
+    }
+
+    /// Changes the lifetime of access tokens issued from now on.
+    pub fn set_token_lifetime(&self, lifetime: Duration) {
+        lock(&self.shared.config).lifetime = lifetime.as_secs();
+    }
+
+    /// Revokes every refresh token issued so far.
+    pub fn revoke_refresh_tokens(&self) {
+        lock(&self.shared.state).refresh.clear();
+    }
+
+    /// How many HTTP requests were received (any path, any outcome).
+    #[must_use]
+    pub fn requests(&self) -> usize {
+        lock(&self.shared.state).records.len()
+    }
+
+    /// How many refresh-token grants were received.
+    #[must_use]
+    pub fn refresh_grants(&self) -> usize {
+        lock(&self.shared.state).refresh_grants
+    }
+
+    /// How many connections were accepted.
+    #[must_use]
+    pub fn connections(&self) -> usize {
+        self.shared.connections.load(Ordering::SeqCst)
+    }
+
+    /// What was received, in order.
+    #[must_use]
+    pub fn records(&self) -> Vec<RequestRecord> {
+        lock(&self.shared.state).records.clone()
+    }
+}
+
+impl Drop for Provider {
+    fn drop(&mut self) {
+        self.shared.stop.store(true, Ordering::SeqCst);
+        // Wake the accept loop.
+        let _ = TcpStream::connect_timeout(&self.addr, Duration::from_secs(1));
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}

@@ -1,0 +1,262 @@
+//! The HTTP/1.1 side: the accept loop, reading requests, writing replies.
+//! What a request means is [`super::endpoint`]'s business.
+
+use std::fmt::Write as _;
+use std::io::{self, Read, Write};
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use zeroize::Zeroizing;
+
+use super::{Acceptor, Shared, Stream, endpoint, to_json};
+
+/// Largest request head and body the provider reads.
+const MAX_HEAD: usize = 16 * 1024;
+const MAX_BODY: usize = 64 * 1024;
+
+/// One request, its header values and body in zeroized buffers (they carry
+/// credentials).
+pub(super) struct Request {
+    pub(super) method: String,
+    pub(super) path: String,
+    pub(super) headers: Vec<(String, Zeroizing<String>)>,
+    pub(super) body: Zeroizing<Vec<u8>>,
+    close: bool,
+}
+
+impl Request {
+    /// The first header of that name (matched case-insensitively).
+    pub(super) fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// One reply; `Content-Length` and `Connection` are added when it is written.
+pub(super) struct Reply {
+    pub(super) status: u16,
+    pub(super) headers: Vec<(&'static str, String)>,
+    pub(super) body: Zeroizing<Vec<u8>>,
+}
+
+impl Reply {
+    /// A reply of this type that no cache may keep (RFC 6749 §5.1 asks it of
+    /// token responses; the provider says it of every answer).
+    pub(super) fn new(status: u16, content_type: &str, body: Zeroizing<Vec<u8>>) -> Reply {
+        Reply {
+            status,
+            headers: vec![
+                ("Content-Type", content_type.into()),
+                ("Cache-Control", "no-store".into()),
+            ],
+            body,
+        }
+    }
+
+    /// An `application/json` reply of `value`, serialized into a zeroized
+    /// buffer.
+    pub(super) fn json(status: u16, value: &impl serde::Serialize) -> Reply {
+        Reply::new(status, "application/json", to_json(value))
+    }
+}
+
+/// What to do with a request once it is understood.
+pub(super) enum Outcome {
+    Reply(Reply),
+    /// Close the connection without a word.
+    Close,
+    /// Announce the reply's body, send half of it, close.
+    Truncate(Reply),
+    /// The reply's head, then its body a byte at a time with this pause.
+    Drip(Reply, Duration),
+}
+
+/// Accepts connections until the provider stops, serving each on its own
+/// thread.
+pub(super) fn accept_loop(
+    listener: &TcpListener,
+    shared: &Arc<Shared>,
+    acceptor: Option<&Acceptor>,
+) {
+    for conn in listener.incoming() {
+        if shared.stop.load(Ordering::SeqCst) {
+            break;
+        }
+        let Ok(tcp) = conn else { continue };
+        let n = shared.connections.fetch_add(1, Ordering::SeqCst) + 1;
+        let shared = shared.clone();
+        let acceptor = acceptor.cloned();
+        let _ = std::thread::Builder::new()
+            .name("ropc-provider-conn".into())
+            .spawn(move || {
+                let _ = tcp.set_read_timeout(Some(Duration::from_secs(5)));
+                let _ = tcp.set_write_timeout(Some(Duration::from_secs(5)));
+                let _ = tcp.set_nodelay(true);
+                let stream: Box<dyn Stream> = match acceptor {
+                    Some(a) => match a(tcp) {
+                        Ok(s) => s,
+                        Err(_) => return,
+                    },
+                    None => Box::new(tcp),
+                };
+                serve(stream, &shared, n);
+            });
+    }
+}
+
+/// Answers the requests of one connection, in order, until it closes.
+fn serve(mut stream: Box<dyn Stream>, shared: &Shared, connection: usize) {
+    let mut pending = Zeroizing::new(Vec::with_capacity(MAX_HEAD + MAX_BODY));
+    loop {
+        if shared.stop.load(Ordering::SeqCst) {
+            return;
+        }
+        let Some(request) = read_request(&mut stream, &mut pending) else {
+            return;
+        };
+        let reply = match endpoint::handle(&request, shared, connection) {
+            Outcome::Reply(r) => r,
+            Outcome::Close => return,
+            Outcome::Truncate(r) => {
+                let _ = write_reply(&mut stream, &r, Some(r.body.len() * 2), true);
+                return;
+            }
+            Outcome::Drip(r, pause) => {
+                let _ = drip_reply(&mut stream, &r, pause);
+                return;
+            }
+        };
+        if write_reply(&mut stream, &reply, None, request.close).is_err() || request.close {
+            return;
+        }
+    }
+}
+
+/// Writes the head, then the body one byte at a time, pausing between bytes
+/// until the body is sent, the client goes away or the provider stops.
+fn drip_reply(stream: &mut Box<dyn Stream>, reply: &Reply, pause: Duration) -> io::Result<()> {
+    stream.write_all(head(reply, reply.body.len(), true).as_bytes())?;
+    for byte in reply.body.iter() {
+        std::thread::sleep(pause);
+        stream.write_all(std::slice::from_ref(byte))?;
+        stream.flush()?;
+    }
+    Ok(())
+}
+
+/// Writes `reply` in one piece; with `announce`, announces that many body
+/// bytes and sends half of the body.
+fn write_reply(
+    stream: &mut Box<dyn Stream>,
+    reply: &Reply,
+    announce: Option<usize>,
+    close: bool,
+) -> io::Result<()> {
+    let head = head(reply, announce.unwrap_or(reply.body.len()), close);
+    let body: &[u8] = if announce.is_some() {
+        &reply.body[..reply.body.len() / 2]
+    } else {
+        &reply.body
+    };
+    let mut out = Zeroizing::new(Vec::with_capacity(head.len() + body.len()));
+    out.extend_from_slice(head.as_bytes());
+    out.extend_from_slice(body);
+    stream.write_all(&out)?;
+    stream.flush()
+}
+
+/// The status line and headers of `reply`, announcing `length` body bytes.
+fn head(reply: &Reply, length: usize, close: bool) -> String {
+    let reason = match reply.status {
+        200 => "OK",
+        302 => "Found",
+        307 => "Temporary Redirect",
+        308 => "Permanent Redirect",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        _ => "Status",
+    };
+    let mut head = format!("HTTP/1.1 {} {reason}\r\n", reply.status);
+    for (name, value) in &reply.headers {
+        let _ = write!(head, "{name}: {value}\r\n");
+    }
+    let _ = write!(head, "Content-Length: {length}\r\n");
+    if close {
+        head.push_str("Connection: close\r\n");
+    }
+    head.push_str("\r\n");
+    head
+}
+
+/// Reads one request; `None` on EOF, timeout or a request too broken to
+/// answer.
+fn read_request(stream: &mut Box<dyn Stream>, buf: &mut Zeroizing<Vec<u8>>) -> Option<Request> {
+    let mut chunk = Zeroizing::new([0u8; 4096]);
+    let head_end = loop {
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+        if buf.len() > MAX_HEAD {
+            return None;
+        }
+        let n = stream.read(&mut chunk[..]).ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    };
+    let head = std::str::from_utf8(&buf[..head_end]).ok()?;
+    let mut lines = head.split("\r\n");
+    let mut parts = lines.next()?.split(' ');
+    let method = parts.next()?.to_owned();
+    let path = parts.next()?.to_owned();
+    let version = parts.next()?;
+    let mut headers = Vec::new();
+    for line in lines.filter(|l| !l.is_empty()) {
+        let (n, v) = line.split_once(':')?;
+        headers.push((n.trim().to_owned(), Zeroizing::new(v.trim().to_owned())));
+    }
+    let mut request = Request {
+        method,
+        path,
+        headers,
+        body: Zeroizing::new(Vec::new()),
+        close: version != "HTTP/1.1",
+    };
+    if request
+        .header("connection")
+        .is_some_and(|c| c.eq_ignore_ascii_case("close"))
+    {
+        request.close = true;
+    }
+    let len: usize = match request.header("content-length") {
+        Some(v) => v.parse().ok()?,
+        None => 0,
+    };
+    if len > MAX_BODY || request.header("transfer-encoding").is_some() {
+        return None;
+    }
+    while buf.len() < head_end + len {
+        let n = stream.read(&mut chunk[..]).ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+    let mut body = Zeroizing::new(Vec::with_capacity(len));
+    body.extend_from_slice(&buf[head_end..head_end + len]);
+    request.body = body;
+    // Keep what follows (a pipelined request), wiping what was consumed.
+    let rest = Zeroizing::new(buf[head_end + len..].to_vec());
+    zeroize::Zeroize::zeroize(&mut **buf);
+    buf.extend_from_slice(&rest);
+    Some(request)
+}
