@@ -71,8 +71,11 @@ impl<'de> de::Deserialize<'de> for Str<'de> {
 }
 
 /// The member names seen so far in one object. The first few live on the
-/// stack; a large object spills to the heap.
+/// stack; a large object spills to the heap. A 64-bit summary of the names
+/// seen (one bit per name, from its length and end bytes) lets a new name
+/// skip the comparisons in the common case.
 pub(crate) struct KeySet<'de> {
+    summary: u64,
     inline: [Option<Cow<'de, str>>; 24],
     len: usize,
     spill: Vec<Cow<'de, str>>,
@@ -81,6 +84,7 @@ pub(crate) struct KeySet<'de> {
 impl<'de> KeySet<'de> {
     pub(crate) fn new() -> Self {
         KeySet {
+            summary: 0,
             inline: Default::default(),
             len: 0,
             spill: Vec::new(),
@@ -89,14 +93,21 @@ impl<'de> KeySet<'de> {
 
     /// Records `key`; `Err` when it was already there.
     pub(crate) fn insert<E: de::Error>(&mut self, key: Cow<'de, str>) -> Result<(), E> {
-        let seen = self.inline[..self.len]
-            .iter()
-            .flatten()
-            .chain(self.spill.iter())
-            .any(|k| *k == key);
-        if seen {
-            return Err(E::custom(DUPLICATE));
+        let bytes = key.as_bytes();
+        let first = bytes.first().copied().unwrap_or(0);
+        let last = bytes.last().copied().unwrap_or(0);
+        let bit = 1u64 << ((bytes.len() ^ usize::from(first) ^ (usize::from(last) << 2)) % 64);
+        if self.summary & bit != 0 {
+            let seen = self.inline[..self.len]
+                .iter()
+                .flatten()
+                .chain(self.spill.iter())
+                .any(|k| *k == key);
+            if seen {
+                return Err(E::custom(DUPLICATE));
+            }
         }
+        self.summary |= bit;
         if self.len < self.inline.len() {
             self.inline[self.len] = Some(key);
             self.len += 1;
