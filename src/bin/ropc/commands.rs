@@ -7,7 +7,7 @@ use ropc::{Error, FileStore, Secret, Session, TokenStore, Zeroizing};
 
 use crate::Fail;
 use crate::config::{self, Line};
-use crate::output::{emit, push_compact_json, tokens_json};
+use crate::output::{self, emit};
 
 pub(crate) fn token() -> Result<(), Fail> {
     let client = config::client()?;
@@ -17,7 +17,7 @@ pub(crate) fn token() -> Result<(), Fail> {
     let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
     let tokens = client.password_grant(&username, &password, &scopes)?;
     drop(password);
-    emit(tokens_json(&tokens))
+    emit(output::tokens_json(&tokens)?)
 }
 
 pub(crate) fn refresh() -> Result<(), Fail> {
@@ -29,7 +29,7 @@ pub(crate) fn refresh() -> Result<(), Fail> {
     let scopes = config::scopes()?;
     let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
     let tokens = client.refresh_token(&refresh_token, &scopes)?;
-    emit(tokens_json(&tokens))
+    emit(output::tokens_json(&tokens)?)
 }
 
 pub(crate) fn verify() -> Result<(), Fail> {
@@ -58,10 +58,7 @@ pub(crate) fn verify() -> Result<(), Fail> {
     };
     let claims =
         jwt::verify(&token, key.expose_secret().as_bytes(), &validation).map_err(Error::Jwt)?;
-    let mut out = Zeroizing::new(String::with_capacity(claims.as_json().len() + 1));
-    push_compact_json(&mut out, claims.as_json());
-    out.push('\n');
-    emit(out)
+    emit(output::claims_json(claims.as_json())?)
 }
 
 pub(crate) fn access(store: &Path) -> Result<(), Fail> {
@@ -99,10 +96,7 @@ pub(crate) fn access(store: &Path) -> Result<(), Fail> {
         },
         Err(e) => return Err(e.into()),
     };
-    let mut out = Zeroizing::new(String::with_capacity(token.len() + 1));
-    out.push_str(token.expose_secret());
-    out.push('\n');
-    emit(out)?;
+    emit(output::line(token.expose_secret()))?;
     match unsaved {
         None => Ok(()),
         Some(e) => Err(Fail {
@@ -143,10 +137,10 @@ pub(crate) fn demo() -> Result<(), Fail> {
         &Secret::from(DEMO_PASSWORD),
         &["openid", "email"],
     )?;
-    emit(tokens_json(&tokens))?;
+    emit(output::tokens_json(&tokens)?)?;
     eprintln!("ropc demo: refresh");
     let refreshed = client.refresh(&tokens)?;
-    emit(tokens_json(&refreshed))?;
+    emit(output::tokens_json(&refreshed)?)?;
     eprintln!("ropc demo: verify the new access token");
     let claims = jwt::verify(
         refreshed.access_token().expose_secret(),
