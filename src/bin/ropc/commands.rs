@@ -1,0 +1,168 @@
+//! The commands: `token`, `refresh`, `verify`, `access`, `logout`, `demo`.
+
+use std::path::Path;
+
+use ropc::jwt;
+use ropc::{Error, FileStore, Secret, Session, TokenStore};
+use zeroize::Zeroizing;
+
+use crate::Fail;
+use crate::config::{self, Line};
+use crate::output::{self, emit};
+
+pub(crate) fn token() -> Result<(), Fail> {
+    let client = config::client()?;
+    let username = config::required("ROPC_USERNAME")?;
+    let password = config::password()?;
+    let scopes = config::scopes()?;
+    let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
+    let tokens = client.password_grant(&username, &password, &scopes)?;
+    drop(password);
+    emit(output::tokens_json(&tokens)?)
+}
+
+pub(crate) fn refresh() -> Result<(), Fail> {
+    let client = config::client()?;
+    let refresh_token = config::stdin_line("the refresh token")?
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| Fail::usage("no refresh token on the first line of stdin"))?;
+    let refresh_token = Secret::from(refresh_token);
+    let scopes = config::scopes()?;
+    let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
+    let tokens = client.refresh_with(&refresh_token, &scopes)?;
+    emit(output::tokens_json(&tokens)?)
+}
+
+pub(crate) fn verify() -> Result<(), Fail> {
+    let key = config::client_secret()?;
+    let validation = config::validation()?;
+    // A token longer than the verifier's cap is a failed verification like
+    // any other (exit 4), found after reading one byte past the cap.
+    let max = jwt::DEFAULT_MAX_TOKEN_SIZE;
+    let token = match config::stdin_line_within("the token", max)? {
+        Line::Empty => Zeroizing::new(String::new()),
+        Line::Text(t) => t,
+        Line::NotUtf8 => {
+            return Err(Fail {
+                code: 4,
+                message: "token verification failed: malformed token: not UTF-8".into(),
+            });
+        }
+        Line::TooLong => {
+            return Err(Fail {
+                code: 4,
+                message: format!(
+                    "token verification failed: token too large: longer than the {max}-byte limit"
+                ),
+            });
+        }
+    };
+    let claims =
+        jwt::verify(&token, key.expose_secret().as_bytes(), &validation).map_err(Error::Jwt)?;
+    emit(output::claims_json(claims.as_json())?)
+}
+
+pub(crate) fn access(store: &Path) -> Result<(), Fail> {
+    let client = config::client()?;
+    let session = Session::with_store(client, FileStore::new(store))?;
+    let result = match session.access_token() {
+        Err(Error::LoginRequired) => {
+            // No usable refresh token: the password grant, but only when a
+            // password is at hand (ROPC_PASSWORD_FILE, or a line on stdin).
+            let username = config::var("ROPC_USERNAME")?;
+            let password = config::optional_password()?;
+            let (Some(username), Some(password)) = (username, password) else {
+                return Err(Fail {
+                    code: 3,
+                    message: "login required: no usable refresh token is stored and no \
+                              password was given (ROPC_USERNAME with ROPC_PASSWORD_FILE or stdin)"
+                        .into(),
+                });
+            };
+            let scopes = config::scopes()?;
+            let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
+            session
+                .login(&username, &password, &scopes)
+                .map(|t| t.access_token().clone())
+        }
+        other => other,
+    };
+    // New tokens that could not be saved are still good for this run: the
+    // token is printed, and the failure reported (exit 2).
+    let (token, unsaved) = match result {
+        Ok(t) => (t, None),
+        Err(Error::Store(e)) if session.has_unsaved_tokens() => match session.tokens() {
+            Some(t) => (t.access_token().clone(), Some(e)),
+            None => return Err(Error::Store(e).into()),
+        },
+        Err(e) => return Err(e.into()),
+    };
+    emit(output::line(token.expose_secret()))?;
+    match unsaved {
+        None => Ok(()),
+        Some(e) => Err(Fail {
+            code: 2,
+            message: format!(
+                "the access token was printed, but the new refresh token could not be saved \
+                 (the next run may need the password again): {e}"
+            ),
+        }),
+    }
+}
+
+pub(crate) fn logout(store: &Path) -> Result<(), Fail> {
+    let store = FileStore::new(store);
+    // A path the store refuses gets no lock file created beside it.
+    store.check()?;
+    let _lock = store.lock()?;
+    store.clear()?;
+    Ok(())
+}
+
+#[cfg(feature = "testing")]
+pub(crate) fn demo() -> Result<(), Fail> {
+    use ropc::Client;
+    use ropc::testing::{
+        DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PASSWORD, DEMO_USERNAME, Provider,
+    };
+    let provider =
+        Provider::start().map_err(|e| Fail::usage(format!("cannot start the provider: {e}")))?;
+    eprintln!("ropc demo: loopback provider at {}", provider.url());
+    let client = Client::builder(provider.url(), DEMO_CLIENT_ID, DEMO_CLIENT_SECRET)
+        .issuer(provider.issuer())
+        .audience(DEMO_CLIENT_ID)
+        .build()?;
+    eprintln!("ropc demo: password grant for {DEMO_USERNAME}");
+    let tokens = client.password_grant(
+        DEMO_USERNAME,
+        &Secret::from(DEMO_PASSWORD),
+        &["openid", "email"],
+    )?;
+    emit(output::tokens_json(&tokens)?)?;
+    eprintln!("ropc demo: refresh");
+    let refreshed = client.refresh(&tokens)?;
+    emit(output::tokens_json(&refreshed)?)?;
+    eprintln!("ropc demo: verify the new access token");
+    let claims = jwt::verify(
+        refreshed.access_token().expose_secret(),
+        DEMO_CLIENT_SECRET.as_bytes(),
+        client.validation(),
+    )
+    .map_err(Error::Jwt)?;
+    eprintln!("ropc demo: verified, sub {:?}", claims.sub());
+    match client.password_grant(DEMO_USERNAME, &Secret::from("wrong password"), &[]) {
+        Err(Error::OAuth(e)) => {
+            eprintln!("ropc demo: a wrong password is refused: {}", e.response);
+        }
+        _ => return Err(Fail::usage("the demo provider accepted a wrong password")),
+    }
+    eprintln!("ropc demo: done");
+    Ok(())
+}
+
+#[cfg(not(feature = "testing"))]
+pub(crate) fn demo() -> Result<(), Fail> {
+    Err(Fail::usage(
+        "`ropc demo` needs the `testing` feature (cargo run --features cli,testing -- demo)",
+    ))
+}

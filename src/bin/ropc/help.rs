@@ -1,0 +1,101 @@
+//! The help texts: `ropc --help` and `ropc <command> --help`.
+
+pub(crate) const MAIN: &str = "\
+ropc — OAuth 2.0 password grant client with HS256 verification
+
+Usage: ropc <command> [options]
+
+Commands:
+  token                 password grant; prints the tokens and claims as JSON
+  refresh               refresh grant (refresh token on stdin); same output
+  verify                verify a JWT (on stdin) with the client secret; prints its claims
+  access --store PATH   print a valid access token, refreshing or logging in as needed
+  logout --store PATH   wipe and remove the token store
+  demo                  run the whole flow against a built-in loopback provider
+
+Options:
+  -h, --help            this help (also `ropc <command> --help`)
+  -V, --version         the version
+
+Configuration (environment; secrets never on the command line):
+  ROPC_TOKEN_URL        token URL (https; http only for loopback)
+  ROPC_CLIENT_ID        client id
+  ROPC_CLIENT_SECRET    client secret (also the HS256 key), or
+  ROPC_CLIENT_SECRET_FILE  a file holding it (one trailing newline stripped)
+  ROPC_USERNAME         the resource owner's username
+  ROPC_PASSWORD_FILE    file holding the password; otherwise the first line of stdin
+  ROPC_SCOPE            space-separated scopes (optional)
+  ROPC_ISSUER           expected `iss` (optional)
+  ROPC_AUDIENCE         expected `aud` (optional)
+  ROPC_LEEWAY           clock leeway in seconds for exp/nbf/iat (optional, default 60)
+  ROPC_CA_FILE          PEM bundle of extra trusted root certificates (optional)
+  ROPC_TIMEOUT          whole-request timeout in seconds (optional, default 30)
+  ROPC_CLIENT_AUTH      basic (default), basic-encoded (RFC 6749 2.3.1) or post
+
+Exit status: 0 success; 2 usage or configuration error; 3 the provider refused;
+4 the token failed verification; 5 transport failure; 6 malformed or oversized
+provider response.
+";
+
+pub(crate) const TOKEN: &str = "\
+Usage: ropc token
+
+Runs the password grant with ROPC_USERNAME and the password from
+ROPC_PASSWORD_FILE (or the first line of stdin), verifies the access token and
+prints one JSON object on stdout:
+  {\"token_type\", \"access_token\", \"refresh_token\", \"expires_in\", \"scope\", \"claims\"}
+";
+
+pub(crate) const REFRESH: &str = "\
+Usage: ropc refresh
+
+Reads a refresh token from the first line of stdin, runs the refresh grant,
+verifies the new access token and prints the same JSON object as `ropc token`.
+`refresh_token` is always the one to use next (the rotated one, or the one
+passed in when the provider sent none).
+";
+
+pub(crate) const VERIFY: &str = "\
+Usage: ropc verify
+
+Reads a JWT from the first line of stdin and verifies it (HS256, key from
+ROPC_CLIENT_SECRET or ROPC_CLIENT_SECRET_FILE; ROPC_ISSUER, ROPC_AUDIENCE and
+ROPC_LEEWAY apply). Prints the verified claims as JSON, exactly as in the
+token. Exit 4 names the failed check.
+";
+
+pub(crate) const ACCESS: &str = "\
+Usage: ropc access --store PATH
+
+Prints only a valid access token and a newline, for
+  Authorization: Bearer $(ropc access --store PATH)
+Uses the tokens in the store (created with mode 0600), refreshing when near
+expiry and saving a rotated refresh token. Runs the password grant (password as
+for `ropc token`) only when no usable refresh token is stored; with neither,
+exits 3 with `login required`.
+
+The store and PATH.lock must be regular files of yours: a symbolic link, FIFO,
+device, directory, another user's file or a file that is not a ropc store is
+refused (exit 2), before any password is sent, and left as it is. When the new
+tokens cannot be saved, the access token is printed all the same, one line on
+stderr says so, and the exit status is 2.
+";
+
+pub(crate) const LOGOUT: &str = "\
+Usage: ropc logout --store PATH
+
+Overwrites the token store with zeros and removes it. Only a ropc store (first
+line `ropc-store 1`) of yours is wiped: a symbolic link, FIFO, device,
+directory, another user's file or any other file is refused (exit 2) and left
+as it is. PATH.lock is kept.
+";
+
+pub(crate) const DEMO: &str = "\
+Usage: ropc demo
+
+Starts the built-in loopback provider and runs the password grant, a refresh,
+a verification and a refused wrong password against it. Needs the `testing`
+feature.
+";
+
+pub(crate) const VERSION: &str = concat!("ropc ", env!("CARGO_PKG_VERSION"), "\n");
