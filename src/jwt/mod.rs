@@ -111,7 +111,30 @@ pub fn verify(token: &str, key: &[u8], validation: &Validation) -> Result<Claims
         });
     }
     let (header_b64, payload_b64, signature_b64) = split(token)?;
+    verify_segments(
+        token,
+        [header_b64, payload_b64, signature_b64],
+        key,
+        validation,
+    )
+    .map_err(|e| {
+        // A token with more segments fails somewhere after `split`, which
+        // looked only at the first and the last `.`: it is reported for
+        // what it is first.
+        if payload_b64.contains('.') {
+            JwtError::Malformed(THREE_SEGMENTS)
+        } else {
+            e
+        }
+    })
+}
 
+fn verify_segments(
+    token: &str,
+    [header_b64, payload_b64, signature_b64]: [&str; 3],
+    key: &[u8],
+    validation: &Validation,
+) -> Result<Claims, JwtError> {
     // Header: small, not secret. The usual ones are known by their text; any
     // other is decoded, on the stack when it fits, and read.
     if !COMMON_HEADERS.contains(&header_b64) {
@@ -172,16 +195,25 @@ pub fn verify(token: &str, key: &[u8], validation: &Validation) -> Result<Claims
 
 const THREE_SEGMENTS: &str = "expected three `.`-separated segments";
 
-/// The three segments: exactly two `.`, none of the segments empty.
+/// The three segments, found from the ends: the header ends at the first
+/// `.`, the signature starts after the last one. A `.` in between is found
+/// by the payload's base64 decoding (and then reported by [`verify`] as a
+/// malformed token), so the long payload is not scanned twice.
 fn split(token: &str) -> Result<(&str, &str, &str), JwtError> {
-    let mut parts = token.splitn(4, '.');
-    let (Some(h), Some(p), Some(s), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
+    let (Some(first), Some(last)) = (token.find('.'), token.rfind('.')) else {
         return Err(JwtError::Malformed(THREE_SEGMENTS));
     };
+    if first == last {
+        return Err(JwtError::Malformed(THREE_SEGMENTS));
+    }
+    let (h, p, s) = (&token[..first], &token[first + 1..last], &token[last + 1..]);
     if h.is_empty() || p.is_empty() || s.is_empty() {
-        return Err(JwtError::Malformed("empty segment"));
+        // The segment count is the first rule.
+        return Err(JwtError::Malformed(if p.contains('.') {
+            THREE_SEGMENTS
+        } else {
+            "empty segment"
+        }));
     }
     Ok((h, p, s))
 }
