@@ -165,13 +165,20 @@ pub use session::{DEFAULT_SKEW, Session};
 pub use store::{FileStore, StoreLock, StoredTokens, TokenStore};
 pub use tokens::Tokens;
 
+/// The README's Rust examples, compiled (and run where they can be) as
+/// doctests. Its loopback-provider example needs the `testing` feature.
+#[cfg(all(doctest, feature = "testing"))]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 /// The parsers and encoders the fuzz targets call. Not part of the API: no
 /// semver promise, may change in any release. Feature `_fuzz`; do not use.
 #[cfg(feature = "_fuzz")]
 #[doc(hidden)]
 pub mod _fuzz {
     pub use crate::form::{
-        basic_authorization, decode, decode_component, encode, parse_basic_authorization,
+        basic_authorization, decode, decode_component, encode, encoded_len,
+        parse_basic_authorization,
     };
     pub use crate::response::{Parsed, TokenResponse};
 

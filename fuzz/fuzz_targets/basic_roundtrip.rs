@@ -1,4 +1,4 @@
-//! `ropc::form::basic_authorization` round trip.
+//! `basic_authorization` (ropc's Basic credentials) round trip.
 //!
 //! For arbitrary client ids and secrets, the header must be `Basic ` and
 //! standard base64 (decoded here by the base64 crate) of `id:secret` (as-is
@@ -11,7 +11,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use libfuzzer_sys::fuzz_target;
 use ropc::ClientAuth;
-use ropc::form::{basic_authorization, parse_basic_authorization};
+use ropc::_fuzz::{basic_authorization, parse_basic_authorization};
 use ropc_fuzz::{is_form_encoded, percent_decode};
 
 fuzz_target!(|input: (String, String)| {

@@ -1,4 +1,4 @@
-//! Error responses (RFC 6749 §5.2) through `ropc::response::parse`.
+//! Error responses (RFC 6749 §5.2) through ropc's response parser.
 //!
 //! The input is structured: `error`, `error_description`, `error_uri` and a
 //! few other members, each an arbitrary string (serialised by serde_json,
@@ -14,7 +14,7 @@
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
-use ropc::response::{ErrorCode, Parsed, parse, sanitize};
+use ropc::_fuzz::{Parsed, error_code, parse_response as parse, sanitize};
 use serde_json::Value;
 
 #[derive(Arbitrary, Debug)]
@@ -132,7 +132,7 @@ fuzz_target!(|input: Input| {
         Ok(Parsed::Error(e)) => e,
         other => panic!("body {body:?} with error {code:?} gave {other:?}"),
     };
-    assert_eq!(e.code, ErrorCode::parse(code), "error code differs");
+    assert_eq!(e.code, error_code(code), "error code differs");
     let text = |name: &str| match map.get(name) {
         Some(Value::String(s)) => Some(sanitize(s, 256)).filter(|s| !s.is_empty()),
         _ => None,

@@ -1,9 +1,9 @@
-//! `ropc::form::encode` round trip.
+//! `ropc::_fuzz::encode` round trip.
 //!
 //! Arbitrary name/value pairs are encoded; the body must hold only the bytes
 //! a form serializer emits, and decoding it with the target's own decoder
 //! (split on `&` and the first `=`, then `ropc_fuzz::percent_decode`, written
-//! independently of `ropc::form::decode`) must give the pairs back. ropc's
+//! independently of `ropc::_fuzz::decode`) must give the pairs back. ropc's
 //! own decoder is checked against the same pairs too.
 #![no_main]
 
@@ -15,7 +15,7 @@ fuzz_target!(|pairs: Vec<(String, String)>| {
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
-    let body = ropc::form::encode(&borrowed);
+    let body = ropc::_fuzz::encode(&borrowed);
 
     if pairs.is_empty() {
         assert_eq!(body.as_str(), "", "no pairs, yet a body");
@@ -44,21 +44,21 @@ fuzz_target!(|pairs: Vec<(String, String)>| {
             Some(value.as_str()),
             "value round trip"
         );
-        assert_eq!(ropc::form::encoded_len(name), n.len(), "encoded_len(name)");
+        assert_eq!(ropc::_fuzz::encoded_len(name), n.len(), "encoded_len(name)");
         assert_eq!(
-            ropc::form::encoded_len(value),
+            ropc::_fuzz::encoded_len(value),
             v.len(),
             "encoded_len(value)"
         );
     }
 
-    let decoded = ropc::form::decode(&body).expect("ropc decodes its own body");
+    let decoded = ropc::_fuzz::decode(&body).expect("ropc decodes its own body");
     assert_eq!(decoded.len(), pairs.len());
     for ((name, value), (n, v)) in pairs.iter().zip(&decoded) {
         assert_eq!(
             (name.as_str(), value.as_str()),
             (n.as_str(), v.as_str()),
-            "ropc::form::decode"
+            "ropc::_fuzz::decode"
         );
     }
 });
