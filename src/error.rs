@@ -219,6 +219,43 @@ pub enum Error {
     Store(StoreError),
 }
 
+impl Error {
+    /// Whether trying again later may succeed, for tools that retry: a
+    /// transport failure other than TLS (DNS, connect, timeout, a dropped
+    /// connection), a provider that is unavailable (HTTP 429 or a 5xx without
+    /// an RFC 6749 error: an error page from a gateway), a body cut short, or
+    /// the provider's own `server_error` / `temporarily_unavailable`. Not a
+    /// refusal (`invalid_grant`), a token that fails verification, a bad
+    /// configuration or TLS trust: retrying those changes nothing.
+    ///
+    /// ```
+    /// # #[cfg(feature = "testing")] {
+    /// use ropc::testing::{Misbehavior, Provider};
+    ///
+    /// let provider = Provider::start()?;
+    /// provider.set_misbehavior(Some(Misbehavior::Html502));
+    /// let client = ropc::Client::builder(provider.url(), "demo-client", "demo-secret").build()?;
+    /// let err = client.password_grant("alice", &"wonderland".into(), &[]).unwrap_err();
+    /// assert!(err.is_transient());
+    /// assert_eq!(err.to_string(), r#"provider unavailable (HTTP 502) (body starts: "<html><body><h1>502 Bad Gateway</h1></body></html>")"#);
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn is_transient(&self) -> bool {
+        use crate::response::{ErrorCode, ResponseProblem};
+        match self {
+            Error::Transport(t) => t.kind != TransportKind::Tls,
+            Error::Response(r) => r.is_unavailable() || r.problem == ResponseProblem::Truncated,
+            Error::OAuth(e) => matches!(
+                e.response.code,
+                ErrorCode::ServerError | ErrorCode::TemporarilyUnavailable
+            ),
+            _ => false,
+        }
+    }
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -160,7 +160,7 @@ pub use form::ClientAuth;
 pub use http::USER_AGENT;
 pub use jwt::{Claims, JwtError, Validation};
 pub use response::{ErrorCode, ErrorResponse, ResponseError, ResponseProblem};
-pub use secret::Secret;
+pub use secret::{MAX_SECRET_SIZE, Secret};
 pub use session::{DEFAULT_SKEW, Session};
 pub use store::{FileStore, StoreLock, StoredTokens, TokenStore};
 pub use tokens::Tokens;

@@ -168,7 +168,8 @@ impl Session {
     /// # Errors
     ///
     /// [`Error::LoginRequired`] when there is no refresh token or the provider
-    /// refused it (`invalid_grant`): run [`login`](Self::login) again.
+    /// refused it (`invalid_grant`; the store is then cleared, so the next
+    /// process starts logged out too): run [`login`](Self::login) again.
     /// [`Error::Store`] when new tokens cannot be saved (they are kept, and
     /// saved first on the next call). Other errors as [`Client::refresh`].
     pub fn access_token(&self) -> Result<Secret, Error> {
@@ -189,17 +190,75 @@ impl Session {
                 return Ok(t);
             }
         }
+        self.refresh(&mut state)
+    }
+
+    /// The API refused `rejected` (an HTTP 401 for `Authorization: Bearer
+    /// …`, say, though it had not expired yet): refreshes now and returns the
+    /// new access token — but only when `rejected` is still the session's
+    /// access token. When it is not (another thread, or another process
+    /// sharing the store, refreshed in the meantime), the current token is
+    /// returned without a second refresh, so callers that all saw the same
+    /// token rejected cause one refresh between them. The pattern of Go's
+    /// `oauth2.Transport`, without dropping the store.
+    ///
+    /// ```
+    /// # #[cfg(feature = "testing")] {
+    /// use ropc::testing::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PASSWORD, DEMO_USERNAME, Provider};
+    ///
+    /// let provider = Provider::start()?;
+    /// let client = ropc::Client::builder(provider.url(), DEMO_CLIENT_ID, DEMO_CLIENT_SECRET).build()?;
+    /// let tokens = client.password_grant(DEMO_USERNAME, &DEMO_PASSWORD.into(), &[])?;
+    /// let session = ropc::Session::new(client, tokens);
+    ///
+    /// let token = session.access_token()?;
+    /// // ... the API answers 401 for `token`:
+    /// let fresh = session.refresh_rejected(&token)?;
+    /// assert_ne!(fresh, token);
+    /// // A second caller that saw the same rejection gets the new one: no refresh.
+    /// assert_eq!(session.refresh_rejected(&token)?, fresh);
+    /// assert_eq!(provider.refresh_grants(), 1);
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`access_token`](Self::access_token).
+    pub fn refresh_rejected(&self, rejected: &Secret) -> Result<Secret, Error> {
+        let mut state = self.lock_state();
+        if state.unsaved {
+            let _lock = self.lock_store()?;
+            self.save(&mut state)?;
+        }
+        let _lock = self.lock_store()?;
+        if self.store.is_some() {
+            self.reload(&mut state)?;
+        }
+        if let Some(current) = state.tokens.as_ref().map(Tokens::access_token)
+            && current != rejected
+            && let Some(t) = self.fresh(&state)
+        {
+            return Ok(t);
+        }
+        self.refresh(&mut state)
+    }
+
+    /// Refreshes with the session's refresh token (the caller holds the
+    /// store's lock); a dead refresh token ends the session.
+    fn refresh(&self, state: &mut State) -> Result<Secret, Error> {
         let Some(refresh) = state.refresh.clone() else {
             return Err(Error::LoginRequired);
         };
         match self.client.refresh_with(&refresh, &[]) {
             Ok(tokens) => {
                 let access = tokens.access_token().clone();
-                self.adopt(&mut state, tokens)?;
+                self.adopt(state, tokens)?;
                 Ok(access)
             }
             Err(Error::OAuth(e)) if e.response.code == ErrorCode::InvalidGrant => {
-                // The refresh token is dead: forget it (and the store).
+                // The refresh token is dead: forget it, and clear the store
+                // (which removes it: the next run starts logged out).
                 *state = State::default();
                 if let Some(store) = &self.store {
                     store.clear()?;
@@ -282,11 +341,11 @@ impl Session {
     /// they are saved.
     fn save(&self, state: &mut State) -> Result<(), Error> {
         if let (Some(store), Some(tokens)) = (&self.store, &state.tokens) {
-            store.save(&StoredTokens {
-                access_token: Some(tokens.access_token().clone()),
-                refresh_token: tokens.refresh_token().cloned(),
-                expires_at: tokens.expires_at(),
-            })?;
+            store.save(&StoredTokens::new(
+                Some(tokens.access_token().clone()),
+                tokens.refresh_token().cloned(),
+                tokens.expires_at(),
+            ))?;
         }
         state.unsaved = false;
         Ok(())

@@ -75,6 +75,11 @@ pub enum ErrorCode {
     UnsupportedGrantType,
     /// `invalid_scope`
     InvalidScope,
+    /// `server_error`: the provider failed (worth retrying later).
+    ServerError,
+    /// `temporarily_unavailable`: the provider is overloaded or in
+    /// maintenance (worth retrying later).
+    TemporarilyUnavailable,
     /// Any other code (kept, sanitised to printable ASCII, at most 64 bytes).
     Other(String),
 }
@@ -90,6 +95,8 @@ impl ErrorCode {
             "unauthorized_client" => ErrorCode::UnauthorizedClient,
             "unsupported_grant_type" => ErrorCode::UnsupportedGrantType,
             "invalid_scope" => ErrorCode::InvalidScope,
+            "server_error" => ErrorCode::ServerError,
+            "temporarily_unavailable" => ErrorCode::TemporarilyUnavailable,
             other => ErrorCode::Other(redactor.clean(other.as_bytes(), 64)),
         }
     }
@@ -104,6 +111,8 @@ impl ErrorCode {
             ErrorCode::UnauthorizedClient => "unauthorized_client",
             ErrorCode::UnsupportedGrantType => "unsupported_grant_type",
             ErrorCode::InvalidScope => "invalid_scope",
+            ErrorCode::ServerError => "server_error",
+            ErrorCode::TemporarilyUnavailable => "temporarily_unavailable",
             ErrorCode::Other(s) => s,
         }
     }
@@ -236,13 +245,32 @@ impl ResponseError {
     }
 }
 
+impl ResponseError {
+    /// Whether the provider said it cannot answer now: HTTP 429 or a 5xx
+    /// status without an RFC 6749 error body (an overloaded provider, a
+    /// gateway's error page). Worth retrying later.
+    #[must_use]
+    pub fn is_unavailable(&self) -> bool {
+        self.problem == ResponseProblem::Status
+            && self
+                .status
+                .is_some_and(|s| s == 429 || (500..600).contains(&s))
+    }
+}
+
 impl fmt::Display for ResponseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("malformed provider response: ")?;
-        if let Some(status) = self.status {
-            write!(f, "HTTP {status}: ")?;
+        match self.status {
+            Some(status) if self.is_unavailable() => {
+                write!(f, "provider unavailable (HTTP {status})")?;
+            }
+            Some(status) => write!(
+                f,
+                "malformed provider response: HTTP {status}: {}",
+                self.problem
+            )?,
+            None => write!(f, "malformed provider response: {}", self.problem)?,
         }
-        write!(f, "{}", self.problem)?;
         if let Some(e) = &self.excerpt {
             write!(f, " (body starts: {e:?})")?;
         }
