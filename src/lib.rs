@@ -55,8 +55,8 @@
 //! ```
 //!
 //! A runnable version against the built-in loopback provider is
-//! `cargo run --example demo`, and [`testing::Provider`] (feature `testing`)
-//! lets your own tests do the same offline.
+//! `cargo run --example demo`, and `ropc::testing::Provider` (feature
+//! `testing`) lets your own tests do the same offline.
 //!
 //! ## Map
 //!
@@ -130,6 +130,7 @@
 //! (medians of 15 runs, process start included).
 
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 
 mod client;

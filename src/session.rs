@@ -43,6 +43,32 @@ struct State {
 /// share between threads: callers that arrive during a refresh wait for it,
 /// so only one refresh is sent; with a [`FileStore`](crate::FileStore) the
 /// store's lock does the same across processes.
+///
+/// ```
+/// # #[cfg(feature = "testing")] {
+/// use ropc::testing::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PASSWORD, DEMO_USERNAME, Provider};
+/// use ropc::{Client, FileStore, Session};
+///
+/// let provider = Provider::start()?;
+/// let client = Client::builder(provider.url(), DEMO_CLIENT_ID, DEMO_CLIENT_SECRET).build()?;
+/// let dir = std::env::temp_dir().join(format!("ropc-doc-session-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir)?;
+/// let store = FileStore::new(dir.join("tokens"));
+///
+/// // First run: nothing stored, so log in once (the password is sent once).
+/// let session = Session::with_store(client.clone(), store.clone())?;
+/// assert!(!session.is_logged_in());
+/// session.login(DEMO_USERNAME, &DEMO_PASSWORD.into(), &["openid"])?;
+///
+/// // Any later run: the stored tokens, refreshed when near expiry.
+/// let session = Session::with_store(client, store)?;
+/// let token = session.access_token()?;
+/// assert!(token.expose_secret().starts_with("eyJ"));
+/// session.logout()?; // wipes and removes the store
+/// # std::fs::remove_dir_all(dir)?;
+/// # }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct Session {
     client: Client,
     store: Option<Box<dyn TokenStore>>,

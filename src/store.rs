@@ -55,6 +55,39 @@ impl std::fmt::Debug for StoredTokens {
 
 /// Somewhere tokens survive the process: a file ([`FileStore`]), a keyring,
 /// a secure element.
+///
+/// A store of your own, kept in memory here (a real one would write to its
+/// keyring); the default [`lock`](TokenStore::lock) takes no lock, fine for
+/// a store one process uses:
+///
+/// ```
+/// use std::sync::Mutex;
+/// use ropc::{Error, StoredTokens, TokenStore};
+///
+/// #[derive(Default)]
+/// struct InMemory(Mutex<Option<StoredTokens>>);
+///
+/// impl TokenStore for InMemory {
+///     fn load(&self) -> Result<Option<StoredTokens>, Error> {
+///         Ok(self.0.lock().map_err(|_| ropc::StoreError::new("memory", "poisoned"))?.clone())
+///     }
+///     fn save(&self, tokens: &StoredTokens) -> Result<(), Error> {
+///         *self.0.lock().map_err(|_| ropc::StoreError::new("memory", "poisoned"))? = Some(tokens.clone());
+///         Ok(())
+///     }
+///     fn clear(&self) -> Result<(), Error> {
+///         *self.0.lock().map_err(|_| ropc::StoreError::new("memory", "poisoned"))? = None;
+///         Ok(())
+///     }
+/// }
+///
+/// let store = InMemory::default();
+/// store.save(&StoredTokens::new(None, Some("rt".into()), None))?;
+/// assert!(store.load()?.is_some());
+/// store.clear()?;
+/// assert!(store.load()?.is_none());
+/// # Ok::<(), Error>(())
+/// ```
 pub trait TokenStore: Send + Sync {
     /// Reads the stored tokens; `Ok(None)` when nothing is stored.
     ///
@@ -187,6 +220,21 @@ const MAGIC: &str = "ropc-store 1";
 /// On Unix the current user is the owner of `/proc/self` (or, without
 /// procfs, of a file the process creates in the temporary directory); where
 /// neither can be found, and off Unix, the owner is not checked.
+///
+/// ```
+/// use ropc::{FileStore, StoredTokens, TokenStore};
+///
+/// let dir = std::env::temp_dir().join(format!("ropc-doc-filestore-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir)?;
+/// let store = FileStore::new(dir.join("tokens"));
+/// assert!(store.load()?.is_none()); // nothing stored yet
+/// store.save(&StoredTokens::new(None, Some("refresh-token".into()), None))?;
+/// let stored = store.load()?.expect("saved above");
+/// assert_eq!(stored.refresh_token.map(|t| t.expose_secret().to_owned()), Some("refresh-token".into()));
+/// store.clear()?; // overwritten with zeros, then removed
+/// # std::fs::remove_dir_all(dir)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct FileStore {
     path: PathBuf,

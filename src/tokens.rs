@@ -8,6 +8,24 @@ use crate::secret::Secret;
 
 /// Tokens from one successful grant or refresh, with the access token
 /// verified. Every token is a [`Secret`], wiped on drop.
+///
+/// ```
+/// # #[cfg(feature = "testing")] {
+/// use ropc::testing::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PASSWORD, DEMO_USERNAME, Provider};
+///
+/// let provider = Provider::start()?;
+/// let client = ropc::Client::builder(provider.url(), DEMO_CLIENT_ID, DEMO_CLIENT_SECRET).build()?;
+/// let tokens = client.password_grant(DEMO_USERNAME, &DEMO_PASSWORD.into(), &["openid"])?;
+/// let header = tokens.access_token().bearer(); // "Bearer eyJ…", wiped on drop
+/// assert!(header.expose_secret().starts_with("Bearer eyJ"));
+/// assert_eq!(tokens.expires_in(), Some(3600));
+/// assert_eq!(tokens.scope(), Some("openid"));
+/// assert_eq!(tokens.claims().sub(), Some(DEMO_USERNAME));
+/// let next = tokens.refresh_token().expect("the demo provider issues one");
+/// assert!(!next.is_empty());
+/// # }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone)]
 pub struct Tokens {
     pub(crate) access_token: Secret,
@@ -71,6 +89,7 @@ impl Tokens {
     /// client's validation clock). A token without a known expiry never does.
     ///
     /// ```
+    /// # #[cfg(feature = "testing")] {
     /// use std::time::Duration;
     /// use ropc::testing::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PASSWORD, DEMO_USERNAME, Provider};
     ///
@@ -80,6 +99,7 @@ impl Tokens {
     /// let now = client.validation().get_clock().now();
     /// assert!(!tokens.expires_within(Duration::from_secs(60), now)); // valid for an hour
     /// assert!(tokens.expires_within(Duration::from_secs(2 * 3600), now));
+    /// # }
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[must_use]

@@ -285,6 +285,7 @@ impl ClientBuilder {
 }
 
 #[cfg(any(feature = "rustls", feature = "native-tls"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "rustls", feature = "native-tls"))))]
 impl ClientBuilder {
     /// Trusts the root certificates in this PEM bundle in addition to the
     /// built-in ones (or the ones set by

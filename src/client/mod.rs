@@ -41,6 +41,7 @@ struct Inner {
 /// is the HS256 key the access tokens are verified with.
 ///
 /// ```
+/// # #[cfg(feature = "testing")] {
 /// use ropc::testing::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PASSWORD, DEMO_USERNAME, Provider};
 ///
 /// let provider = Provider::start()?; // a real token endpoint on 127.0.0.1
@@ -52,6 +53,7 @@ struct Inner {
 /// assert_eq!(tokens.claims().sub(), Some(DEMO_USERNAME));
 /// let tokens = client.refresh(&tokens)?;
 /// assert!(tokens.refresh_token().is_some());
+/// # }
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone)]

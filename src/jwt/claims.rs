@@ -78,6 +78,29 @@ pub(super) enum Aud {
 /// else kept as the exact JSON text of the payload and read on demand.
 ///
 /// The payload text is held in a zeroized buffer and wiped on drop.
+///
+/// ```
+/// use base64::Engine as _;
+/// use hmac::{KeyInit, Mac};
+///
+/// let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+/// let input = format!(
+///     "{}.{}",
+///     b64.encode(r#"{"alg":"HS256"}"#),
+///     b64.encode(r#"{"iss":"https://id.example","aud":["api","app"],"exp":2000000000,"tier":"gold"}"#),
+/// );
+/// let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(b"key").unwrap();
+/// mac.update(input.as_bytes());
+/// let token = format!("{input}.{}", b64.encode(mac.finalize().into_bytes()));
+///
+/// let claims = ropc::jwt::verify(&token, b"key", &ropc::Validation::new().at(1_900_000_000))?;
+/// assert_eq!(claims.iss(), Some("https://id.example"));
+/// assert_eq!(claims.aud().collect::<Vec<_>>(), ["api", "app"]);
+/// assert_eq!(claims.exp(), Some(2_000_000_000));
+/// assert_eq!(claims.get("tier"), Some(serde_json::json!("gold")));
+/// assert!(claims.as_json().starts_with(r#"{"iss""#)); // exactly as signed
+/// # Ok::<(), ropc::JwtError>(())
+/// ```
 #[derive(Clone)]
 pub struct Claims {
     pub(super) json: WipedText,

@@ -96,6 +96,25 @@ const STACK_HEADER: usize = 512;
 ///
 /// See the [module documentation](self) for the checks and their order.
 ///
+/// ```
+/// use ropc::jwt::{verify, Validation};
+///
+/// // RFC 7515 Appendix A.1: an HS256 JWS, its key, and a clock before its `exp`.
+/// let token = "eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9\
+///     .eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ\
+///     .dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+/// use base64::Engine as _;
+/// let key = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(
+///     "AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1Z9CAow",
+/// ).unwrap();
+/// let claims = verify(token, &key, &Validation::default().issuer("joe").at(1_300_819_000))?;
+/// assert_eq!(claims.iss(), Some("joe"));
+/// // Another key, or today's clock: refused, naming the check.
+/// assert_eq!(verify(token, b"other key", &Validation::default()).unwrap_err().kind(), "signature");
+/// assert_eq!(verify(token, &key, &Validation::default()).unwrap_err().kind(), "expired");
+/// # Ok::<(), ropc::JwtError>(())
+/// ```
+///
 /// # Errors
 ///
 /// A [`JwtError`] naming the first check that failed.

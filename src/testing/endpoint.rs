@@ -7,6 +7,7 @@ use zeroize::Zeroizing;
 
 use super::mint::{self, AccessClaims};
 use super::misbehavior::{self, TokenQuirks};
+use super::resource;
 use super::server::{Outcome, Reply, Request};
 use super::{Config, LiveRefreshToken, RequestRecord, SeenAuth, Shared, lock};
 use crate::form::{self, ClientAuth};
@@ -41,6 +42,9 @@ pub(super) fn handle(req: &Request, shared: &Shared, connection: usize) -> Outco
         && let Some(outcome) = misbehavior::before(m, req, form.get("password"))
     {
         return outcome;
+    }
+    if req.path == resource::PATH {
+        return resource::handle(req, shared);
     }
     // `/moved` is where `Misbehavior::Redirect` sends the client.
     if req.path != "/token" && req.path != "/moved" {

@@ -36,6 +36,7 @@ mod builder;
 mod endpoint;
 mod mint;
 mod misbehavior;
+mod resource;
 mod server;
 
 pub use builder::ProviderBuilder;
@@ -246,6 +247,30 @@ fn to_json(value: &impl serde::Serialize) -> Zeroizing<Vec<u8>> {
 }
 
 /// A token endpoint on `127.0.0.1`, serving until dropped.
+///
+/// ```
+/// use std::time::Duration;
+/// use ropc::testing::{Misbehavior, Provider};
+///
+/// let provider = Provider::builder()
+///     .client("my-app", "client-secret")
+///     .user("alice", "wonderland")
+///     .token_lifetime(Duration::from_secs(60))
+///     .start()?;
+/// let client = ropc::Client::builder(provider.url(), "my-app", "client-secret").build()?;
+/// let tokens = client.password_grant("alice", &"wonderland".into(), &["openid"])?;
+/// assert!(tokens.expires_in() == Some(60));
+///
+/// // What was sent is recorded (never the secrets themselves).
+/// let record = &provider.records()[0];
+/// assert_eq!(record.grant_type.as_deref(), Some("password"));
+/// assert!(record.had_password);
+///
+/// // And it can be told to misbehave.
+/// provider.set_misbehavior(Some(Misbehavior::Html502));
+/// assert!(client.refresh(&tokens).unwrap_err().is_transient());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct Provider {
     shared: Arc<Shared>,
     addr: SocketAddr,
@@ -286,6 +311,17 @@ impl Provider {
     #[must_use]
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    /// The protected resource's URL, e.g. `http://127.0.0.1:41234/userinfo`:
+    /// `GET` (or `POST`) it with `Authorization: Bearer <access token>` to
+    /// get the token's verified claims as JSON; a missing, invalid or expired
+    /// token gets `401` with a `WWW-Authenticate: Bearer` challenge
+    /// (RFC 6750 §3).
+    #[must_use]
+    pub fn userinfo_url(&self) -> String {
+        let base = self.url.strip_suffix("/token").unwrap_or(&self.url);
+        format!("{base}{}", resource::PATH)
     }
 
     /// The socket address served.
