@@ -104,6 +104,8 @@ pub enum Setting {
     MaxResponseSize,
     /// A refresh token given to refresh with.
     RefreshToken,
+    /// A token given to revoke.
+    Token,
 }
 
 impl fmt::Display for Setting {
@@ -117,6 +119,7 @@ impl fmt::Display for Setting {
             Setting::RootCertificates => "root certificates",
             Setting::MaxResponseSize => "max response size",
             Setting::RefreshToken => "refresh token",
+            Setting::Token => "token",
         })
     }
 }

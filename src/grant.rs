@@ -57,6 +57,29 @@ pub(crate) fn interpret(reply: &Reply, redactor: &Redactor) -> Result<TokenRespo
     }
 }
 
+/// What a revocation endpoint's reply means (RFC 7009 §2.2): a 2xx is
+/// success (for a token the provider did not know, too), whatever the body
+/// (unless it holds an `error` member); an RFC 6749 error body is
+/// [`Error::OAuth`] (e.g. `unsupported_token_type`, `invalid_client`);
+/// anything else as for token responses (a redirect refused, a non-2xx
+/// without an error body an [`Error::Response`] with an excerpt).
+pub(crate) fn interpret_revocation(reply: &Reply, redactor: &Redactor) -> Result<(), Error> {
+    let success = (200..300).contains(&reply.status);
+    if success && (reply.encoded || !reply.body.starts_with(b"{")) {
+        // No JSON to look into (an empty body is the usual answer).
+        return Ok(());
+    }
+    match interpret(reply, redactor) {
+        Err(Error::Response(_)) | Ok(_) if success => Ok(()),
+        Err(e) => Err(e),
+        Ok(_) => Err(Error::Response(ResponseError {
+            problem: ResponseProblem::Status,
+            status: Some(reply.status),
+            excerpt: None,
+        })),
+    }
+}
+
 /// A short excerpt of a body that is not a token response, with the
 /// request's secrets redacted from the whole body before it is cut (so no
 /// part of one survives at the cut).
@@ -106,6 +129,29 @@ mod tests {
         let body = r#"{"access_token":"a","token_type":"Bearer"}"#;
         assert!(interpret(&reply(200, body), &Redactor::none()).is_ok());
         assert_eq!(problem(&reply(500, body)), Some(ResponseProblem::Status));
+    }
+
+    #[test]
+    fn a_revocation_succeeds_with_any_2xx_unless_it_holds_an_error() {
+        let ok = |status, body| interpret_revocation(&reply(status, body), &Redactor::none());
+        assert!(ok(200, "").is_ok());
+        assert!(ok(200, "{}").is_ok());
+        assert!(ok(204, "").is_ok());
+        assert!(ok(200, "not json").is_ok());
+        assert!(matches!(
+            ok(200, r#"{"error":"invalid_client"}"#),
+            Err(Error::OAuth(_))
+        ));
+        assert!(matches!(
+            ok(400, r#"{"error":"unsupported_token_type"}"#),
+            Err(Error::OAuth(e)) if e.response.code == crate::ErrorCode::Other("unsupported_token_type".into())
+        ));
+        assert!(
+            matches!(ok(503, "<html>down</html>"), Err(Error::Response(r)) if r.is_unavailable())
+        );
+        assert!(
+            matches!(ok(307, ""), Err(Error::Response(r)) if r.problem == ResponseProblem::Redirect)
+        );
     }
 
     #[test]

@@ -152,7 +152,7 @@ mod tokens;
 
 pub use client::{
     Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_SIZE, DEFAULT_TIMEOUT,
-    MAX_CA_BUNDLE_SIZE,
+    MAX_CA_BUNDLE_SIZE, TokenTypeHint,
 };
 pub use error::{
     ConfigError, Error, OAuthError, Setting, StoreError, TransportError, TransportKind,

@@ -295,21 +295,39 @@ impl Session {
         }
     }
 
-    /// Forgets the tokens and clears the store.
+    /// Ends the session. When the client has a revocation URL
+    /// ([`ClientBuilder::revocation_url`](crate::ClientBuilder::revocation_url)),
+    /// the refresh token is first revoked at the provider (RFC 7009), so no
+    /// valid refresh token is left anywhere; then the tokens are forgotten
+    /// and the store wiped and removed — whatever the revocation's outcome,
+    /// which is reported afterwards.
     ///
     /// # Errors
     ///
-    /// [`Error::Store`] when the store cannot be cleared.
+    /// [`Error::Store`] when the store cannot be cleared (it takes precedence:
+    /// the tokens are still on disk); otherwise the revocation's error, as
+    /// [`Client::revoke`] reports it — the session and the store are gone by
+    /// then, but the refresh token may still be valid at the provider.
     pub fn logout(&self) -> Result<(), Error> {
         let mut state = self.lock_state();
+        let _lock = self.lock_store()?;
+        // The session's refresh token, or else the store's (a session that
+        // never loaded, or one whose state was dropped).
+        let refresh = state.refresh.clone().or_else(|| {
+            let stored = self.store.as_ref()?.load().ok()??;
+            stored.refresh_token
+        });
+        let revoked = match refresh {
+            Some(token) if self.client.revocation_url().is_some() => self
+                .client
+                .revoke(&token, crate::client::TokenTypeHint::RefreshToken),
+            _ => Ok(()),
+        };
         *state = State::default();
-        match &self.store {
-            Some(store) => {
-                let _lock = store.lock()?;
-                store.clear()
-            }
-            None => Ok(()),
+        if let Some(store) = &self.store {
+            store.clear()?;
         }
+        revoked
     }
 
     fn lock_store(&self) -> Result<Option<StoreLock>, Error> {

@@ -116,8 +116,9 @@ impl ClientBuilder {
         }
     }
 
-    /// The provider's token revocation endpoint (RFC 7009). The token URL's
-    /// policy applies: `https`, plain
+    /// The provider's token revocation endpoint (RFC 7009), for
+    /// [`Client::revoke`] and [`Session::logout`](crate::Session::logout).
+    /// The token URL's policy applies: `https`, plain
     /// `http` only to loopback, no credentials in it.
     #[must_use]
     pub fn revocation_url(mut self, url: impl Into<String>) -> Self {

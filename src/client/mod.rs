@@ -174,6 +174,58 @@ impl Client {
         self.token_request(pairs, refresh_token, Some(refresh_token))
     }
 
+    /// Revokes `token` at the provider's revocation endpoint (RFC 7009,
+    /// [`ClientBuilder::revocation_url`]): one POST of `token` and
+    /// `token_type_hint`, with the same client authentication as the token
+    /// endpoint, the body and header in zeroized buffers, no redirect
+    /// followed, the same timeouts and caps. A 200 is success — also for a
+    /// token the provider does not know (§2.2), so revoking twice is fine.
+    ///
+    /// ```
+    /// # #[cfg(feature = "testing")] {
+    /// use ropc::testing::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PASSWORD, DEMO_USERNAME, Provider};
+    /// use ropc::{Client, TokenTypeHint};
+    ///
+    /// let provider = Provider::start()?;
+    /// let client = Client::builder(provider.url(), DEMO_CLIENT_ID, DEMO_CLIENT_SECRET)
+    ///     .revocation_url(provider.revocation_url())
+    ///     .build()?;
+    /// let tokens = client.password_grant(DEMO_USERNAME, &DEMO_PASSWORD.into(), &[])?;
+    /// let refresh_token = tokens.refresh_token().expect("issued");
+    /// client.revoke(refresh_token, TokenTypeHint::RefreshToken)?;
+    /// // The provider forgot it: the next refresh is refused.
+    /// assert!(client.refresh(&tokens).is_err());
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] when no revocation URL is configured or `token` is
+    /// empty (nothing is sent); [`Error::OAuth`] when the provider answers an
+    /// RFC 6749 error (`invalid_client`, `unsupported_token_type`);
+    /// [`Error::Transport`] or [`Error::Response`] as for the grants.
+    pub fn revoke(&self, token: &Secret, hint: TokenTypeHint) -> Result<(), Error> {
+        let inner = &self.inner;
+        let Some(url) = &inner.revocation_url else {
+            return Err(ConfigError::new(Setting::RevocationUrl, "is not set").into());
+        };
+        if token.is_empty() {
+            return Err(ConfigError::new(Setting::Token, "is empty").into());
+        }
+        let redactor = Redactor::for_request(
+            &inner.client_id,
+            inner.client_secret.expose_secret(),
+            &[token.expose_secret()],
+        );
+        let pairs = vec![
+            ("token", token.expose_secret()),
+            ("token_type_hint", hint.as_str()),
+        ];
+        let reply = self.post(url, pairs)?;
+        grant::interpret_revocation(&reply, &redactor)
+    }
+
     /// Verifies an access token with this client's secret and validation, and
     /// wraps it in [`Tokens`] (e.g. tokens read back from a store).
     ///
@@ -260,6 +312,29 @@ impl Client {
         inner
             .http
             .post_form(url, body.as_bytes(), authorization, inner.max_response_size)
+    }
+}
+
+/// What kind of token [`Client::revoke`] revokes (RFC 7009
+/// `token_type_hint`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TokenTypeHint {
+    /// A refresh token (and, at most providers, the access tokens issued
+    /// with it).
+    RefreshToken,
+    /// An access token.
+    AccessToken,
+}
+
+impl TokenTypeHint {
+    /// The hint as sent: `refresh_token` or `access_token`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenTypeHint::RefreshToken => "refresh_token",
+            TokenTypeHint::AccessToken => "access_token",
+        }
     }
 }
 

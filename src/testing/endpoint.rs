@@ -7,9 +7,9 @@ use zeroize::Zeroizing;
 
 use super::mint::{self, AccessClaims};
 use super::misbehavior::{self, TokenQuirks};
-use super::resource;
 use super::server::{Outcome, Reply, Request};
 use super::{Config, LiveRefreshToken, RequestRecord, SeenAuth, Shared, lock};
+use super::{resource, revocation};
 use crate::form::{self, ClientAuth};
 use crate::secret::Secret;
 
@@ -29,6 +29,8 @@ pub(super) fn handle(req: &Request, shared: &Shared, connection: usize) -> Outco
         had_password: form.get("password").is_some(),
         had_authorization: authorization.is_some(),
         scope: form.get("scope").map(str::to_owned),
+        token_type_hint: form.get("token_type_hint").map(str::to_owned),
+        had_token: form.get("token").is_some(),
         user_agent: req.header("user-agent").map(str::to_owned),
     };
     let mut state = lock(&shared.state);
@@ -45,6 +47,14 @@ pub(super) fn handle(req: &Request, shared: &Shared, connection: usize) -> Outco
     }
     if req.path == resource::PATH {
         return resource::handle(req, shared);
+    }
+    if req.path == revocation::PATH {
+        if req.method != "POST" {
+            let mut r = error(405, "invalid_request", "the revocation endpoint takes POST");
+            r.headers.push(("Allow", "POST".into()));
+            return Outcome::Reply(r);
+        }
+        return revocation::handle(shared, auth, client, &form);
     }
     // `/moved` is where `Misbehavior::Redirect` sends the client.
     if req.path != "/token" && req.path != "/moved" {
@@ -132,7 +142,7 @@ impl Serialize for TokenResponse<'_> {
 }
 
 /// The request body's parameters, when it is a form.
-struct Form(Option<Vec<(Zeroizing<String>, Zeroizing<String>)>>);
+pub(super) struct Form(Option<Vec<(Zeroizing<String>, Zeroizing<String>)>>);
 
 impl Form {
     fn parse(body: &[u8]) -> Form {
@@ -145,7 +155,7 @@ impl Form {
     }
 
     /// The first value of `name`.
-    fn get(&self, name: &str) -> Option<&str> {
+    pub(super) fn get(&self, name: &str) -> Option<&str> {
         self.0
             .as_ref()?
             .iter()

@@ -37,6 +37,7 @@ mod endpoint;
 mod mint;
 mod misbehavior;
 mod resource;
+mod revocation;
 mod server;
 
 pub use builder::ProviderBuilder;
@@ -133,6 +134,7 @@ pub enum SeenAuth {
 /// What the provider recorded of one request. Never a secret: whether a
 /// password was present is recorded, not the password.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RequestRecord {
     /// HTTP method.
     pub method: String,
@@ -152,6 +154,10 @@ pub struct RequestRecord {
     pub scope: Option<String>,
     /// The `User-Agent` header, if any.
     pub user_agent: Option<String>,
+    /// `token_type_hint` (a revocation request), if any.
+    pub token_type_hint: Option<String>,
+    /// Whether the body carried a `token` parameter (a revocation request).
+    pub had_token: bool,
 }
 
 /// A stream the provider can serve HTTP on (a `TcpStream`, or a TLS stream
@@ -199,6 +205,7 @@ struct State {
     counter: u64,
     records: Vec<RequestRecord>,
     refresh_grants: usize,
+    revocations: usize,
 }
 
 /// A refresh token that can still be used, and what it was issued for.
@@ -361,6 +368,22 @@ impl Provider {
     #[must_use]
     pub fn refresh_grants(&self) -> usize {
         lock(&self.shared.state).refresh_grants
+    }
+
+    /// How many revocation requests (RFC 7009) were answered by the
+    /// revocation endpoint, accepted or not.
+    #[must_use]
+    pub fn revocations(&self) -> usize {
+        lock(&self.shared.state).revocations
+    }
+
+    /// The revocation endpoint's URL (RFC 7009), e.g.
+    /// `http://127.0.0.1:41234/revoke`: a revoked refresh token then gets
+    /// `invalid_grant`.
+    #[must_use]
+    pub fn revocation_url(&self) -> String {
+        let base = self.url.strip_suffix("/token").unwrap_or(&self.url);
+        format!("{base}{}", revocation::PATH)
     }
 
     /// How many connections were accepted.
