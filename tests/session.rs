@@ -26,22 +26,25 @@ use ropc::{
     Client, Error, FileStore, Secret, Session, StoreError, StoreLock, StoredTokens, TokenStore,
 };
 
+use common::creds::Creds;
 use common::{mkfifo, tempdir, write_private};
 
 const ID: &str = "session-client";
 const SECRET: &str = "session-secret";
 const USER: &str = "erin";
 const PASSWORD: &str = "session-password";
+const CREDS: Creds = Creds {
+    id: ID,
+    secret: SECRET,
+    user: USER,
+    password: PASSWORD,
+};
 
 struct TestClock(Arc<AtomicI64>);
 
 impl TestClock {
     fn new() -> TestClock {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_secs();
-        TestClock(Arc::new(AtomicI64::new(now as i64)))
+        TestClock(Arc::new(AtomicI64::new(common::now())))
     }
     fn clock(&self) -> Clock {
         let t = self.0.clone();
@@ -54,14 +57,14 @@ impl TestClock {
 
 fn setup(lifetime: u64) -> (Provider, Client, TestClock) {
     let clock = TestClock::new();
-    let p = Provider::builder()
-        .client(ID, SECRET)
-        .user(USER, PASSWORD)
+    let p = CREDS
+        .provider_builder()
         .token_lifetime(Duration::from_secs(lifetime))
         .clock(clock.clock())
         .start()
         .unwrap();
-    let c = Client::builder(p.url(), ID, SECRET)
+    let c = CREDS
+        .client_builder(&p)
         .clock(clock.clock())
         .build()
         .unwrap();
@@ -342,21 +345,13 @@ fn expire_stored_token(path: &Path, at: impl Fn(i64) -> i64) {
     fs.save(&stored).unwrap();
 }
 
-fn system_provider() -> Provider {
-    Provider::builder()
-        .client(ID, SECRET)
-        .user(USER, PASSWORD)
-        .start()
-        .unwrap()
-}
-
 fn store_arg(path: &Path) -> String {
     path.display().to_string()
 }
 
 #[test]
 fn access_without_store_or_password_exits_3_login_required() {
-    let p = system_provider();
+    let p = CREDS.provider();
     let dir = tempdir("cli-login");
     let store = store_arg(&dir.join("tokens"));
     let (code, stdout, stderr) = ropc(&["access", "--store", &store], &p, "", &[]);
@@ -370,7 +365,7 @@ fn access_without_store_or_password_exits_3_login_required() {
 #[test]
 fn access_logs_in_once_then_lives_on_the_store() {
     use std::os::unix::fs::PermissionsExt;
-    let p = system_provider();
+    let p = CREDS.provider();
     let dir = tempdir("cli-access");
     let path = dir.join("tokens");
     let store = store_arg(&path);
@@ -416,7 +411,7 @@ fn access_logs_in_once_then_lives_on_the_store() {
 
 #[test]
 fn access_with_a_revoked_refresh_token_and_no_password_exits_3() {
-    let p = system_provider();
+    let p = CREDS.provider();
     let dir = tempdir("cli-revoked");
     let path = dir.join("tokens");
     let store = store_arg(&path);
@@ -435,7 +430,7 @@ fn access_with_a_revoked_refresh_token_and_no_password_exits_3() {
 
 #[test]
 fn two_processes_near_expiry_send_one_refresh() {
-    let p = system_provider();
+    let p = CREDS.provider();
     let dir = tempdir("cli-two");
     let path = dir.join("tokens");
     let store = store_arg(&path);
@@ -493,7 +488,7 @@ fn ropc_spawn(args: &[&str], p: &Provider) -> std::process::Child {
 
 #[test]
 fn access_and_logout_need_a_store_path() {
-    let p = system_provider();
+    let p = CREDS.provider();
     for args in [
         &["access"][..],
         &["access", "--store"],
@@ -508,7 +503,7 @@ fn access_and_logout_need_a_store_path() {
 
 #[test]
 fn logout_refuses_a_symlinked_store_and_leaves_its_target_alone() {
-    let p = system_provider();
+    let p = CREDS.provider();
     let dir = tempdir("cli-logout-link");
     let link = dir.join("tokens");
     // Any file of the user's, another ropc store among them.
@@ -566,7 +561,7 @@ fn invalid_grant_never_clears_through_a_symlinked_store() {
 
 #[test]
 fn access_never_advises_logout_for_a_file_that_is_not_a_ropc_store() {
-    let p = system_provider();
+    let p = CREDS.provider();
     let dir = tempdir("cli-not-a-store");
     let path = dir.join("tokens");
     let store = store_arg(&path);
@@ -604,7 +599,7 @@ fn access_never_advises_logout_for_a_file_that_is_not_a_ropc_store() {
 
 #[test]
 fn access_and_logout_refuse_a_fifo_store_promptly() {
-    let p = system_provider();
+    let p = CREDS.provider();
     let dir = tempdir("cli-fifo");
     let path = dir.join("tokens");
     mkfifo(&path);
@@ -803,9 +798,8 @@ type Hook = Arc<Mutex<Option<Box<dyn FnOnce() + Send>>>>;
 fn hooked_provider() -> (Provider, String, Hook) {
     let hook: Hook = Arc::default();
     let pending = hook.clone();
-    let p = Provider::builder()
-        .client(ID, SECRET)
-        .user(USER, PASSWORD)
+    let p = CREDS
+        .provider_builder()
         // Not TLS: the acceptor passes the connection through, after the hook.
         .tls(Arc::new(move |tcp| {
             if let Some(run) = pending.lock().unwrap().take() {

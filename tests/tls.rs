@@ -20,16 +20,23 @@ mod common;
 use std::io::Write;
 use std::process::{Command, Stdio};
 
+use common::creds::Creds;
 use rcgen::{
     BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair, KeyUsagePurpose,
 };
 use ropc::testing::Provider;
-use ropc::{Client, Error, Secret, TransportKind};
+use ropc::{Client, Error, TransportKind};
 
 const ID: &str = "tls-client";
 const SECRET: &str = "tls-secret";
 const USER: &str = "dave";
 const PASSWORD: &str = "tls-password";
+const CREDS: Creds = Creds {
+    id: ID,
+    secret: SECRET,
+    user: USER,
+    password: PASSWORD,
+};
 
 struct Ca {
     issuer: CertifiedIssuer<'static, KeyPair>,
@@ -83,9 +90,8 @@ fn tls_provider(leaf: (Vec<u8>, Vec<u8>), chain_extra: Vec<Vec<u8>>) -> Provider
     let (cert, key) = leaf;
     let mut chain = vec![cert];
     chain.extend(chain_extra);
-    Provider::builder()
-        .client(ID, SECRET)
-        .user(USER, PASSWORD)
+    CREDS
+        .provider_builder()
         .tls(common::rustls_acceptor(chain, key))
         .host("localhost")
         .start()
@@ -94,7 +100,8 @@ fn tls_provider(leaf: (Vec<u8>, Vec<u8>), chain_extra: Vec<Vec<u8>>) -> Provider
 
 /// A client of `p` that trusts `ca` in addition to the built-in roots.
 fn trusting(p: &Provider, ca: &Ca) -> Client {
-    Client::builder(p.url(), ID, SECRET)
+    CREDS
+        .client_builder(p)
         .add_root_certificates_pem(ca.pem().as_bytes())
         .unwrap()
         .build()
@@ -102,7 +109,7 @@ fn trusting(p: &Provider, ca: &Ca) -> Client {
 }
 
 fn grant(client: &Client) -> Result<ropc::Tokens, Error> {
-    client.password_grant(USER, &Secret::from(PASSWORD), &[])
+    client.password_grant(USER, &CREDS.password(), &[])
 }
 
 fn assert_tls_refused(err: Error, expect: &[&str]) {
@@ -137,14 +144,16 @@ fn a_trusted_private_ca_works() {
 fn only_the_added_roots_when_the_built_in_ones_are_replaced() {
     let ca = Ca::new("ropc test root");
     let p = tls_provider(ca.leaf(&["localhost"], VALID, false), vec![]);
-    let client = Client::builder(p.url(), ID, SECRET)
+    let client = CREDS
+        .client_builder(&p)
         .replace_root_certificates(true)
         .add_root_certificates_pem(ca.pem().as_bytes())
         .unwrap()
         .build()
         .unwrap();
     grant(&client).unwrap();
-    let err = Client::builder(p.url(), ID, SECRET)
+    let err = CREDS
+        .client_builder(&p)
         .replace_root_certificates(true)
         .build()
         .unwrap_err();
@@ -157,7 +166,8 @@ fn every_certificate_of_a_bundle_is_added() {
     let ca = Ca::new("ropc test root");
     let p = tls_provider(ca.leaf(&["localhost"], VALID, false), vec![]);
     let bundle = format!("# a comment line\n{}\n{}", other.pem(), ca.pem());
-    let client = Client::builder(p.url(), ID, SECRET)
+    let client = CREDS
+        .client_builder(&p)
         .add_root_certificates_pem(bundle.as_bytes())
         .unwrap()
         .build()
@@ -169,7 +179,7 @@ fn every_certificate_of_a_bundle_is_added() {
 fn an_unknown_ca_is_refused_naming_the_certificate_problem() {
     let ca = Ca::new("ropc test root");
     let p = tls_provider(ca.leaf(&["localhost"], VALID, false), vec![]);
-    let client = Client::builder(p.url(), ID, SECRET).build().unwrap();
+    let client = CREDS.client_builder(&p).build().unwrap();
     assert_tls_refused(
         grant(&client).unwrap_err(),
         &[
@@ -313,19 +323,13 @@ fn ropc_token(url: &str, ca_file: Option<&std::path::Path>) -> (i32, String) {
     )
 }
 
-fn temp(name: &str, content: &str) -> std::path::PathBuf {
-    let path = std::env::temp_dir().join(format!("ropc-tls-{}-{name}", std::process::id()));
-    std::fs::write(&path, content).unwrap();
-    path
-}
-
 #[test]
 fn cli_trusts_a_ca_bundle_from_ropc_ca_file() {
     let ca = Ca::new("ropc test root");
     let p = tls_provider(ca.leaf(&["localhost"], VALID, false), vec![]);
-    let bundle = temp(
+    let bundle = common::temp_file(
         "bundle.pem",
-        &format!("{}{}", Ca::new("other").pem(), ca.pem()),
+        format!("{}{}", Ca::new("other").pem(), ca.pem()),
     );
     let (code, stderr) = ropc_token(p.url(), Some(&bundle));
     assert_eq!(code, 0, "{stderr}");
@@ -343,7 +347,7 @@ fn cli_exits_5_for_an_unknown_ca() {
 
 #[test]
 fn cli_exits_2_naming_ropc_ca_file_for_a_malformed_bundle() {
-    let bad = temp(
+    let bad = common::temp_file(
         "bad.pem",
         "-----BEGIN CERTIFICATE-----\nnot base64 !!\n-----END CERTIFICATE-----\n",
     );

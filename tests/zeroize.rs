@@ -34,11 +34,12 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, RwLock};
 
+use common::creds::Creds;
 // The form encoders and the response parser, reached through the hook the
 // fuzz targets use (no semver promise; this file is ropc's own).
 use ropc::_fuzz::{self as form, Parsed, parse_response as parse};
 use ropc::jwt::{Clock, Validation};
-use ropc::testing::{Misbehavior, Provider};
+use ropc::testing::Misbehavior;
 use ropc::{Client, ClientAuth, FileStore, Secret, Session, StoredTokens, TokenStore, jwt};
 use zeroize::Zeroizing;
 
@@ -167,28 +168,22 @@ const SECRET: &str = "CS-MARK-8e2f1a9d";
 const USER: &str = "frank";
 const PASSWORD: &str = "PW-MARK-4b7d9c02";
 const REFRESH: &str = "RT-MARK-5c3e7b11";
+const CREDS: Creds = Creds {
+    id: ID,
+    secret: SECRET,
+    user: USER,
+    password: PASSWORD,
+};
 
 fn basic() -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::STANDARD.encode(format!("{ID}:{SECRET}"))
 }
 
+/// A token with the standard header and `payload`, signed with the client
+/// secret (as the provider signs them).
 fn sign(payload: &str) -> String {
-    use base64::Engine as _;
-    use hmac::{KeyInit, Mac};
-    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    let input = format!(
-        "{}.{}",
-        b64.encode(r#"{"alg":"HS256","typ":"JWT"}"#),
-        b64.encode(payload)
-    );
-    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(SECRET.as_bytes()).unwrap();
-    mac.update(input.as_bytes());
-    format!("{input}.{}", b64.encode(mac.finalize().into_bytes()))
-}
-
-fn now() -> i64 {
-    Clock::System.now()
+    common::sign(common::HEADER, payload, SECRET.as_bytes())
 }
 
 // --- the crate's own code, no network ----------------------------------------
@@ -198,7 +193,7 @@ fn the_crates_own_code_leaves_no_secret_in_freed_memory() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let access = sign(&format!(
         r#"{{"iss":"zeroize","sub":"{USER}","aud":"{ID}","exp":{},"scope":"openid","n":"\u00e9"}}"#,
-        now() + 3600
+        common::now() + 3600
     ));
     // The inputs are prepared before scanning and freed after it.
     let response = format!(
@@ -207,8 +202,7 @@ fn the_crates_own_code_leaves_no_secret_in_freed_memory() {
     let escaped = response
         .replace("RT-MARK", "RT\\u002dMARK")
         .replace(".ey", ".\\u0065y");
-    let dir = std::env::temp_dir().join(format!("ropc-zeroize-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = common::tempdir("zeroize");
     let markers = vec![
         ("password", PASSWORD.as_bytes().to_vec()),
         ("client secret", SECRET.as_bytes().to_vec()),
@@ -308,11 +302,7 @@ fn provider_child() {
         return;
     }
     let now: i64 = std::env::var(FIXED_NOW_ENV).unwrap().parse().unwrap();
-    let builder = Provider::builder()
-        .client(ID, SECRET)
-        .user(USER, PASSWORD)
-        .clock(Clock::Fixed(now))
-        .seed(7);
+    let builder = CREDS.provider_builder().clock(Clock::Fixed(now)).seed(7);
     let builder = match std::env::var(MISBEHAVE_ENV).as_deref() {
         Ok("echo") => builder.misbehave(Misbehavior::EchoRequest),
         Ok("quote") => builder.misbehave(Misbehavior::ErrorQuotingPassword),
@@ -406,7 +396,7 @@ fn flow(client: Client) -> Vec<(Secret, Secret)> {
 }
 
 fn full_flow(tls_dir: Option<&std::path::Path>) -> Report {
-    let now = now();
+    let now = common::now();
     let build = |url: &str| {
         let b = Client::builder(url, ID, SECRET);
         #[cfg(feature = "rustls")]
@@ -488,8 +478,7 @@ mod tls {
     use ropc::testing::Acceptor;
 
     pub fn make_certs() -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("ropc-zeroize-tls-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = super::common::tempdir("zeroize-tls");
         let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
         ca.distinguished_name
             .push(DnType::CommonName, "zeroize root");
@@ -530,7 +519,7 @@ mod tls {
 fn error_paths_leave_no_secret_in_freed_memory() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     for how in ["quote", "echo", "none"] {
-        let p = ChildProvider::misbehaving(now(), None, how);
+        let p = ChildProvider::misbehaving(common::now(), None, how);
         let url = p.url.clone();
         let wrong = "PW-MARK-wrong-77";
         let markers = vec![

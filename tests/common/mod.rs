@@ -1,6 +1,9 @@
-//! Helpers shared by the integration tests: token signing by hand, scratch
-//! directories.
+//! Helpers shared by the integration tests: each file's client and user
+//! ([`creds::Creds`]), scratch directories and files, token signing by hand, a TLS
+//! acceptor.
 #![allow(dead_code)]
+
+pub mod creds;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -13,6 +16,14 @@ pub fn tempdir(name: &str) -> std::path::PathBuf {
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
     d
+}
+
+/// A file holding `content`: `ropc-PID-NAME` in the system's temporary
+/// directory, named as [`tempdir`] names directories.
+pub fn temp_file(name: &str, content: impl AsRef<[u8]>) -> std::path::PathBuf {
+    let path = std::env::temp_dir().join(format!("ropc-{}-{name}", std::process::id()));
+    std::fs::write(&path, content).unwrap();
+    path
 }
 
 /// Writes `content` to a new file at `path` with mode 0600 (as a store
@@ -33,6 +44,12 @@ pub fn mkfifo(path: &std::path::Path) {
     assert!(made.success(), "mkfifo {}", path.display());
 }
 
+/// Now, in seconds since the epoch, by the system clock (as `ropc` and a
+/// client with the default clock see it).
+pub fn now() -> i64 {
+    ropc::jwt::Clock::System.now()
+}
+
 pub fn b64(bytes: impl AsRef<[u8]>) -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
@@ -45,6 +62,12 @@ pub fn hs256(signing_input: &str, key: &[u8]) -> String {
 
 /// A compact JWT with exactly this header and payload JSON text, signed with `key`.
 pub fn sign(header: &str, payload: &str, key: &[u8]) -> String {
+    sign_bytes(header.as_bytes(), payload.as_bytes(), key)
+}
+
+/// A compact JWS over exactly these header and payload bytes (JSON text or
+/// not), signed HS256 with `key`.
+pub fn sign_bytes(header: &[u8], payload: &[u8], key: &[u8]) -> String {
     let input = format!("{}.{}", b64(header), b64(payload));
     let sig = hs256(&input, key);
     format!("{input}.{sig}")
