@@ -13,10 +13,9 @@
 
 mod common;
 
-use std::io::Write;
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use common::cli::{self, Out};
 use common::creds::Creds;
 use ropc::testing::Misbehavior;
 use serde_json::Value;
@@ -34,11 +33,9 @@ const CREDS: Creds = Creds {
 
 type Env = Vec<(&'static str, String)>;
 
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
+/// What `ropc` must never show, whatever happens: the password and the
+/// client secret (also the wrong ones some tests send).
+const HIDDEN: &[&str] = &["PW-MARKER", "CS-MARKER"];
 
 fn ropc(args: &[&str], env: &[(&str, &str)], stdin: &str) -> Out {
     ropc_in_shell(None, args, env, stdin)
@@ -49,48 +46,20 @@ fn ropc(args: &[&str], env: &[(&str, &str)], stdin: &str) -> Out {
 const LIMITED: &str = r#"ulimit -v 262144 && exec "$0" "$@""#;
 
 /// Runs `ropc`, through `/bin/sh -c script` when a script is given (`$0` is
-/// the binary, `$@` the arguments).
-fn ropc_in_shell(script: Option<&str>, args: &[&str], env: &[(&str, &str)], stdin: &str) -> Out {
-    let bin = env!("CARGO_BIN_EXE_ropc");
-    let mut cmd = match script {
-        None => Command::new(bin),
-        Some(script) => {
-            let mut c = Command::new("/bin/sh");
-            c.args(["-c", script, bin]);
-            c
-        }
+/// the binary, `$@` the arguments). Whatever happened, neither the password
+/// nor the client secret is shown; a failure is one line on stderr and
+/// nothing on stdout.
+fn ropc_in_shell<V: AsRef<std::ffi::OsStr>>(
+    script: Option<&str>,
+    args: &[&str],
+    env: &[(&str, V)],
+    stdin: &str,
+) -> Out {
+    let cmd = match script {
+        None => cli::command(args, env),
+        Some(script) => cli::shell_command(script, args, env),
     };
-    cmd.args(args)
-        .env_clear()
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let mut child = cmd.spawn().unwrap();
-    let mut input = child.stdin.take().unwrap();
-    let _ = input.write_all(stdin.as_bytes());
-    drop(input);
-    let out = child.wait_with_output().unwrap();
-    let out = Out {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8(out.stdout).unwrap(),
-        stderr: String::from_utf8(out.stderr).unwrap(),
-    };
-    // Whatever happened, neither the password nor the client secret is shown.
-    for marker in ["PW-MARKER", "CS-MARKER"] {
-        assert!(
-            !out.stdout.contains(marker),
-            "{marker} on stdout: {}",
-            out.stdout
-        );
-        assert!(
-            !out.stderr.contains(marker),
-            "{marker} on stderr: {}",
-            out.stderr
-        );
-    }
+    let out = cli::run(cmd, stdin, HIDDEN);
     if out.code != 0 {
         assert!(out.stderr.starts_with("ropc: "), "{}", out.stderr);
         assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
@@ -100,8 +69,7 @@ fn ropc_in_shell(script: Option<&str>, args: &[&str], env: &[(&str, &str)], stdi
 }
 
 fn run(env: &[(&'static str, String)], args: &[&str], stdin: &str) -> Out {
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    ropc(args, &env, stdin)
+    ropc_in_shell(None, args, env, stdin)
 }
 
 fn json(out: &Out) -> Value {
@@ -528,7 +496,6 @@ fn token_with_files(extra: &[(&'static str, &str)], stdin: &str) -> Out {
         }
         env.push((k, (*v).to_owned()));
     }
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     ropc_in_shell(Some(LIMITED), &["token"], &env, stdin)
 }
 

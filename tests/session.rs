@@ -13,7 +13,6 @@
 
 mod common;
 
-use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
@@ -26,6 +25,7 @@ use ropc::{
     Client, Error, FileStore, Secret, Session, StoreError, StoreLock, StoredTokens, TokenStore,
 };
 
+use common::cli;
 use common::creds::Creds;
 use common::{mkfifo, tempdir, write_private};
 
@@ -313,27 +313,15 @@ fn a_writer_killed_at_random_points_leaves_the_old_or_the_new_file() {
 
 // --- ropc access / ropc logout ----------------------------------------------
 
+/// What `ropc` must never show, whatever happens.
+const HIDDEN: &[&str] = &[PASSWORD, SECRET];
+
+/// `ropc ARGS` as this client of `p`, with `extra` variables (which win).
 fn ropc(args: &[&str], p: &Provider, stdin: &str, extra: &[(&str, &str)]) -> (i32, String, String) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ropc"));
-    cmd.args(args)
-        .env_clear()
-        .env("ROPC_TOKEN_URL", p.url())
-        .env("ROPC_CLIENT_ID", ID)
-        .env("ROPC_CLIENT_SECRET", SECRET)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (k, v) in extra {
-        cmd.env(k, v);
-    }
-    let mut child = cmd.spawn().unwrap();
-    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
-    let out = child.wait_with_output().unwrap();
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    let stderr = String::from_utf8(out.stderr).unwrap();
-    assert!(!stdout.contains(PASSWORD) && !stderr.contains(PASSWORD));
-    assert!(!stdout.contains(SECRET) && !stderr.contains(SECRET));
-    (out.status.code().unwrap_or(-1), stdout, stderr)
+    let mut env: Vec<(&str, String)> = CREDS.client_env(p.url());
+    env.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
+    let out = cli::run(cli::command(args, &env), stdin, HIDDEN);
+    (out.code, out.stdout, out.stderr)
 }
 
 /// Rewrites the stored access token's expiry (to simulate time passing for
@@ -448,14 +436,10 @@ fn two_processes_near_expiry_send_one_refresh() {
             .collect();
         let outputs: Vec<_> = children
             .into_iter()
-            .map(|c| c.wait_with_output().unwrap())
+            .map(|c| cli::finish(c, "", HIDDEN))
             .collect();
         for out in &outputs {
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
+            assert_eq!(out.code, 0, "{}", out.stderr);
         }
         assert_eq!(
             outputs[0].stdout, outputs[1].stdout,
@@ -471,19 +455,12 @@ fn two_processes_near_expiry_send_one_refresh() {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
+/// `ropc ARGS` as this client and user of `p`, started with stdin closed;
+/// [`cli::finish`] collects it.
 fn ropc_spawn(args: &[&str], p: &Provider) -> std::process::Child {
-    Command::new(env!("CARGO_BIN_EXE_ropc"))
-        .args(args)
-        .env_clear()
-        .env("ROPC_TOKEN_URL", p.url())
-        .env("ROPC_CLIENT_ID", ID)
-        .env("ROPC_CLIENT_SECRET", SECRET)
-        .env("ROPC_USERNAME", USER)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
+    let mut cmd = cli::command(args, &CREDS.login_env(p.url()));
+    cmd.stdin(Stdio::null());
+    cmd.spawn().unwrap()
 }
 
 #[test]
@@ -621,10 +598,13 @@ fn access_and_logout_refuse_a_fifo_store_promptly() {
             std::thread::sleep(Duration::from_millis(20));
             waited += Duration::from_millis(20);
         }
-        let out = child.wait_with_output().unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{command}: {stderr}");
-        assert!(stderr.contains("is a FIFO"), "{command}: {stderr}");
+        let out = cli::finish(child, "", HIDDEN);
+        assert_eq!(out.code, 2, "{command}: {}", out.stderr);
+        assert!(
+            out.stderr.contains("is a FIFO"),
+            "{command}: {}",
+            out.stderr
+        );
         assert!(out.stdout.is_empty());
         assert!(
             !dir.join("tokens.lock").exists(),

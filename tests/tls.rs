@@ -18,8 +18,8 @@
 mod common;
 
 use std::io::Write;
-use std::process::{Command, Stdio};
 
+use common::cli;
 use common::creds::Creds;
 use rcgen::{
     BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair, KeyUsagePurpose,
@@ -299,28 +299,19 @@ fn plain_http_is_refused_for_non_loopback_before_any_connection() {
 
 // --- the command line -------------------------------------------------------
 
+/// `ropc token` as this client and user of `url`, trusting `ca_file` when
+/// given: its exit status and stderr.
 fn ropc_token(url: &str, ca_file: Option<&std::path::Path>) -> (i32, String) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ropc"));
-    cmd.arg("token")
-        .env_clear()
-        .env("ROPC_TOKEN_URL", url)
-        .env("ROPC_CLIENT_ID", ID)
-        .env("ROPC_CLIENT_SECRET", SECRET)
-        .env("ROPC_USERNAME", USER)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    let mut env = CREDS.login_env(url);
     if let Some(f) = ca_file {
-        cmd.env("ROPC_CA_FILE", f);
+        env.push(("ROPC_CA_FILE", f.to_str().unwrap().to_owned()));
     }
-    let mut child = cmd.spawn().unwrap();
-    // ropc may exit before reading stdin (configuration errors): ignore EPIPE.
-    let _ = child.stdin.take().unwrap().write_all(PASSWORD.as_bytes());
-    let out = child.wait_with_output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let out = cli::run(
+        cli::command(&["token"], &env),
+        PASSWORD,
+        &[PASSWORD, SECRET],
+    );
+    (out.code, out.stderr)
 }
 
 #[test]

@@ -3,6 +3,7 @@
 //! acceptor.
 #![allow(dead_code)]
 
+pub mod cli;
 pub mod creds;
 
 use base64::Engine as _;
