@@ -27,6 +27,7 @@ use ropc::{
 
 use common::cli;
 use common::creds::Creds;
+use common::rng::Rng;
 use common::{mkfifo, tempdir, write_private};
 
 const ID: &str = "session-client";
@@ -258,11 +259,7 @@ fn a_writer_killed_at_random_points_leaves_the_old_or_the_new_file() {
     let path = dir.join("tokens");
     let store = FileStore::new(&path);
     store.save(&version(0)).unwrap();
-    let mut seed = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos() as u64
-        | 1;
+    let mut rng = Rng::for_test("a_writer_killed_at_random_points_leaves_the_old_or_the_new_file");
     let mut rounds_with_progress = 0;
     for _ in 0..40 {
         let mut child = Command::new(std::env::current_exe().unwrap())
@@ -277,10 +274,7 @@ fn a_writer_killed_at_random_points_leaves_the_old_or_the_new_file() {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        std::thread::sleep(Duration::from_micros(2_000 + seed % 30_000));
+        std::thread::sleep(Duration::from_micros(2_000 + rng.below(30_000)));
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
         let loaded = store

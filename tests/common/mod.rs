@@ -5,6 +5,7 @@
 
 pub mod cli;
 pub mod creds;
+pub mod rng;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
