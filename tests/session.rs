@@ -14,7 +14,7 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -25,9 +25,9 @@ use ropc::{
     Client, Error, FileStore, Secret, Session, StoreError, StoreLock, StoredTokens, TokenStore,
 };
 
-use common::cli;
 use common::creds::Creds;
 use common::rng::Rng;
+use common::{child, cli};
 use common::{mkfifo, tempdir, write_private};
 
 const ID: &str = "session-client";
@@ -252,6 +252,7 @@ fn store_writer_child(path: &str) -> ! {
 /// `ROPC_TEST_STORE_WRITER` set; without it, this is the parent.
 #[test]
 fn a_writer_killed_at_random_points_leaves_the_old_or_the_new_file() {
+    const NAME: &str = "a_writer_killed_at_random_points_leaves_the_old_or_the_new_file";
     if let Ok(path) = std::env::var(WRITER_ENV) {
         store_writer_child(&path);
     }
@@ -259,16 +260,10 @@ fn a_writer_killed_at_random_points_leaves_the_old_or_the_new_file() {
     let path = dir.join("tokens");
     let store = FileStore::new(&path);
     store.save(&version(0)).unwrap();
-    let mut rng = Rng::for_test("a_writer_killed_at_random_points_leaves_the_old_or_the_new_file");
+    let mut rng = Rng::for_test(NAME);
     let mut rounds_with_progress = 0;
     for _ in 0..40 {
-        let mut child = Command::new(std::env::current_exe().unwrap())
-            .args([
-                "--exact",
-                "a_writer_killed_at_random_points_leaves_the_old_or_the_new_file",
-                "--nocapture",
-                "--test-threads=1",
-            ])
+        let mut child = child::rerun(NAME)
             .env(WRITER_ENV, &path)
             .stdout(Stdio::null())
             .stderr(Stdio::null())

@@ -7,8 +7,8 @@
 //!   building, response parsing, `jwt::verify`, `Client`, `Tokens`,
 //!   `Session`, the file store): the count must be zero.
 //! * A full password grant + refresh over loopback `http`, with the provider
-//!   in a child process so that only the client's frees are counted: zero as
-//!   well (ureq's I/O buffers are wiped by ropc's transport wrapper and the
+//!   in a child process (the same test, run again to play the provider) so
+//!   that only the client's frees are counted: zero as well (ureq's I/O buffers are wiped by ropc's transport wrapper and the
 //!   Authorization header lives in a zeroized buffer).
 //! * The same over `https` (rustls): the figure is printed, not asserted —
 //!   rustls keeps plaintext in buffers of its own that ropc cannot reach.
@@ -30,10 +30,11 @@ mod common;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, RwLock};
 
+use common::child;
 use common::creds::Creds;
 // The form encoders and the response parser, reached through the hook the
 // fuzz targets use (no semver promise; this file is ropc's own).
@@ -294,13 +295,10 @@ const FIXED_NOW_ENV: &str = "ROPC_ZEROIZE_NOW";
 const TLS_ENV: &str = "ROPC_ZEROIZE_TLS_DIR";
 const MISBEHAVE_ENV: &str = "ROPC_ZEROIZE_MISBEHAVE";
 
-/// Not a real test: the body of the provider process the flow tests spawn.
-/// Serves until its stdin closes.
-#[test]
+/// The provider process of the flow tests: each of them, run again by
+/// [`ChildProvider`] with `ROPC_ZEROIZE_PROVIDER` set, plays this instead of
+/// its own body. Serves until its stdin closes.
 fn provider_child() {
-    if std::env::var(CHILD_ENV).is_err() {
-        return;
-    }
     let now: i64 = std::env::var(FIXED_NOW_ENV).unwrap().parse().unwrap();
     let builder = CREDS.provider_builder().clock(Clock::Fixed(now)).seed(7);
     let builder = match std::env::var(MISBEHAVE_ENV).as_deref() {
@@ -328,25 +326,25 @@ struct ChildProvider {
 }
 
 impl ChildProvider {
-    fn start(now: i64, tls_dir: Option<&std::path::Path>) -> ChildProvider {
-        ChildProvider::misbehaving(now, tls_dir, "none")
+    /// The provider, in a copy of the test `test` (which must start by
+    /// playing [`provider_child`] when `ROPC_ZEROIZE_PROVIDER` is set).
+    fn start(test: &str, now: i64, tls_dir: Option<&std::path::Path>) -> ChildProvider {
+        ChildProvider::misbehaving(test, now, tls_dir, "none")
     }
 
-    fn misbehaving(now: i64, tls_dir: Option<&std::path::Path>, how: &str) -> ChildProvider {
-        let mut cmd = Command::new(std::env::current_exe().unwrap());
-        cmd.args([
-            "--exact",
-            "provider_child",
-            "--nocapture",
-            "--test-threads=1",
-            "--quiet",
-        ])
-        .env(CHILD_ENV, "1")
-        .env(FIXED_NOW_ENV, now.to_string())
-        .env(MISBEHAVE_ENV, how)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null());
+    fn misbehaving(
+        test: &str,
+        now: i64,
+        tls_dir: Option<&std::path::Path>,
+        how: &str,
+    ) -> ChildProvider {
+        let mut cmd = child::rerun(test);
+        cmd.env(CHILD_ENV, "1")
+            .env(FIXED_NOW_ENV, now.to_string())
+            .env(MISBEHAVE_ENV, how)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
         if let Some(d) = tls_dir {
             cmd.env(TLS_ENV, d);
         }
@@ -395,7 +393,8 @@ fn flow(client: Client) -> Vec<(Secret, Secret)> {
     out
 }
 
-fn full_flow(tls_dir: Option<&std::path::Path>) -> Report {
+/// The flow, scanned, against providers run by the test `test`.
+fn full_flow(test: &str, tls_dir: Option<&std::path::Path>) -> Report {
     let now = common::now();
     let build = |url: &str| {
         let b = Client::builder(url, ID, SECRET);
@@ -408,7 +407,7 @@ fn full_flow(tls_dir: Option<&std::path::Path>) -> Report {
     };
     // Phase A: learn the (reproducible) tokens.
     let learned = {
-        let p = ChildProvider::start(now, tls_dir);
+        let p = ChildProvider::start(test, now, tls_dir);
         flow(build(&p.url))
     };
     let mut markers = vec![
@@ -425,7 +424,7 @@ fn full_flow(tls_dir: Option<&std::path::Path>) -> Report {
         markers.push((rn, r.expose_secret().as_bytes().to_vec()));
     }
     // Phase B: the same flow against a fresh provider, scanned.
-    let p = ChildProvider::start(now, tls_dir);
+    let p = ChildProvider::start(test, now, tls_dir);
     let url = p.url.clone();
     let mut got = Vec::new();
     let report = scan(markers, || {
@@ -450,8 +449,14 @@ fn full_flow(tls_dir: Option<&std::path::Path>) -> Report {
 
 #[test]
 fn a_full_flow_over_http_leaves_no_secret_in_freed_memory() {
+    if std::env::var_os(CHILD_ENV).is_some() {
+        return provider_child();
+    }
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let report = full_flow(None);
+    let report = full_flow(
+        "a_full_flow_over_http_leaves_no_secret_in_freed_memory",
+        None,
+    );
     println!("full flow over loopback http: {report}");
     assert_eq!(report.total(), 0, "{report}");
 }
@@ -459,9 +464,12 @@ fn a_full_flow_over_http_leaves_no_secret_in_freed_memory() {
 #[cfg(feature = "rustls")]
 #[test]
 fn a_full_flow_over_https_reports_what_tls_leaves() {
+    if std::env::var_os(CHILD_ENV).is_some() {
+        return provider_child();
+    }
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let dir = tls::make_certs();
-    let report = full_flow(Some(&dir));
+    let report = full_flow("a_full_flow_over_https_reports_what_tls_leaves", Some(&dir));
     // Not asserted: rustls keeps plaintext records in buffers of its own.
     println!("full flow over loopback https (rustls): {report}");
     let _ = std::fs::remove_dir_all(dir);
@@ -517,9 +525,13 @@ mod tls {
 /// left in freed memory on these paths either.
 #[test]
 fn error_paths_leave_no_secret_in_freed_memory() {
+    const NAME: &str = "error_paths_leave_no_secret_in_freed_memory";
+    if std::env::var_os(CHILD_ENV).is_some() {
+        return provider_child();
+    }
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     for how in ["quote", "echo", "none"] {
-        let p = ChildProvider::misbehaving(common::now(), None, how);
+        let p = ChildProvider::misbehaving(NAME, common::now(), None, how);
         let url = p.url.clone();
         let wrong = "PW-MARK-wrong-77";
         let markers = vec![

@@ -3,6 +3,7 @@
 //! acceptor.
 #![allow(dead_code)]
 
+pub mod child;
 pub mod cli;
 pub mod creds;
 pub mod rng;
