@@ -405,11 +405,23 @@ fn access_with_a_revoked_refresh_token_and_no_password_exits_3() {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
+/// Two `ropc access` runs find the stored access token near expiry at the
+/// same time: one refreshes, the other waits for the store's lock, finds
+/// the new token there and prints it too.
+///
+/// The overlap is forced, not hoped for. This test holds the store's lock
+/// (an exclusive `flock` on `PATH.lock`, as `ropc` takes it) while both
+/// processes start; each reads the store, sees the token near expiry and
+/// blocks on the lock to refresh. Only when the kernel lists both as waiting
+/// for that lock (`/proc/locks`) is it released: both have decided to
+/// refresh before either can, which is the race the lock must settle.
+#[cfg(target_os = "linux")]
 #[test]
 fn two_processes_near_expiry_send_one_refresh() {
     let p = CREDS.provider();
     let dir = tempdir("cli-two");
     let path = dir.join("tokens");
+    let lock_path = dir.join("tokens.lock");
     let store = store_arg(&path);
     let user = [("ROPC_USERNAME", USER)];
     for round in 0..3 {
@@ -418,11 +430,22 @@ fn two_processes_near_expiry_send_one_refresh() {
             0
         );
         expire_stored_token(&path, |_| 0);
+        let old = FileStore::new(&path).load().unwrap().unwrap();
         let before = p.refresh_grants();
-        // Both start before either finishes: they race for the store's lock.
-        let children: Vec<_> = (0..2)
+        let sent = p.requests();
+        // The barrier: held while both start, lifted once both wait on it.
+        let barrier = std::fs::File::open(&lock_path).unwrap();
+        barrier.lock().unwrap();
+        let mut children: Vec<_> = (0..2)
             .map(|_| ropc_spawn(&["access", "--store", &store], &p))
             .collect();
+        wait_for_lock_waiters(&lock_path, &mut children);
+        assert_eq!(
+            p.requests(),
+            sent,
+            "round {round}: nothing sent before the barrier"
+        );
+        barrier.unlock().unwrap();
         let outputs: Vec<_> = children
             .into_iter()
             .map(|c| cli::finish(c, "", HIDDEN))
@@ -439,9 +462,69 @@ fn two_processes_near_expiry_send_one_refresh() {
             1,
             "round {round}: exactly one refresh"
         );
+        // The token printed is the new one, valid, and the one stored.
+        let token = outputs[0].stdout.trim_end();
+        assert_ne!(
+            Some(token),
+            old.access_token.as_ref().map(Secret::expose_secret)
+        );
+        let claims = ropc::jwt::verify(token, SECRET.as_bytes(), &ropc::jwt::Validation::default())
+            .unwrap_or_else(|e| panic!("round {round}: {e}"));
+        assert_eq!(claims.sub(), Some(USER));
+        let stored = FileStore::new(&path).load().unwrap().unwrap();
+        assert_eq!(
+            stored.access_token.as_ref().map(Secret::expose_secret),
+            Some(token)
+        );
         let _ = FileStore::new(&path).clear();
     }
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// Waits until every one of `children` is blocked waiting for the `flock`
+/// on `lock` that this process holds. Linux lists each waiter in
+/// `/proc/locks` as `N: -> FLOCK ADVISORY WRITE PID MAJ:MIN:INODE 0 EOF`;
+/// the waiters are counted by the lock file's device and inode (pids may be
+/// those of another pid namespace). Fails when a child ends first, and after
+/// a minute (a hang guard, not a timing assertion).
+#[cfg(target_os = "linux")]
+fn wait_for_lock_waiters(lock: &Path, children: &mut [std::process::Child]) {
+    use std::io::Read;
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::metadata(lock).unwrap();
+    // The kernel prints the device as MAJOR:MINOR in hex (glibc's encoding
+    // of st_dev).
+    let dev = meta.dev();
+    let major = ((dev >> 8) & 0xfff) | ((dev >> 32) & !0xfff);
+    let minor = (dev & 0xff) | ((dev >> 12) & !0xff);
+    let file = format!("{major:02x}:{minor:02x}:{}", meta.ino());
+    let started = std::time::Instant::now();
+    loop {
+        let locks = std::fs::read_to_string("/proc/locks").unwrap();
+        let waiting = locks
+            .lines()
+            .map(|l| l.split_whitespace().collect::<Vec<_>>())
+            .filter(|f| f.get(1) == Some(&"->") && f.get(2) == Some(&"FLOCK"))
+            .filter(|f| f.get(6) == Some(&file.as_str()))
+            .count();
+        if waiting == children.len() {
+            return;
+        }
+        for child in children.iter_mut() {
+            if let Some(status) = child.try_wait().unwrap() {
+                let mut stderr = String::new();
+                let _ = child.stderr.take().unwrap().read_to_string(&mut stderr);
+                panic!("`ropc access` ended before the lock was released ({status}): {stderr}");
+            }
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "{waiting} of {} processes wait for {}:\n{locks}",
+            children.len(),
+            lock.display()
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
 }
 
 /// `ropc ARGS` as this client and user of `p`, started with stdin closed;
