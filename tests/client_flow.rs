@@ -236,14 +236,16 @@ fn expiry_is_received_time_plus_expires_in_bounded_by_exp() {
 
 #[test]
 fn unreachable_port_is_a_connect_error() {
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
-    let c = Client::builder(format!("http://127.0.0.1:{port}/token"), ID, SECRET)
-        .build()
-        .unwrap();
-    let err = c.password_grant(USER, &CREDS.password(), &[]).unwrap_err();
+    let err = common::on_a_closed_port(
+        |port| {
+            let c = Client::builder(format!("http://127.0.0.1:{port}/token"), ID, SECRET)
+                .build()
+                .unwrap();
+            c.password_grant(USER, &CREDS.password(), &[])
+        },
+        |r| matches!(r, Err(Error::Transport(t)) if t.kind == TransportKind::Connect),
+    )
+    .unwrap_err();
     assert!(
         matches!(&err, Error::Transport(t) if t.kind == TransportKind::Connect),
         "{err:?}"
@@ -260,13 +262,14 @@ fn a_slow_provider_times_out() {
         .timeout(Duration::from_millis(300))
         .build()
         .unwrap();
-    let started = std::time::Instant::now();
+    // A timeout error, not the provider's answer 3 s later: the request was
+    // given up at the client's timeout (measuring how long that took would
+    // test the machine's load, not the client).
     let err = c.password_grant(USER, &CREDS.password(), &[]).unwrap_err();
     assert!(
         matches!(&err, Error::Transport(t) if t.kind == TransportKind::Timeout),
         "{err:?}"
     );
-    assert!(started.elapsed() < Duration::from_secs(2));
 }
 
 #[test]

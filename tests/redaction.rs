@@ -20,7 +20,7 @@ use common::creds::Creds;
 use ropc::_fuzz::parse_response as parse;
 use ropc::jwt::{Validation, verify};
 use ropc::testing::Misbehavior;
-use ropc::{Client, ClientAuth, Error, FileStore, Secret, Session, TokenStore};
+use ropc::{Client, ClientAuth, Error, FileStore, Secret, Session, TokenStore, TransportKind};
 
 const ID: &str = "redaction-client";
 const SECRET: &str = "CSMARK0secret+/=";
@@ -132,15 +132,16 @@ fn every_error() -> Vec<Error> {
     errors.push(slow.password_grant(USER, &pw, &[]).unwrap_err());
     p.set_misbehavior(Some(Misbehavior::CloseWithoutAnswer));
     errors.push(c.password_grant(USER, &pw, &[]).unwrap_err());
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let dead = Client::builder(format!("http://127.0.0.1:{port}/t"), ID, SECRET)
-        .build()
-        .unwrap();
-    errors.push(dead.password_grant(USER, &pw, &[]).unwrap_err());
+    let refused = common::on_a_closed_port(
+        |port| {
+            let dead = Client::builder(format!("http://127.0.0.1:{port}/t"), ID, SECRET)
+                .build()
+                .unwrap();
+            dead.password_grant(USER, &pw, &[])
+        },
+        |r| matches!(r, Err(Error::Transport(t)) if t.kind == TransportKind::Connect),
+    );
+    errors.push(refused.unwrap_err());
     // Config: credentials in the URL, bad values.
     errors.push(
         Client::builder("https://u:PWMARK@id.example/t", ID, SECRET)

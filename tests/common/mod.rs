@@ -47,6 +47,32 @@ pub fn mkfifo(path: &std::path::Path) {
     assert!(made.success(), "mkfifo {}", path.display());
 }
 
+/// What `attempt` gives against a loopback TCP port that nothing listens
+/// on, when `refused` says it was refused.
+///
+/// No port can be held closed for the attempt (a bound listener accepts
+/// connections into its backlog), so a free one is found (bound as port 0,
+/// then closed) and tried; in between, another process may take it. When
+/// the attempt was not refused and the port can no longer be bound, that is
+/// what happened: another port is tried. When it can still be bound,
+/// nothing else was there, and the result, the code's own, is returned for
+/// the test to fail on. At most 10 ports are tried.
+pub fn on_a_closed_port<T>(mut attempt: impl FnMut(u16) -> T, refused: impl Fn(&T) -> bool) -> T {
+    let free_port = || {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    for _ in 1..10 {
+        let port = free_port();
+        let result = attempt(port);
+        if refused(&result) || std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return result;
+        }
+        eprintln!("port {port} was taken by another process meanwhile; trying another");
+    }
+    attempt(free_port())
+}
+
 /// Now, in seconds since the epoch, by the system clock (as `ropc` and a
 /// client with the default clock see it).
 pub fn now() -> i64 {
