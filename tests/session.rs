@@ -13,6 +13,7 @@
 
 mod common;
 
+use std::io::{BufRead, Write};
 use std::path::Path;
 use std::process::Stdio;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
@@ -227,6 +228,7 @@ fn clear_removes_the_store() {
 // --- crash safety: a writer killed at random points ------------------------
 
 const WRITER_ENV: &str = "ROPC_TEST_STORE_WRITER";
+const WRITER_READY: &str = "writer-ready";
 
 fn version(n: usize) -> StoredTokens {
     // Large tokens, so a write takes more than one syscall's worth of time.
@@ -238,9 +240,13 @@ fn version(n: usize) -> StoredTokens {
     )
 }
 
-/// The writer process the test below starts: saves new versions until killed.
+/// The writer process the test below starts: says it is ready, then saves
+/// new versions until killed.
 fn store_writer_child(path: &str) -> ! {
     let store = FileStore::new(path);
+    let mut stdout = std::io::stdout();
+    writeln!(stdout, "{WRITER_READY}").unwrap();
+    stdout.flush().unwrap();
     let mut n = 1;
     loop {
         store.save(&version(n)).unwrap();
@@ -265,10 +271,23 @@ fn a_writer_killed_at_random_points_leaves_the_old_or_the_new_file() {
     for _ in 0..40 {
         let mut child = child::rerun(NAME)
             .env(WRITER_ENV, &path)
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
+        // The random delay counts from when the writer starts writing, not
+        // from when the process was started (which may take longer than the
+        // delay on a loaded machine).
+        let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        while !line.contains(WRITER_READY) {
+            line.clear();
+            assert_ne!(
+                out.read_line(&mut line).unwrap(),
+                0,
+                "the writer ended early"
+            );
+        }
         std::thread::sleep(Duration::from_micros(2_000 + rng.below(30_000)));
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
