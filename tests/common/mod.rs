@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests: each file's client and user
-//! ([`creds::Creds`]), scratch directories and files, token signing by hand, a TLS
-//! acceptor.
+//! (`creds`), running the `ropc` binary (`cli`), a test run again as its own
+//! child process (`child`), seeded randomness (`rng`); here, scratch
+//! directories and files, a port nothing listens on, token signing by hand
+//! and a TLS acceptor.
 #![allow(dead_code)]
 
 pub mod child;
