@@ -13,25 +13,29 @@
 
 mod common;
 
-use std::io::Write;
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use ropc::testing::{Misbehavior, Provider};
+use common::cli::{self, Out};
+use common::creds::Creds;
+use ropc::testing::Misbehavior;
 use serde_json::Value;
 
 const ID: &str = "cli-client";
 const SECRET: &str = "CS-MARKER-91b2+/=";
 const USER: &str = "carol";
 const PASSWORD: &str = "PW-MARKER-7f3a p@ss";
+const CREDS: Creds = Creds {
+    id: ID,
+    secret: SECRET,
+    user: USER,
+    password: PASSWORD,
+};
 
 type Env = Vec<(&'static str, String)>;
 
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
+/// What `ropc` must never show, whatever happens: the password and the
+/// client secret (also the wrong ones some tests send).
+const HIDDEN: &[&str] = &["PW-MARKER", "CS-MARKER"];
 
 fn ropc(args: &[&str], env: &[(&str, &str)], stdin: &str) -> Out {
     ropc_in_shell(None, args, env, stdin)
@@ -42,48 +46,20 @@ fn ropc(args: &[&str], env: &[(&str, &str)], stdin: &str) -> Out {
 const LIMITED: &str = r#"ulimit -v 262144 && exec "$0" "$@""#;
 
 /// Runs `ropc`, through `/bin/sh -c script` when a script is given (`$0` is
-/// the binary, `$@` the arguments).
-fn ropc_in_shell(script: Option<&str>, args: &[&str], env: &[(&str, &str)], stdin: &str) -> Out {
-    let bin = env!("CARGO_BIN_EXE_ropc");
-    let mut cmd = match script {
-        None => Command::new(bin),
-        Some(script) => {
-            let mut c = Command::new("/bin/sh");
-            c.args(["-c", script, bin]);
-            c
-        }
+/// the binary, `$@` the arguments). Whatever happened, neither the password
+/// nor the client secret is shown; a failure is one line on stderr and
+/// nothing on stdout.
+fn ropc_in_shell<V: AsRef<std::ffi::OsStr>>(
+    script: Option<&str>,
+    args: &[&str],
+    env: &[(&str, V)],
+    stdin: &str,
+) -> Out {
+    let cmd = match script {
+        None => cli::command(args, env),
+        Some(script) => cli::shell_command(script, args, env),
     };
-    cmd.args(args)
-        .env_clear()
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let mut child = cmd.spawn().unwrap();
-    let mut input = child.stdin.take().unwrap();
-    let _ = input.write_all(stdin.as_bytes());
-    drop(input);
-    let out = child.wait_with_output().unwrap();
-    let out = Out {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8(out.stdout).unwrap(),
-        stderr: String::from_utf8(out.stderr).unwrap(),
-    };
-    // Whatever happened, neither the password nor the client secret is shown.
-    for marker in ["PW-MARKER", "CS-MARKER"] {
-        assert!(
-            !out.stdout.contains(marker),
-            "{marker} on stdout: {}",
-            out.stdout
-        );
-        assert!(
-            !out.stderr.contains(marker),
-            "{marker} on stderr: {}",
-            out.stderr
-        );
-    }
+    let out = cli::run(cmd, stdin, HIDDEN);
     if out.code != 0 {
         assert!(out.stderr.starts_with("ropc: "), "{}", out.stderr);
         assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
@@ -92,26 +68,8 @@ fn ropc_in_shell(script: Option<&str>, args: &[&str], env: &[(&str, &str)], stdi
     out
 }
 
-fn provider() -> Provider {
-    Provider::builder()
-        .client(ID, SECRET)
-        .user(USER, PASSWORD)
-        .start()
-        .unwrap()
-}
-
-fn base_env(p: &Provider) -> Vec<(&'static str, String)> {
-    vec![
-        ("ROPC_TOKEN_URL", p.url().to_owned()),
-        ("ROPC_CLIENT_ID", ID.to_owned()),
-        ("ROPC_CLIENT_SECRET", SECRET.to_owned()),
-        ("ROPC_USERNAME", USER.to_owned()),
-    ]
-}
-
 fn run(env: &[(&'static str, String)], args: &[&str], stdin: &str) -> Out {
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    ropc(args, &env, stdin)
+    ropc_in_shell(None, args, env, stdin)
 }
 
 fn json(out: &Out) -> Value {
@@ -119,16 +77,10 @@ fn json(out: &Out) -> Value {
     serde_json::from_str(&out.stdout).unwrap()
 }
 
-fn temp_file(name: &str, content: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("ropc-cli-{}-{name}", std::process::id()));
-    std::fs::write(&dir, content).unwrap();
-    dir
-}
-
 #[test]
 fn token_with_password_on_stdin_prints_the_contract_object() {
-    let p = provider();
-    let mut env = base_env(&p);
+    let p = CREDS.provider();
+    let mut env = CREDS.login_env(p.url());
     env.push(("ROPC_SCOPE", "openid email".into()));
     env.push(("ROPC_ISSUER", p.issuer()));
     env.push(("ROPC_AUDIENCE", ID.into()));
@@ -156,8 +108,8 @@ fn token_with_password_on_stdin_prints_the_contract_object() {
 
 #[test]
 fn password_from_stdin_strips_only_the_line_ending() {
-    let p = provider();
-    let env = base_env(&p);
+    let p = CREDS.provider();
+    let env = CREDS.login_env(p.url());
     assert_eq!(
         run(&env, &["token"], &format!("{PASSWORD}\r\nsecond line\n")).code,
         0
@@ -169,9 +121,9 @@ fn password_from_stdin_strips_only_the_line_ending() {
 
 #[test]
 fn password_from_a_file() {
-    let p = provider();
-    let mut env = base_env(&p);
-    let f = temp_file("pw", &format!("{PASSWORD}\n"));
+    let p = CREDS.provider();
+    let mut env = CREDS.login_env(p.url());
+    let f = common::temp_file("pw", format!("{PASSWORD}\n"));
     env.push(("ROPC_PASSWORD_FILE", f.display().to_string()));
     let out = run(&env, &["token"], "");
     assert_eq!(out.code, 0, "{}", out.stderr);
@@ -180,10 +132,10 @@ fn password_from_a_file() {
 
 #[test]
 fn client_secret_from_a_file() {
-    let p = provider();
-    let mut env = base_env(&p);
+    let p = CREDS.provider();
+    let mut env = CREDS.login_env(p.url());
     env.retain(|(k, _)| *k != "ROPC_CLIENT_SECRET");
-    let f = temp_file("cs", &format!("{SECRET}\n"));
+    let f = common::temp_file("cs", format!("{SECRET}\n"));
     env.push(("ROPC_CLIENT_SECRET_FILE", f.display().to_string()));
     let out = run(&env, &["token"], PASSWORD);
     assert_eq!(out.code, 0, "{}", out.stderr);
@@ -200,8 +152,8 @@ fn client_secret_from_a_file() {
 
 #[test]
 fn refresh_reads_the_refresh_token_from_stdin_and_hands_back_the_next_one() {
-    let p = provider();
-    let env = base_env(&p);
+    let p = CREDS.provider();
+    let env = CREDS.login_env(p.url());
     let first = json(&run(&env, &["token"], PASSWORD));
     let rt = first["refresh_token"].as_str().unwrap();
     let out = run(&env, &["refresh"], &format!("{rt}\n"));
@@ -217,13 +169,12 @@ fn refresh_reads_the_refresh_token_from_stdin_and_hands_back_the_next_one() {
 
 #[test]
 fn refresh_without_rotation_prints_the_token_passed_in() {
-    let p = Provider::builder()
-        .client(ID, SECRET)
-        .user(USER, PASSWORD)
+    let p = CREDS
+        .provider_builder()
         .rotate_refresh_tokens(false)
         .start()
         .unwrap();
-    let env = base_env(&p);
+    let env = CREDS.login_env(p.url());
     let first = json(&run(&env, &["token"], PASSWORD));
     let rt = first["refresh_token"].as_str().unwrap();
     let second = json(&run(&env, &["refresh"], rt));
@@ -232,8 +183,8 @@ fn refresh_without_rotation_prints_the_token_passed_in() {
 
 #[test]
 fn refresh_with_empty_stdin_is_a_usage_error() {
-    let p = provider();
-    let out = run(&base_env(&p), &["refresh"], "");
+    let p = CREDS.provider();
+    let out = run(&CREDS.login_env(p.url()), &["refresh"], "");
     assert_eq!(out.code, 2);
 }
 
@@ -245,7 +196,7 @@ fn verify_env() -> Vec<(&'static str, String)> {
 fn verify_prints_the_claims_exactly() {
     let payload = format!(
         r#"{{"exp":{},"big":18446744073709551615,"neg":-9223372036854775808,"odd":9007199254740993,"f":1.5e3,"s":"a\"b\u00e9"}}"#,
-        now() + 600
+        common::now() + 600
     );
     let token = common::sign(common::HEADER, &payload, SECRET.as_bytes());
     let out = run(&verify_env(), &["verify"], &format!("{token}\n"));
@@ -259,38 +210,31 @@ fn verify_prints_the_claims_exactly() {
 
 #[test]
 fn verify_compacts_whitespace_but_keeps_strings() {
-    let payload = format!("{{\n \"exp\": {},\n \"s\": \"a b\\n\"\n}}", now() + 600);
+    // One expiry for the token and the expected output: a second may tick
+    // over between two readings of the clock.
+    let exp = common::now() + 600;
+    let payload = format!("{{\n \"exp\": {exp},\n \"s\": \"a b\\n\"\n}}");
     let token = common::sign(common::HEADER, &payload, SECRET.as_bytes());
     let out = run(&verify_env(), &["verify"], &token);
     assert_eq!(out.code, 0, "{}", out.stderr);
-    assert_eq!(
-        out.stdout,
-        format!("{{\"exp\":{},\"s\":\"a b\\n\"}}\n", now() + 600)
-    );
-}
-
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
+    assert_eq!(out.stdout, format!("{{\"exp\":{exp},\"s\":\"a b\\n\"}}\n"));
 }
 
 #[test]
 fn verify_rejects_with_exit_4_naming_the_check() {
     let good = common::sign(
         common::HEADER,
-        &format!(r#"{{"exp":{},"iss":"me"}}"#, now() + 600),
+        &format!(r#"{{"exp":{},"iss":"me"}}"#, common::now() + 600),
         SECRET.as_bytes(),
     );
     let forged = common::sign(
         common::HEADER,
-        &format!(r#"{{"exp":{}}}"#, now() + 600),
+        &format!(r#"{{"exp":{}}}"#, common::now() + 600),
         b"other key",
     );
     let expired = common::sign(
         common::HEADER,
-        &format!(r#"{{"exp":{}}}"#, now() - 120),
+        &format!(r#"{{"exp":{}}}"#, common::now() - 120),
         SECRET.as_bytes(),
     );
     let cases: Vec<(Env, String, &str)> = vec![
@@ -341,16 +285,16 @@ fn verify_of_a_token_longer_than_the_cap_exits_4_too_large_however_long() {
 
 #[test]
 fn a_wrong_password_exits_3_naming_invalid_grant() {
-    let p = provider();
-    let out = run(&base_env(&p), &["token"], "not-the-password\n");
+    let p = CREDS.provider();
+    let out = run(&CREDS.login_env(p.url()), &["token"], "not-the-password\n");
     assert_eq!(out.code, 3);
     assert!(out.stderr.contains("invalid_grant"), "{}", out.stderr);
 }
 
 #[test]
 fn a_wrong_client_secret_exits_3_naming_invalid_client() {
-    let p = provider();
-    let mut env = base_env(&p);
+    let p = CREDS.provider();
+    let mut env = CREDS.login_env(p.url());
     env.retain(|(k, _)| *k != "ROPC_CLIENT_SECRET");
     env.push(("ROPC_CLIENT_SECRET", "CS-MARKER-wrong".into()));
     let out = run(&env, &["token"], PASSWORD);
@@ -360,23 +304,21 @@ fn a_wrong_client_secret_exits_3_naming_invalid_client() {
 
 #[test]
 fn an_unreachable_port_exits_5() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let p = provider();
-    let mut env = base_env(&p);
-    env[0].1 = format!("http://127.0.0.1:{port}/token");
-    let out = run(&env, &["token"], PASSWORD);
+    let out = common::on_a_closed_port(
+        |port| {
+            let env = CREDS.login_env(&format!("http://127.0.0.1:{port}/token"));
+            run(&env, &["token"], PASSWORD)
+        },
+        |out| out.code == 5,
+    );
     assert_eq!(out.code, 5, "{}", out.stderr);
 }
 
 #[test]
 fn a_timeout_exits_5() {
-    let p = provider();
+    let p = CREDS.provider();
     p.set_misbehavior(Some(Misbehavior::Delay(Duration::from_secs(4))));
-    let mut env = base_env(&p);
+    let mut env = CREDS.login_env(p.url());
     env.push(("ROPC_TIMEOUT", "1".into()));
     let out = run(&env, &["token"], PASSWORD);
     assert_eq!(out.code, 5, "{}", out.stderr);
@@ -385,9 +327,9 @@ fn a_timeout_exits_5() {
 
 #[test]
 fn a_timeout_while_the_body_arrives_exits_5() {
-    let p = provider();
+    let p = CREDS.provider();
     p.set_misbehavior(Some(Misbehavior::SlowBody(Duration::from_millis(100))));
-    let mut env = base_env(&p);
+    let mut env = CREDS.login_env(p.url());
     env.push(("ROPC_TIMEOUT", "1".into()));
     let out = run(&env, &["token"], PASSWORD);
     assert_eq!(out.code, 5, "{}", out.stderr);
@@ -396,9 +338,9 @@ fn a_timeout_while_the_body_arrives_exits_5() {
 
 #[test]
 fn an_oversized_response_exits_6() {
-    let p = provider();
+    let p = CREDS.provider();
     p.set_misbehavior(Some(Misbehavior::Oversized(200_000)));
-    let out = run(&base_env(&p), &["token"], PASSWORD);
+    let out = run(&CREDS.login_env(p.url()), &["token"], PASSWORD);
     assert_eq!(out.code, 6, "{}", out.stderr);
     assert!(out.stderr.contains("exceeds"), "{}", out.stderr);
 }
@@ -411,26 +353,26 @@ fn malformed_responses_exit_6() {
         Misbehavior::Redirect(307),
         Misbehavior::TokenType("mac".into()),
     ] {
-        let p = provider();
+        let p = CREDS.provider();
         p.set_misbehavior(Some(m.clone()));
-        let out = run(&base_env(&p), &["token"], PASSWORD);
+        let out = run(&CREDS.login_env(p.url()), &["token"], PASSWORD);
         assert_eq!(out.code, 6, "{m:?}: {}", out.stderr);
     }
 }
 
 #[test]
 fn a_badly_signed_access_token_exits_4() {
-    let p = provider();
+    let p = CREDS.provider();
     p.set_misbehavior(Some(Misbehavior::WrongKey));
-    let out = run(&base_env(&p), &["token"], PASSWORD);
+    let out = run(&CREDS.login_env(p.url()), &["token"], PASSWORD);
     assert_eq!(out.code, 4, "{}", out.stderr);
     assert!(out.stderr.contains("signature"), "{}", out.stderr);
 }
 
 #[test]
 fn configuration_errors_exit_2_naming_the_variable() {
-    let p = provider();
-    let full = base_env(&p);
+    let p = CREDS.provider();
+    let full = CREDS.login_env(p.url());
     for var in [
         "ROPC_TOKEN_URL",
         "ROPC_CLIENT_ID",
@@ -469,12 +411,12 @@ fn configuration_errors_exit_2_naming_the_variable() {
 
 #[test]
 fn no_password_is_a_usage_error() {
-    let p = provider();
-    let out = run(&base_env(&p), &["token"], "");
+    let p = CREDS.provider();
+    let out = run(&CREDS.login_env(p.url()), &["token"], "");
     assert_eq!(out.code, 2);
     assert!(out.stderr.contains("ROPC_PASSWORD_FILE"), "{}", out.stderr);
     assert_eq!(
-        run(&base_env(&p), &["token"], "\n").code,
+        run(&CREDS.login_env(p.url()), &["token"], "\n").code,
         2,
         "empty password"
     );
@@ -483,8 +425,8 @@ fn no_password_is_a_usage_error() {
 
 #[test]
 fn secrets_on_the_command_line_are_refused() {
-    let p = provider();
-    let out = run(&base_env(&p), &["token", PASSWORD], PASSWORD);
+    let p = CREDS.provider();
+    let out = run(&CREDS.login_env(p.url()), &["token", PASSWORD], PASSWORD);
     assert_eq!(out.code, 2);
     assert_eq!(p.requests(), 0);
 }
@@ -511,8 +453,8 @@ fn usage_help_and_version() {
 
 #[test]
 fn proxy_variables_are_not_honoured() {
-    let p = provider();
-    let mut env = base_env(&p);
+    let p = CREDS.provider();
+    let mut env = CREDS.login_env(p.url());
     for var in [
         "HTTPS_PROXY",
         "https_proxy",
@@ -540,8 +482,8 @@ fn demo_exits_0() {
 /// `ropc token` with these extra variables, its address space capped at
 /// 256 MiB: a file read without a cap would abort, not exit 2.
 fn token_with_files(extra: &[(&'static str, &str)], stdin: &str) -> Out {
-    let p = provider();
-    let mut env = base_env(&p);
+    let p = CREDS.provider();
+    let mut env = CREDS.login_env(p.url());
     for (k, v) in extra {
         env.retain(|(name, _)| name != k);
         if *k == "ROPC_CLIENT_SECRET_FILE" {
@@ -549,7 +491,6 @@ fn token_with_files(extra: &[(&'static str, &str)], stdin: &str) -> Out {
         }
         env.push((k, (*v).to_owned()));
     }
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     ropc_in_shell(Some(LIMITED), &["token"], &env, stdin)
 }
 
@@ -573,7 +514,7 @@ fn every_file_input_is_read_with_a_cap() {
 #[test]
 #[cfg(any(feature = "rustls", feature = "native-tls"))]
 fn a_ca_bundle_just_over_its_cap_is_refused_and_one_at_the_cap_is_read() {
-    let big = temp_file("ca-over-cap", &"A".repeat(1024 * 1024 + 1));
+    let big = common::temp_file("ca-over-cap", "A".repeat(1024 * 1024 + 1));
     let out = token_with_files(&[("ROPC_CA_FILE", big.to_str().unwrap())], PASSWORD);
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(out.stderr.contains("1048576"), "{}", out.stderr);
@@ -585,7 +526,7 @@ fn a_ca_bundle_just_over_its_cap_is_refused_and_one_at_the_cap_is_read() {
     .unwrap();
     let mut pem = ca.pem();
     pem.push_str(&"\n".repeat(1024 * 1024 - pem.len()));
-    let at_cap = temp_file("ca-at-cap", &pem);
+    let at_cap = common::temp_file("ca-at-cap", &pem);
     let out = token_with_files(&[("ROPC_CA_FILE", at_cap.to_str().unwrap())], PASSWORD);
     assert_eq!(out.code, 0, "{}", out.stderr);
     let _ = (std::fs::remove_file(big), std::fs::remove_file(at_cap));

@@ -10,9 +10,12 @@
     clippy::cast_precision_loss
 )]
 
+mod common;
+
 use std::time::Duration;
 
-use ropc::testing::{Misbehavior, Provider, SeenAuth};
+use common::creds::Creds;
+use ropc::testing::{Misbehavior, SeenAuth};
 use ropc::{Client, ClientAuth, Error, JwtError, Secret, Setting, TransportKind};
 use ropc::{ErrorCode, ResponseProblem};
 
@@ -20,26 +23,12 @@ const ID: &str = "client-one";
 const SECRET: &str = "SECRET-MARKER-s3cr3t+/=";
 const USER: &str = "bob";
 const PASSWORD: &str = "PASSWORD-MARKER-p@ss w0rd&=%";
-
-fn provider() -> Provider {
-    Provider::builder()
-        .client(ID, SECRET)
-        .user(USER, PASSWORD)
-        .start()
-        .unwrap()
-}
-
-fn client(p: &Provider) -> Client {
-    Client::builder(p.url(), ID, SECRET)
-        .issuer(p.issuer())
-        .audience(ID)
-        .build()
-        .unwrap()
-}
-
-fn password() -> Secret {
-    Secret::from(PASSWORD)
-}
+const CREDS: Creds = Creds {
+    id: ID,
+    secret: SECRET,
+    user: USER,
+    password: PASSWORD,
+};
 
 fn assert_no_secret(e: &Error) {
     let shown = format!("{e} {e:?}");
@@ -48,9 +37,10 @@ fn assert_no_secret(e: &Error) {
 
 #[test]
 fn password_grant_returns_verified_tokens() {
-    let p = provider();
-    let t = client(&p)
-        .password_grant(USER, &password(), &["openid", "email"])
+    let p = CREDS.provider();
+    let t = CREDS
+        .checking_client(&p)
+        .password_grant(USER, &CREDS.password(), &["openid", "email"])
         .unwrap();
     assert_eq!(t.claims().sub(), Some(USER));
     assert_eq!(t.claims().iss(), Some(p.issuer().as_str()));
@@ -66,8 +56,11 @@ fn password_grant_returns_verified_tokens() {
 
 #[test]
 fn empty_scopes_send_no_scope_parameter() {
-    let p = provider();
-    client(&p).password_grant(USER, &password(), &[]).unwrap();
+    let p = CREDS.provider();
+    CREDS
+        .checking_client(&p)
+        .password_grant(USER, &CREDS.password(), &[])
+        .unwrap();
     assert_eq!(p.records()[0].scope, None);
 }
 
@@ -78,12 +71,9 @@ fn each_client_auth_method_is_used_alone() {
         (ClientAuth::BasicFormEncoded, SeenAuth::BasicFormEncoded),
         (ClientAuth::Post, SeenAuth::Post),
     ] {
-        let p = provider();
-        let c = Client::builder(p.url(), ID, SECRET)
-            .client_auth(auth)
-            .build()
-            .unwrap();
-        c.password_grant(USER, &password(), &[]).unwrap();
+        let p = CREDS.provider();
+        let c = CREDS.client_builder(&p).client_auth(auth).build().unwrap();
+        c.password_grant(USER, &CREDS.password(), &[]).unwrap();
         let rec = &p.records()[0];
         assert_eq!(rec.auth, seen, "{auth:?}");
         assert_eq!(rec.had_authorization, auth != ClientAuth::Post);
@@ -98,11 +88,11 @@ fn basic_as_is_fails_against_a_server_that_needs_encoding_and_never_retries() {
         .unwrap_err();
     assert!(matches!(err, Error::Config(_)));
     // A wrong secret: exactly one request, no second method tried.
-    let p = provider();
+    let p = CREDS.provider();
     let c = Client::builder(p.url(), ID, "wrong-secret")
         .build()
         .unwrap();
-    let err = c.password_grant(USER, &password(), &[]).unwrap_err();
+    let err = c.password_grant(USER, &CREDS.password(), &[]).unwrap_err();
     assert!(
         matches!(&err, Error::OAuth(e) if e.response.code == ErrorCode::InvalidClient && e.status == 401),
         "{err}"
@@ -112,8 +102,9 @@ fn basic_as_is_fails_against_a_server_that_needs_encoding_and_never_retries() {
 
 #[test]
 fn wrong_password_is_invalid_grant() {
-    let p = provider();
-    let err = client(&p)
+    let p = CREDS.provider();
+    let err = CREDS
+        .checking_client(&p)
         .password_grant(USER, &Secret::from("nope"), &[])
         .unwrap_err();
     match &err {
@@ -129,18 +120,21 @@ fn wrong_password_is_invalid_grant() {
 
 #[test]
 fn unknown_scope_is_invalid_scope() {
-    let p = provider();
-    let err = client(&p)
-        .password_grant(USER, &password(), &["admin"])
+    let p = CREDS.provider();
+    let err = CREDS
+        .checking_client(&p)
+        .password_grant(USER, &CREDS.password(), &["admin"])
         .unwrap_err();
     assert!(matches!(err, Error::OAuth(e) if e.response.code == ErrorCode::InvalidScope));
 }
 
 #[test]
 fn refresh_hands_back_the_rotated_refresh_token() {
-    let p = provider();
-    let c = client(&p);
-    let t1 = c.password_grant(USER, &password(), &["openid"]).unwrap();
+    let p = CREDS.provider();
+    let c = CREDS.checking_client(&p);
+    let t1 = c
+        .password_grant(USER, &CREDS.password(), &["openid"])
+        .unwrap();
     let t2 = c.refresh(&t1).unwrap();
     assert_ne!(t1.refresh_token(), t2.refresh_token());
     assert_ne!(t1.claims().jti(), t2.claims().jti());
@@ -154,14 +148,13 @@ fn refresh_hands_back_the_rotated_refresh_token() {
 
 #[test]
 fn refresh_keeps_the_old_refresh_token_when_none_is_sent() {
-    let p = Provider::builder()
-        .client(ID, SECRET)
-        .user(USER, PASSWORD)
+    let p = CREDS
+        .provider_builder()
         .rotate_refresh_tokens(false)
         .start()
         .unwrap();
-    let c = client(&p);
-    let t1 = c.password_grant(USER, &password(), &[]).unwrap();
+    let c = CREDS.checking_client(&p);
+    let t1 = c.password_grant(USER, &CREDS.password(), &[]).unwrap();
     let t2 = c.refresh(&t1).unwrap();
     assert_eq!(t2.refresh_token(), t1.refresh_token());
     assert_ne!(t2.claims().jti(), t1.claims().jti());
@@ -173,9 +166,9 @@ fn refresh_keeps_the_old_refresh_token_when_none_is_sent() {
 
 #[test]
 fn refresh_with_a_stored_refresh_token() {
-    let p = provider();
-    let c = client(&p);
-    let t = c.password_grant(USER, &password(), &[]).unwrap();
+    let p = CREDS.provider();
+    let c = CREDS.checking_client(&p);
+    let t = c.password_grant(USER, &CREDS.password(), &[]).unwrap();
     let stored = t.refresh_token().unwrap().clone();
     drop(t);
     let t2 = c.refresh_with(&stored, &["openid"]).unwrap();
@@ -186,14 +179,13 @@ fn refresh_with_a_stored_refresh_token() {
 
 #[test]
 fn refresh_without_a_refresh_token_is_a_config_error() {
-    let p = Provider::builder()
-        .client(ID, SECRET)
-        .user(USER, PASSWORD)
+    let p = CREDS
+        .provider_builder()
         .issue_refresh_tokens(false)
         .start()
         .unwrap();
-    let c = client(&p);
-    let t = c.password_grant(USER, &password(), &[]).unwrap();
+    let c = CREDS.checking_client(&p);
+    let t = c.password_grant(USER, &CREDS.password(), &[]).unwrap();
     assert!(t.refresh_token().is_none());
     assert!(matches!(c.refresh(&t), Err(Error::Config(_))));
     assert_eq!(p.requests(), 1);
@@ -205,9 +197,9 @@ fn refresh_without_a_refresh_token_is_a_config_error() {
 
 #[test]
 fn connections_are_kept_alive() {
-    let p = provider();
-    let c = client(&p);
-    let t = c.password_grant(USER, &password(), &[]).unwrap();
+    let p = CREDS.provider();
+    let c = CREDS.checking_client(&p);
+    let t = c.password_grant(USER, &CREDS.password(), &[]).unwrap();
     let t = c.refresh(&t).unwrap();
     let _ = c.refresh(&t).unwrap();
     let _ = c.password_grant(USER, &Secret::from("wrong"), &[]);
@@ -217,17 +209,23 @@ fn connections_are_kept_alive() {
 
 #[test]
 fn user_agent_names_ropc_and_its_version() {
-    let p = provider();
-    client(&p).password_grant(USER, &password(), &[]).unwrap();
+    let p = CREDS.provider();
+    CREDS
+        .checking_client(&p)
+        .password_grant(USER, &CREDS.password(), &[])
+        .unwrap();
     assert_eq!(p.records()[0].user_agent.as_deref(), Some(ropc::USER_AGENT));
     assert!(ropc::USER_AGENT.starts_with("ropc/"));
 }
 
 #[test]
 fn expiry_is_received_time_plus_expires_in_bounded_by_exp() {
-    let p = provider();
+    let p = CREDS.provider();
     p.set_token_lifetime(Duration::from_secs(120));
-    let t = client(&p).password_grant(USER, &password(), &[]).unwrap();
+    let t = CREDS
+        .checking_client(&p)
+        .password_grant(USER, &CREDS.password(), &[])
+        .unwrap();
     let exp = t.claims().exp().unwrap();
     let at = t.expires_at().unwrap();
     assert!(at <= exp && at >= exp - 5, "{at} vs {exp}");
@@ -238,14 +236,16 @@ fn expiry_is_received_time_plus_expires_in_bounded_by_exp() {
 
 #[test]
 fn unreachable_port_is_a_connect_error() {
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
-    let c = Client::builder(format!("http://127.0.0.1:{port}/token"), ID, SECRET)
-        .build()
-        .unwrap();
-    let err = c.password_grant(USER, &password(), &[]).unwrap_err();
+    let err = common::on_a_closed_port(
+        |port| {
+            let c = Client::builder(format!("http://127.0.0.1:{port}/token"), ID, SECRET)
+                .build()
+                .unwrap();
+            c.password_grant(USER, &CREDS.password(), &[])
+        },
+        |r| matches!(r, Err(Error::Transport(t)) if t.kind == TransportKind::Connect),
+    )
+    .unwrap_err();
     assert!(
         matches!(&err, Error::Transport(t) if t.kind == TransportKind::Connect),
         "{err:?}"
@@ -255,32 +255,35 @@ fn unreachable_port_is_a_connect_error() {
 
 #[test]
 fn a_slow_provider_times_out() {
-    let p = provider();
+    let p = CREDS.provider();
     p.set_misbehavior(Some(Misbehavior::Delay(Duration::from_secs(3))));
-    let c = Client::builder(p.url(), ID, SECRET)
+    let c = CREDS
+        .client_builder(&p)
         .timeout(Duration::from_millis(300))
         .build()
         .unwrap();
-    let started = std::time::Instant::now();
-    let err = c.password_grant(USER, &password(), &[]).unwrap_err();
+    // A timeout error, not the provider's answer 3 s later: the request was
+    // given up at the client's timeout (measuring how long that took would
+    // test the machine's load, not the client).
+    let err = c.password_grant(USER, &CREDS.password(), &[]).unwrap_err();
     assert!(
         matches!(&err, Error::Transport(t) if t.kind == TransportKind::Timeout),
         "{err:?}"
     );
-    assert!(started.elapsed() < Duration::from_secs(2));
 }
 
 #[test]
 fn a_timeout_while_the_body_arrives_is_a_transport_timeout() {
     // The head comes at once, then the body a byte every 50 ms: the
     // request's timeout expires while the body is read.
-    let p = provider();
+    let p = CREDS.provider();
     p.set_misbehavior(Some(Misbehavior::SlowBody(Duration::from_millis(50))));
-    let c = Client::builder(p.url(), ID, SECRET)
+    let c = CREDS
+        .client_builder(&p)
         .timeout(Duration::from_millis(500))
         .build()
         .unwrap();
-    let err = c.password_grant(USER, &password(), &[]).unwrap_err();
+    let err = c.password_grant(USER, &CREDS.password(), &[]).unwrap_err();
     assert!(
         matches!(&err, Error::Transport(t) if t.kind == TransportKind::Timeout),
         "{err:?}"
@@ -290,20 +293,22 @@ fn a_timeout_while_the_body_arrives_is_a_transport_timeout() {
 
 #[test]
 fn closing_without_an_answer_is_a_transport_error() {
-    let p = provider();
+    let p = CREDS.provider();
     p.set_misbehavior(Some(Misbehavior::CloseWithoutAnswer));
-    let err = client(&p)
-        .password_grant(USER, &password(), &[])
+    let err = CREDS
+        .checking_client(&p)
+        .password_grant(USER, &CREDS.password(), &[])
         .unwrap_err();
     assert!(matches!(err, Error::Transport(_)), "{err:?}");
 }
 
 #[test]
 fn a_truncated_body_is_a_response_error() {
-    let p = provider();
+    let p = CREDS.provider();
     p.set_misbehavior(Some(Misbehavior::Truncate));
-    let err = client(&p)
-        .password_grant(USER, &password(), &[])
+    let err = CREDS
+        .checking_client(&p)
+        .password_grant(USER, &CREDS.password(), &[])
         .unwrap_err();
     assert!(
         matches!(&err, Error::Response(r) if r.problem == ResponseProblem::Truncated)
@@ -314,10 +319,11 @@ fn a_truncated_body_is_a_response_error() {
 
 #[test]
 fn an_oversized_body_is_refused_at_the_cap() {
-    let p = provider();
+    let p = CREDS.provider();
     p.set_misbehavior(Some(Misbehavior::Oversized(100_000)));
-    let err = client(&p)
-        .password_grant(USER, &password(), &[])
+    let err = CREDS
+        .checking_client(&p)
+        .password_grant(USER, &CREDS.password(), &[])
         .unwrap_err();
     assert!(
         matches!(&err, Error::Response(r) if r.problem == ResponseProblem::TooLarge { max: 65536 }),
@@ -325,11 +331,12 @@ fn an_oversized_body_is_refused_at_the_cap() {
     );
     // A smaller body passes a raised cap... and a lowered cap refuses a normal answer.
     p.set_misbehavior(None);
-    let c = Client::builder(p.url(), ID, SECRET)
+    let c = CREDS
+        .client_builder(&p)
         .max_response_size(100)
         .build()
         .unwrap();
-    let err = c.password_grant(USER, &password(), &[]).unwrap_err();
+    let err = c.password_grant(USER, &CREDS.password(), &[]).unwrap_err();
     assert!(
         matches!(&err, Error::Response(r) if r.problem == ResponseProblem::TooLarge { max: 100 }),
         "{err:?}"
@@ -338,10 +345,11 @@ fn an_oversized_body_is_refused_at_the_cap() {
 
 #[test]
 fn html_502_is_a_response_error_with_status_and_excerpt() {
-    let p = provider();
+    let p = CREDS.provider();
     p.set_misbehavior(Some(Misbehavior::Html502));
-    let err = client(&p)
-        .password_grant(USER, &password(), &[])
+    let err = CREDS
+        .checking_client(&p)
+        .password_grant(USER, &CREDS.password(), &[])
         .unwrap_err();
     match &err {
         Error::Response(r) => {
@@ -355,10 +363,11 @@ fn html_502_is_a_response_error_with_status_and_excerpt() {
 
 #[test]
 fn a_non_json_200_is_a_response_error_without_excerpt() {
-    let p = provider();
+    let p = CREDS.provider();
     p.set_misbehavior(Some(Misbehavior::NotJson));
-    let err = client(&p)
-        .password_grant(USER, &password(), &[])
+    let err = CREDS
+        .checking_client(&p)
+        .password_grant(USER, &CREDS.password(), &[])
         .unwrap_err();
     assert!(
         matches!(&err, Error::Response(r) if r.problem == ResponseProblem::NotJson && r.status == Some(200) && r.excerpt.is_none()),
@@ -369,10 +378,11 @@ fn a_non_json_200_is_a_response_error_without_excerpt() {
 #[test]
 fn redirects_are_never_followed() {
     for code in [301, 302, 303, 307, 308] {
-        let p = provider();
+        let p = CREDS.provider();
         p.set_misbehavior(Some(Misbehavior::Redirect(code)));
-        let err = client(&p)
-            .password_grant(USER, &password(), &[])
+        let err = CREDS
+            .checking_client(&p)
+            .password_grant(USER, &CREDS.password(), &[])
             .unwrap_err();
         assert!(
             matches!(&err, Error::Response(r) if r.problem == ResponseProblem::Redirect && r.status == Some(code)),
@@ -388,30 +398,33 @@ fn redirects_are_never_followed() {
 
 #[test]
 fn a_token_signed_with_another_key_is_refused() {
-    let p = provider();
+    let p = CREDS.provider();
     p.set_misbehavior(Some(Misbehavior::WrongKey));
-    let err = client(&p)
-        .password_grant(USER, &password(), &[])
+    let err = CREDS
+        .checking_client(&p)
+        .password_grant(USER, &CREDS.password(), &[])
         .unwrap_err();
     assert_eq!(err, Error::Jwt(JwtError::Signature));
 }
 
 #[test]
 fn a_token_with_another_alg_is_refused() {
-    let p = provider();
+    let p = CREDS.provider();
     p.set_misbehavior(Some(Misbehavior::OtherAlg));
-    let err = client(&p)
-        .password_grant(USER, &password(), &[])
+    let err = CREDS
+        .checking_client(&p)
+        .password_grant(USER, &CREDS.password(), &[])
         .unwrap_err();
     assert_eq!(err, Error::Jwt(JwtError::Algorithm));
 }
 
 #[test]
 fn an_expired_token_is_refused() {
-    let p = provider();
+    let p = CREDS.provider();
     p.set_misbehavior(Some(Misbehavior::Expired));
-    let err = client(&p)
-        .password_grant(USER, &password(), &[])
+    let err = CREDS
+        .checking_client(&p)
+        .password_grant(USER, &CREDS.password(), &[])
         .unwrap_err();
     assert!(
         matches!(err, Error::Jwt(JwtError::Expired { .. })),
@@ -421,31 +434,34 @@ fn an_expired_token_is_refused() {
 
 #[test]
 fn a_token_from_another_issuer_or_for_another_audience_is_refused() {
-    let p = provider();
-    let c = Client::builder(p.url(), ID, SECRET)
+    let p = CREDS.provider();
+    let c = CREDS
+        .client_builder(&p)
         .issuer("https://other.example")
         .build()
         .unwrap();
     assert_eq!(
-        c.password_grant(USER, &password(), &[]).unwrap_err(),
+        c.password_grant(USER, &CREDS.password(), &[]).unwrap_err(),
         Error::Jwt(JwtError::Issuer)
     );
-    let c = Client::builder(p.url(), ID, SECRET)
+    let c = CREDS
+        .client_builder(&p)
         .audience("someone-else")
         .build()
         .unwrap();
     assert_eq!(
-        c.password_grant(USER, &password(), &[]).unwrap_err(),
+        c.password_grant(USER, &CREDS.password(), &[]).unwrap_err(),
         Error::Jwt(JwtError::Audience)
     );
 }
 
 #[test]
 fn a_token_type_other_than_bearer_is_refused() {
-    let p = provider();
+    let p = CREDS.provider();
     p.set_misbehavior(Some(Misbehavior::TokenType("mac".into())));
-    let err = client(&p)
-        .password_grant(USER, &password(), &[])
+    let err = CREDS
+        .checking_client(&p)
+        .password_grant(USER, &CREDS.password(), &[])
         .unwrap_err();
     assert!(
         matches!(&err, Error::Response(r) if r.problem == ResponseProblem::UnsupportedTokenType("mac".into())),
@@ -455,18 +471,22 @@ fn a_token_type_other_than_bearer_is_refused() {
 
 #[test]
 fn expires_in_as_a_string_is_accepted() {
-    let p = provider();
+    let p = CREDS.provider();
     p.set_misbehavior(Some(Misbehavior::ExpiresInString));
-    let t = client(&p).password_grant(USER, &password(), &[]).unwrap();
+    let t = CREDS
+        .checking_client(&p)
+        .password_grant(USER, &CREDS.password(), &[])
+        .unwrap();
     assert_eq!(t.expires_in(), Some(3600));
 }
 
 #[test]
 fn an_error_sent_with_200_is_an_error() {
-    let p = provider();
+    let p = CREDS.provider();
     p.set_misbehavior(Some(Misbehavior::ErrorWith200));
-    let err = client(&p)
-        .password_grant(USER, &password(), &[])
+    let err = CREDS
+        .checking_client(&p)
+        .password_grant(USER, &CREDS.password(), &[])
         .unwrap_err();
     assert!(
         matches!(&err, Error::OAuth(e) if e.status == 200 && e.response.code == ErrorCode::InvalidGrant),
@@ -540,29 +560,33 @@ fn bad_configuration_is_named() {
 fn a_proxy_is_used_only_when_configured() {
     // (Environment proxies are checked by the CLI tests, in a child process
     // with HTTPS_PROXY/HTTP_PROXY set.) An explicit dead proxy fails...
-    let p = provider();
-    let dead = Client::builder(p.url(), ID, SECRET)
+    let p = CREDS.provider();
+    let dead = CREDS
+        .client_builder(&p)
         .proxy("http://127.0.0.1:9")
         .build()
         .unwrap();
     assert!(matches!(
-        dead.password_grant(USER, &password(), &[]),
+        dead.password_grant(USER, &CREDS.password(), &[]),
         Err(Error::Transport(_))
     ));
     assert_eq!(p.requests(), 0);
     // ...and a default one never consults a proxy.
-    client(&p).password_grant(USER, &password(), &[]).unwrap();
+    CREDS
+        .checking_client(&p)
+        .password_grant(USER, &CREDS.password(), &[])
+        .unwrap();
     assert_eq!(p.requests(), 1);
 }
 
 #[test]
 fn debug_of_client_builder_and_tokens_hides_secrets() {
-    let p = provider();
-    let b = Client::builder(p.url(), ID, SECRET);
+    let p = CREDS.provider();
+    let b = CREDS.client_builder(&p);
     assert!(!format!("{b:?}").contains("MARKER"));
     let c = b.build().unwrap();
     assert!(!format!("{c:?}").contains("MARKER"));
-    let t = c.password_grant(USER, &password(), &[]).unwrap();
+    let t = c.password_grant(USER, &CREDS.password(), &[]).unwrap();
     let shown = format!("{t:?}");
     assert!(!shown.contains(t.access_token().expose_secret()));
     assert!(!shown.contains(t.refresh_token().unwrap().expose_secret()));
@@ -570,9 +594,9 @@ fn debug_of_client_builder_and_tokens_hides_secrets() {
 
 #[test]
 fn restore_verifies_a_stored_access_token() {
-    let p = provider();
-    let c = client(&p);
-    let t = c.password_grant(USER, &password(), &[]).unwrap();
+    let p = CREDS.provider();
+    let c = CREDS.checking_client(&p);
+    let t = c.password_grant(USER, &CREDS.password(), &[]).unwrap();
     let back = c
         .restore(
             t.access_token().clone(),
@@ -589,10 +613,11 @@ fn restore_verifies_a_stored_access_token() {
 #[test]
 fn a_large_body_under_the_cap_is_read_whole() {
     // 60 KB: larger than ureq's input buffer (32 KiB), under the 64 KiB cap.
-    let p = provider();
+    let p = CREDS.provider();
     p.set_misbehavior(Some(Misbehavior::Oversized(60_000)));
-    let err = client(&p)
-        .password_grant(USER, &password(), &[])
+    let err = CREDS
+        .checking_client(&p)
+        .password_grant(USER, &CREDS.password(), &[])
         .unwrap_err();
     // Read and parsed: the (fake) access token then fails verification.
     assert!(matches!(err, Error::Jwt(JwtError::Malformed(_))), "{err:?}");

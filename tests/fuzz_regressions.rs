@@ -11,9 +11,11 @@
     clippy::cast_precision_loss
 )]
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use hmac::{KeyInit, Mac};
+mod common;
+
+// `sign_bytes`: a compact HS256 JWS over exactly the header and payload bytes
+// given, as the `jwt_verify` fuzz target builds it in its signed mode.
+use common::{b64, sign_bytes};
 use ropc::_fuzz::{Parsed, parse_response as parse};
 use ropc::jwt::{JwtError, Validation, verify};
 use ropc::{ErrorCode, ResponseProblem};
@@ -27,20 +29,6 @@ fn data(name: &str) -> Vec<u8> {
         env!("CARGO_MANIFEST_DIR")
     );
     std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
-
-/// A compact HS256 JWS over exactly these header and payload bytes (as the
-/// `jwt_verify` fuzz target builds it in its signed mode).
-fn sign(header: &[u8], payload: &[u8], key: &[u8]) -> String {
-    let input = format!(
-        "{}.{}",
-        URL_SAFE_NO_PAD.encode(header),
-        URL_SAFE_NO_PAD.encode(payload)
-    );
-    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(key).unwrap();
-    mac.update(input.as_bytes());
-    let tag = URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes());
-    format!("{input}.{tag}")
 }
 
 fn token(name: &str) -> String {
@@ -145,7 +133,7 @@ fn typ_with_a_multibyte_char_at_byte_12_is_refused_not_a_panic() {
     // The same header with a made-up signature: refused the same way.
     let unsigned = format!(
         "{}.e30.AAAA",
-        URL_SAFE_NO_PAD.encode(r#"{"alg":"HS256","typ":"applicatio€/jwt"}"#)
+        b64(r#"{"alg":"HS256","typ":"applicatio€/jwt"}"#)
     );
     let err = verify(&unsigned, KEY, &Validation::default().at(NOW)).unwrap_err();
     assert_eq!(err, JwtError::Header("`typ` is not JWT or at+jwt"));
@@ -158,11 +146,11 @@ fn typ_with_a_multibyte_char_at_byte_12_is_refused_not_a_panic() {
         "applicatioñ/at+jwt",
     ] {
         let header = format!(r#"{{"alg":"HS256","typ":"{typ}"}}"#);
-        let t = sign(header.as_bytes(), br#"{"exp":2000000000}"#, KEY);
+        let t = sign_bytes(header.as_bytes(), br#"{"exp":2000000000}"#, KEY);
         let err = verify(&t, KEY, &Validation::default().at(NOW)).unwrap_err();
         assert_eq!(err, JwtError::Header("`typ` is not JWT or at+jwt"), "{typ}");
     }
-    let t = sign(
+    let t = sign_bytes(
         br#"{"alg":"HS256","typ":"Application/JWT"}"#,
         br#"{"exp":2000000000}"#,
         KEY,
@@ -183,7 +171,7 @@ fn jwt_verify_crash_input_replayed() {
         Some(i) => (&rest[..i], &rest[i + 1..]),
         None => (rest, &b"{}"[..]),
     };
-    let t = sign(header, payload, key);
+    let t = sign_bytes(header, payload, key);
     let err = verify(&t, key, &Validation::default().at(NOW)).unwrap_err();
     assert!(matches!(err, JwtError::Header(_)), "{err:?}");
 }

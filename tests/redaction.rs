@@ -12,17 +12,26 @@
     clippy::cast_precision_loss
 )]
 
+mod common;
+
 use std::time::Duration;
 
+use common::creds::Creds;
 use ropc::_fuzz::parse_response as parse;
 use ropc::jwt::{Validation, verify};
-use ropc::testing::{Misbehavior, Provider};
-use ropc::{Client, ClientAuth, Error, FileStore, Secret, Session, TokenStore};
+use ropc::testing::Misbehavior;
+use ropc::{Client, ClientAuth, Error, FileStore, Secret, Session, TokenStore, TransportKind};
 
 const ID: &str = "redaction-client";
 const SECRET: &str = "CSMARK0secret+/=";
 const USER: &str = "grace";
 const PASSWORD: &str = "PWMARK0pass word";
+const CREDS: Creds = Creds {
+    id: ID,
+    secret: SECRET,
+    user: USER,
+    password: PASSWORD,
+};
 
 fn shown(x: &(impl std::fmt::Debug + std::fmt::Display)) -> String {
     format!("{x} | {x:?} | {x:#?}")
@@ -34,24 +43,12 @@ fn assert_clean(text: &str) {
     }
 }
 
-fn provider() -> Provider {
-    Provider::builder()
-        .client(ID, SECRET)
-        .user(USER, PASSWORD)
-        .start()
-        .unwrap()
-}
-
-fn client(p: &Provider) -> Client {
-    Client::builder(p.url(), ID, SECRET).build().unwrap()
-}
-
 #[test]
 fn secret_builder_client_tokens_and_session_are_redacted() {
     let s = Secret::from(PASSWORD);
     assert_clean(&shown(&s));
-    let p = provider();
-    let b = Client::builder(p.url(), ID, SECRET);
+    let p = CREDS.provider();
+    let b = CREDS.client_builder(&p);
     assert_clean(&format!("{b:?} {b:#?}"));
     let c = b.build().unwrap();
     assert_clean(&format!("{c:?} {c:#?}"));
@@ -66,8 +63,8 @@ fn secret_builder_client_tokens_and_session_are_redacted() {
 
 fn every_error() -> Vec<Error> {
     let mut errors = Vec::new();
-    let p = provider();
-    let c = client(&p);
+    let p = CREDS.provider();
+    let c = CREDS.client(&p);
     let pw = Secret::from(PASSWORD);
     // OAuth: wrong password, wrong secret, and a provider quoting the password.
     errors.push(
@@ -91,10 +88,7 @@ fn every_error() -> Vec<Error> {
         ClientAuth::BasicFormEncoded,
         ClientAuth::Post,
     ] {
-        let c = Client::builder(p.url(), ID, SECRET)
-            .client_auth(auth)
-            .build()
-            .unwrap();
+        let c = CREDS.client_builder(&p).client_auth(auth).build().unwrap();
         errors.push(c.password_grant(USER, &pw, &[]).unwrap_err());
         errors.push(
             c.refresh_with(&Secret::from("RTMARK-refresh"), &[])
@@ -130,22 +124,24 @@ fn every_error() -> Vec<Error> {
     ));
     // Transport: timeout, closed connection, refused connection.
     p.set_misbehavior(Some(Misbehavior::Delay(Duration::from_secs(2))));
-    let slow = Client::builder(p.url(), ID, SECRET)
+    let slow = CREDS
+        .client_builder(&p)
         .timeout(Duration::from_millis(200))
         .build()
         .unwrap();
     errors.push(slow.password_grant(USER, &pw, &[]).unwrap_err());
     p.set_misbehavior(Some(Misbehavior::CloseWithoutAnswer));
     errors.push(c.password_grant(USER, &pw, &[]).unwrap_err());
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let dead = Client::builder(format!("http://127.0.0.1:{port}/t"), ID, SECRET)
-        .build()
-        .unwrap();
-    errors.push(dead.password_grant(USER, &pw, &[]).unwrap_err());
+    let refused = common::on_a_closed_port(
+        |port| {
+            let dead = Client::builder(format!("http://127.0.0.1:{port}/t"), ID, SECRET)
+                .build()
+                .unwrap();
+            dead.password_grant(USER, &pw, &[])
+        },
+        |r| matches!(r, Err(Error::Transport(t)) if t.kind == TransportKind::Connect),
+    );
+    errors.push(refused.unwrap_err());
     // Config: credentials in the URL, bad values.
     errors.push(
         Client::builder("https://u:PWMARK@id.example/t", ID, SECRET)
@@ -165,13 +161,11 @@ fn every_error() -> Vec<Error> {
     );
     // LoginRequired and Store.
     errors.push(Error::LoginRequired);
-    let dir = std::env::temp_dir().join(format!("ropc-redaction-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = common::tempdir("redaction");
     let path = dir.join("store");
-    std::fs::write(&path, "ropc-store 1\nrefresh_token RTMARK\n").unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    common::write_private(&path, "ropc-store 1\nrefresh_token RTMARK\n");
     errors.push(FileStore::new(&path).load().unwrap_err());
+    use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
     errors.push(FileStore::new(&path).load().unwrap_err());
     let _ = std::fs::remove_dir_all(dir);
@@ -212,9 +206,10 @@ fn no_error_variant_shows_a_secret() {
 
 #[test]
 fn an_echoed_request_is_redacted_but_the_page_still_helps() {
-    let p = provider();
+    let p = CREDS.provider();
     p.set_misbehavior(Some(Misbehavior::EchoRequest));
-    let err = client(&p)
+    let err = CREDS
+        .client(&p)
         .password_grant(USER, &Secret::from(PASSWORD), &[])
         .unwrap_err();
     match &err {
@@ -227,7 +222,8 @@ fn an_echoed_request_is_redacted_but_the_page_still_helps() {
         other => panic!("{other:?}"),
     }
     p.set_misbehavior(Some(Misbehavior::ErrorQuotingPassword));
-    let err = client(&p)
+    let err = CREDS
+        .client(&p)
         .password_grant(USER, &Secret::from(PASSWORD), &[])
         .unwrap_err();
     match &err {
@@ -241,13 +237,14 @@ fn an_echoed_request_is_redacted_but_the_page_still_helps() {
 
 /// What the client reports when the provider answers `body` with `status`.
 fn refused_with(status: u16, content_type: &str, body: &str) -> Error {
-    let p = provider();
+    let p = CREDS.provider();
     p.set_misbehavior(Some(Misbehavior::Reply {
         status,
         content_type: content_type.into(),
         body: body.into(),
     }));
-    client(&p)
+    CREDS
+        .client(&p)
         .password_grant(USER, &Secret::from(PASSWORD), &[])
         .unwrap_err()
 }
@@ -268,9 +265,8 @@ fn a_secret_echoed_as_the_token_type_is_redacted() {
     // A password short and plain enough to look like a token type.
     let password = "PWMARK-type_9";
     let body = serde_json::json!({ "access_token": "x", "token_type": password }).to_string();
-    let p = Provider::builder()
-        .client(ID, SECRET)
-        .user(USER, password)
+    let p = Creds { password, ..CREDS }
+        .provider_builder()
         .misbehave(Misbehavior::Reply {
             status: 200,
             content_type: "application/json".into(),
@@ -278,7 +274,8 @@ fn a_secret_echoed_as_the_token_type_is_redacted() {
         })
         .start()
         .unwrap();
-    let err = client(&p)
+    let err = CREDS
+        .client(&p)
         .password_grant(USER, &Secret::from(password), &[])
         .unwrap_err();
     assert!(matches!(err, Error::Response(_)), "{err:?}");

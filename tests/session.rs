@@ -13,9 +13,9 @@
 
 mod common;
 
-use std::io::Write;
+use std::io::{BufRead, Write};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -26,22 +26,27 @@ use ropc::{
     Client, Error, FileStore, Secret, Session, StoreError, StoreLock, StoredTokens, TokenStore,
 };
 
+use common::creds::Creds;
+use common::rng::Rng;
+use common::{child, cli};
 use common::{mkfifo, tempdir, write_private};
 
 const ID: &str = "session-client";
 const SECRET: &str = "session-secret";
 const USER: &str = "erin";
 const PASSWORD: &str = "session-password";
+const CREDS: Creds = Creds {
+    id: ID,
+    secret: SECRET,
+    user: USER,
+    password: PASSWORD,
+};
 
 struct TestClock(Arc<AtomicI64>);
 
 impl TestClock {
     fn new() -> TestClock {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_secs();
-        TestClock(Arc::new(AtomicI64::new(now as i64)))
+        TestClock(Arc::new(AtomicI64::new(common::now())))
     }
     fn clock(&self) -> Clock {
         let t = self.0.clone();
@@ -54,14 +59,14 @@ impl TestClock {
 
 fn setup(lifetime: u64) -> (Provider, Client, TestClock) {
     let clock = TestClock::new();
-    let p = Provider::builder()
-        .client(ID, SECRET)
-        .user(USER, PASSWORD)
+    let p = CREDS
+        .provider_builder()
         .token_lifetime(Duration::from_secs(lifetime))
         .clock(clock.clock())
         .start()
         .unwrap();
-    let c = Client::builder(p.url(), ID, SECRET)
+    let c = CREDS
+        .client_builder(&p)
         .clock(clock.clock())
         .build()
         .unwrap();
@@ -223,6 +228,7 @@ fn clear_removes_the_store() {
 // --- crash safety: a writer killed at random points ------------------------
 
 const WRITER_ENV: &str = "ROPC_TEST_STORE_WRITER";
+const WRITER_READY: &str = "writer-ready";
 
 fn version(n: usize) -> StoredTokens {
     // Large tokens, so a write takes more than one syscall's worth of time.
@@ -234,9 +240,13 @@ fn version(n: usize) -> StoredTokens {
     )
 }
 
-/// The writer process the test below starts: saves new versions until killed.
+/// The writer process the test below starts: says it is ready, then saves
+/// new versions until killed.
 fn store_writer_child(path: &str) -> ! {
     let store = FileStore::new(path);
+    let mut stdout = std::io::stdout();
+    writeln!(stdout, "{WRITER_READY}").unwrap();
+    stdout.flush().unwrap();
     let mut n = 1;
     loop {
         store.save(&version(n)).unwrap();
@@ -248,6 +258,7 @@ fn store_writer_child(path: &str) -> ! {
 /// `ROPC_TEST_STORE_WRITER` set; without it, this is the parent.
 #[test]
 fn a_writer_killed_at_random_points_leaves_the_old_or_the_new_file() {
+    const NAME: &str = "a_writer_killed_at_random_points_leaves_the_old_or_the_new_file";
     if let Ok(path) = std::env::var(WRITER_ENV) {
         store_writer_child(&path);
     }
@@ -255,29 +266,29 @@ fn a_writer_killed_at_random_points_leaves_the_old_or_the_new_file() {
     let path = dir.join("tokens");
     let store = FileStore::new(&path);
     store.save(&version(0)).unwrap();
-    let mut seed = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos() as u64
-        | 1;
+    let mut rng = Rng::for_test(NAME);
     let mut rounds_with_progress = 0;
     for _ in 0..40 {
-        let mut child = Command::new(std::env::current_exe().unwrap())
-            .args([
-                "--exact",
-                "a_writer_killed_at_random_points_leaves_the_old_or_the_new_file",
-                "--nocapture",
-                "--test-threads=1",
-            ])
+        let mut child = child::rerun(NAME)
             .env(WRITER_ENV, &path)
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        std::thread::sleep(Duration::from_micros(2_000 + seed % 30_000));
+        // The random delay counts from when the writer starts writing, not
+        // from when the process was started (which may take longer than the
+        // delay on a loaded machine).
+        let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        while !line.contains(WRITER_READY) {
+            line.clear();
+            assert_ne!(
+                out.read_line(&mut line).unwrap(),
+                0,
+                "the writer ended early"
+            );
+        }
+        std::thread::sleep(Duration::from_micros(2_000 + rng.below(30_000)));
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
         let loaded = store
@@ -310,27 +321,15 @@ fn a_writer_killed_at_random_points_leaves_the_old_or_the_new_file() {
 
 // --- ropc access / ropc logout ----------------------------------------------
 
+/// What `ropc` must never show, whatever happens.
+const HIDDEN: &[&str] = &[PASSWORD, SECRET];
+
+/// `ropc ARGS` as this client of `p`, with `extra` variables (which win).
 fn ropc(args: &[&str], p: &Provider, stdin: &str, extra: &[(&str, &str)]) -> (i32, String, String) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ropc"));
-    cmd.args(args)
-        .env_clear()
-        .env("ROPC_TOKEN_URL", p.url())
-        .env("ROPC_CLIENT_ID", ID)
-        .env("ROPC_CLIENT_SECRET", SECRET)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (k, v) in extra {
-        cmd.env(k, v);
-    }
-    let mut child = cmd.spawn().unwrap();
-    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
-    let out = child.wait_with_output().unwrap();
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    let stderr = String::from_utf8(out.stderr).unwrap();
-    assert!(!stdout.contains(PASSWORD) && !stderr.contains(PASSWORD));
-    assert!(!stdout.contains(SECRET) && !stderr.contains(SECRET));
-    (out.status.code().unwrap_or(-1), stdout, stderr)
+    let mut env: Vec<(&str, String)> = CREDS.client_env(p.url());
+    env.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
+    let out = cli::run(cli::command(args, &env), stdin, HIDDEN);
+    (out.code, out.stdout, out.stderr)
 }
 
 /// Rewrites the stored access token's expiry (to simulate time passing for
@@ -342,21 +341,13 @@ fn expire_stored_token(path: &Path, at: impl Fn(i64) -> i64) {
     fs.save(&stored).unwrap();
 }
 
-fn system_provider() -> Provider {
-    Provider::builder()
-        .client(ID, SECRET)
-        .user(USER, PASSWORD)
-        .start()
-        .unwrap()
-}
-
 fn store_arg(path: &Path) -> String {
     path.display().to_string()
 }
 
 #[test]
 fn access_without_store_or_password_exits_3_login_required() {
-    let p = system_provider();
+    let p = CREDS.provider();
     let dir = tempdir("cli-login");
     let store = store_arg(&dir.join("tokens"));
     let (code, stdout, stderr) = ropc(&["access", "--store", &store], &p, "", &[]);
@@ -370,7 +361,7 @@ fn access_without_store_or_password_exits_3_login_required() {
 #[test]
 fn access_logs_in_once_then_lives_on_the_store() {
     use std::os::unix::fs::PermissionsExt;
-    let p = system_provider();
+    let p = CREDS.provider();
     let dir = tempdir("cli-access");
     let path = dir.join("tokens");
     let store = store_arg(&path);
@@ -416,7 +407,7 @@ fn access_logs_in_once_then_lives_on_the_store() {
 
 #[test]
 fn access_with_a_revoked_refresh_token_and_no_password_exits_3() {
-    let p = system_provider();
+    let p = CREDS.provider();
     let dir = tempdir("cli-revoked");
     let path = dir.join("tokens");
     let store = store_arg(&path);
@@ -433,11 +424,23 @@ fn access_with_a_revoked_refresh_token_and_no_password_exits_3() {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
+/// Two `ropc access` runs find the stored access token near expiry at the
+/// same time: one refreshes, the other waits for the store's lock, finds
+/// the new token there and prints it too.
+///
+/// The overlap is forced, not hoped for. This test holds the store's lock
+/// (an exclusive `flock` on `PATH.lock`, as `ropc` takes it) while both
+/// processes start; each reads the store, sees the token near expiry and
+/// blocks on the lock to refresh. Only when the kernel lists both as waiting
+/// for that lock (`/proc/locks`) is it released: both have decided to
+/// refresh before either can, which is the race the lock must settle.
+#[cfg(target_os = "linux")]
 #[test]
 fn two_processes_near_expiry_send_one_refresh() {
-    let p = system_provider();
+    let p = CREDS.provider();
     let dir = tempdir("cli-two");
     let path = dir.join("tokens");
+    let lock_path = dir.join("tokens.lock");
     let store = store_arg(&path);
     let user = [("ROPC_USERNAME", USER)];
     for round in 0..3 {
@@ -446,21 +449,28 @@ fn two_processes_near_expiry_send_one_refresh() {
             0
         );
         expire_stored_token(&path, |_| 0);
+        let old = FileStore::new(&path).load().unwrap().unwrap();
         let before = p.refresh_grants();
-        // Both start before either finishes: they race for the store's lock.
-        let children: Vec<_> = (0..2)
+        let sent = p.requests();
+        // The barrier: held while both start, lifted once both wait on it.
+        let barrier = std::fs::File::open(&lock_path).unwrap();
+        barrier.lock().unwrap();
+        let mut children: Vec<_> = (0..2)
             .map(|_| ropc_spawn(&["access", "--store", &store], &p))
             .collect();
+        wait_for_lock_waiters(&lock_path, &mut children);
+        assert_eq!(
+            p.requests(),
+            sent,
+            "round {round}: nothing sent before the barrier"
+        );
+        barrier.unlock().unwrap();
         let outputs: Vec<_> = children
             .into_iter()
-            .map(|c| c.wait_with_output().unwrap())
+            .map(|c| cli::finish(c, "", HIDDEN))
             .collect();
         for out in &outputs {
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
+            assert_eq!(out.code, 0, "{}", out.stderr);
         }
         assert_eq!(
             outputs[0].stdout, outputs[1].stdout,
@@ -471,29 +481,82 @@ fn two_processes_near_expiry_send_one_refresh() {
             1,
             "round {round}: exactly one refresh"
         );
+        // The token printed is the new one, valid, and the one stored.
+        let token = outputs[0].stdout.trim_end();
+        assert_ne!(
+            Some(token),
+            old.access_token.as_ref().map(Secret::expose_secret)
+        );
+        let claims = ropc::jwt::verify(token, SECRET.as_bytes(), &ropc::jwt::Validation::default())
+            .unwrap_or_else(|e| panic!("round {round}: {e}"));
+        assert_eq!(claims.sub(), Some(USER));
+        let stored = FileStore::new(&path).load().unwrap().unwrap();
+        assert_eq!(
+            stored.access_token.as_ref().map(Secret::expose_secret),
+            Some(token)
+        );
         let _ = FileStore::new(&path).clear();
     }
     std::fs::remove_dir_all(dir).unwrap();
 }
 
+/// Waits until every one of `children` is blocked waiting for the `flock`
+/// on `lock` that this process holds. Linux lists each waiter in
+/// `/proc/locks` as `N: -> FLOCK ADVISORY WRITE PID MAJ:MIN:INODE 0 EOF`;
+/// the waiters are counted by the lock file's device and inode (pids may be
+/// those of another pid namespace). Fails when a child ends first, and after
+/// a minute (a hang guard, not a timing assertion).
+#[cfg(target_os = "linux")]
+fn wait_for_lock_waiters(lock: &Path, children: &mut [std::process::Child]) {
+    use std::io::Read;
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::metadata(lock).unwrap();
+    // The kernel prints the device as MAJOR:MINOR in hex (glibc's encoding
+    // of st_dev).
+    let dev = meta.dev();
+    let major = ((dev >> 8) & 0xfff) | ((dev >> 32) & !0xfff);
+    let minor = (dev & 0xff) | ((dev >> 12) & !0xff);
+    let file = format!("{major:02x}:{minor:02x}:{}", meta.ino());
+    let started = std::time::Instant::now();
+    loop {
+        let locks = std::fs::read_to_string("/proc/locks").unwrap();
+        let waiting = locks
+            .lines()
+            .map(|l| l.split_whitespace().collect::<Vec<_>>())
+            .filter(|f| f.get(1) == Some(&"->") && f.get(2) == Some(&"FLOCK"))
+            .filter(|f| f.get(6) == Some(&file.as_str()))
+            .count();
+        if waiting == children.len() {
+            return;
+        }
+        for child in children.iter_mut() {
+            if let Some(status) = child.try_wait().unwrap() {
+                let mut stderr = String::new();
+                let _ = child.stderr.take().unwrap().read_to_string(&mut stderr);
+                panic!("`ropc access` ended before the lock was released ({status}): {stderr}");
+            }
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "{waiting} of {} processes wait for {}:\n{locks}",
+            children.len(),
+            lock.display()
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// `ropc ARGS` as this client and user of `p`, started with stdin closed;
+/// [`cli::finish`] collects it.
 fn ropc_spawn(args: &[&str], p: &Provider) -> std::process::Child {
-    Command::new(env!("CARGO_BIN_EXE_ropc"))
-        .args(args)
-        .env_clear()
-        .env("ROPC_TOKEN_URL", p.url())
-        .env("ROPC_CLIENT_ID", ID)
-        .env("ROPC_CLIENT_SECRET", SECRET)
-        .env("ROPC_USERNAME", USER)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
+    let mut cmd = cli::command(args, &CREDS.login_env(p.url()));
+    cmd.stdin(Stdio::null());
+    cmd.spawn().unwrap()
 }
 
 #[test]
 fn access_and_logout_need_a_store_path() {
-    let p = system_provider();
+    let p = CREDS.provider();
     for args in [
         &["access"][..],
         &["access", "--store"],
@@ -508,7 +571,7 @@ fn access_and_logout_need_a_store_path() {
 
 #[test]
 fn logout_refuses_a_symlinked_store_and_leaves_its_target_alone() {
-    let p = system_provider();
+    let p = CREDS.provider();
     let dir = tempdir("cli-logout-link");
     let link = dir.join("tokens");
     // Any file of the user's, another ropc store among them.
@@ -566,7 +629,7 @@ fn invalid_grant_never_clears_through_a_symlinked_store() {
 
 #[test]
 fn access_never_advises_logout_for_a_file_that_is_not_a_ropc_store() {
-    let p = system_provider();
+    let p = CREDS.provider();
     let dir = tempdir("cli-not-a-store");
     let path = dir.join("tokens");
     let store = store_arg(&path);
@@ -604,7 +667,7 @@ fn access_never_advises_logout_for_a_file_that_is_not_a_ropc_store() {
 
 #[test]
 fn access_and_logout_refuse_a_fifo_store_promptly() {
-    let p = system_provider();
+    let p = CREDS.provider();
     let dir = tempdir("cli-fifo");
     let path = dir.join("tokens");
     mkfifo(&path);
@@ -626,10 +689,13 @@ fn access_and_logout_refuse_a_fifo_store_promptly() {
             std::thread::sleep(Duration::from_millis(20));
             waited += Duration::from_millis(20);
         }
-        let out = child.wait_with_output().unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{command}: {stderr}");
-        assert!(stderr.contains("is a FIFO"), "{command}: {stderr}");
+        let out = cli::finish(child, "", HIDDEN);
+        assert_eq!(out.code, 2, "{command}: {}", out.stderr);
+        assert!(
+            out.stderr.contains("is a FIFO"),
+            "{command}: {}",
+            out.stderr
+        );
         assert!(out.stdout.is_empty());
         assert!(
             !dir.join("tokens.lock").exists(),
@@ -803,9 +869,8 @@ type Hook = Arc<Mutex<Option<Box<dyn FnOnce() + Send>>>>;
 fn hooked_provider() -> (Provider, String, Hook) {
     let hook: Hook = Arc::default();
     let pending = hook.clone();
-    let p = Provider::builder()
-        .client(ID, SECRET)
-        .user(USER, PASSWORD)
+    let p = CREDS
+        .provider_builder()
         // Not TLS: the acceptor passes the connection through, after the hook.
         .tls(Arc::new(move |tcp| {
             if let Some(run) = pending.lock().unwrap().take() {

@@ -20,11 +20,11 @@ mod common;
 use std::io::{BufRead, Write};
 use std::os::unix::fs::{FileTypeExt, MetadataExt, PermissionsExt};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use ropc::{Error, FileStore, Secret, StoredTokens, TokenStore};
 
-use common::{mkfifo, tempdir, write_private};
+use common::{child, mkfifo, tempdir, write_private};
 
 fn sample() -> StoredTokens {
     StoredTokens::new(
@@ -314,13 +314,7 @@ fn three_processes_never_hold_the_store_lock_at_once() {
     let held = store.lock().unwrap();
     let mut children: Vec<_> = (0..3)
         .map(|id| {
-            Command::new(std::env::current_exe().unwrap())
-                .args([
-                    "--exact",
-                    "three_processes_never_hold_the_store_lock_at_once",
-                    "--nocapture",
-                    "--test-threads=1",
-                ])
+            child::rerun("three_processes_never_hold_the_store_lock_at_once")
                 .env(LOCK_CHILD_DIR, &dir)
                 .env(LOCK_CHILD_ID, id.to_string())
                 .stdout(Stdio::piped())

@@ -18,18 +18,25 @@
 mod common;
 
 use std::io::Write;
-use std::process::{Command, Stdio};
 
+use common::cli;
+use common::creds::Creds;
 use rcgen::{
     BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair, KeyUsagePurpose,
 };
 use ropc::testing::Provider;
-use ropc::{Client, Error, Secret, TransportKind};
+use ropc::{Client, Error, TransportKind};
 
 const ID: &str = "tls-client";
 const SECRET: &str = "tls-secret";
 const USER: &str = "dave";
 const PASSWORD: &str = "tls-password";
+const CREDS: Creds = Creds {
+    id: ID,
+    secret: SECRET,
+    user: USER,
+    password: PASSWORD,
+};
 
 struct Ca {
     issuer: CertifiedIssuer<'static, KeyPair>,
@@ -83,9 +90,8 @@ fn tls_provider(leaf: (Vec<u8>, Vec<u8>), chain_extra: Vec<Vec<u8>>) -> Provider
     let (cert, key) = leaf;
     let mut chain = vec![cert];
     chain.extend(chain_extra);
-    Provider::builder()
-        .client(ID, SECRET)
-        .user(USER, PASSWORD)
+    CREDS
+        .provider_builder()
         .tls(common::rustls_acceptor(chain, key))
         .host("localhost")
         .start()
@@ -94,7 +100,8 @@ fn tls_provider(leaf: (Vec<u8>, Vec<u8>), chain_extra: Vec<Vec<u8>>) -> Provider
 
 /// A client of `p` that trusts `ca` in addition to the built-in roots.
 fn trusting(p: &Provider, ca: &Ca) -> Client {
-    Client::builder(p.url(), ID, SECRET)
+    CREDS
+        .client_builder(p)
         .add_root_certificates_pem(ca.pem().as_bytes())
         .unwrap()
         .build()
@@ -102,7 +109,7 @@ fn trusting(p: &Provider, ca: &Ca) -> Client {
 }
 
 fn grant(client: &Client) -> Result<ropc::Tokens, Error> {
-    client.password_grant(USER, &Secret::from(PASSWORD), &[])
+    client.password_grant(USER, &CREDS.password(), &[])
 }
 
 fn assert_tls_refused(err: Error, expect: &[&str]) {
@@ -137,14 +144,16 @@ fn a_trusted_private_ca_works() {
 fn only_the_added_roots_when_the_built_in_ones_are_replaced() {
     let ca = Ca::new("ropc test root");
     let p = tls_provider(ca.leaf(&["localhost"], VALID, false), vec![]);
-    let client = Client::builder(p.url(), ID, SECRET)
+    let client = CREDS
+        .client_builder(&p)
         .replace_root_certificates(true)
         .add_root_certificates_pem(ca.pem().as_bytes())
         .unwrap()
         .build()
         .unwrap();
     grant(&client).unwrap();
-    let err = Client::builder(p.url(), ID, SECRET)
+    let err = CREDS
+        .client_builder(&p)
         .replace_root_certificates(true)
         .build()
         .unwrap_err();
@@ -157,7 +166,8 @@ fn every_certificate_of_a_bundle_is_added() {
     let ca = Ca::new("ropc test root");
     let p = tls_provider(ca.leaf(&["localhost"], VALID, false), vec![]);
     let bundle = format!("# a comment line\n{}\n{}", other.pem(), ca.pem());
-    let client = Client::builder(p.url(), ID, SECRET)
+    let client = CREDS
+        .client_builder(&p)
         .add_root_certificates_pem(bundle.as_bytes())
         .unwrap()
         .build()
@@ -169,7 +179,7 @@ fn every_certificate_of_a_bundle_is_added() {
 fn an_unknown_ca_is_refused_naming_the_certificate_problem() {
     let ca = Ca::new("ropc test root");
     let p = tls_provider(ca.leaf(&["localhost"], VALID, false), vec![]);
-    let client = Client::builder(p.url(), ID, SECRET).build().unwrap();
+    let client = CREDS.client_builder(&p).build().unwrap();
     assert_tls_refused(
         grant(&client).unwrap_err(),
         &[
@@ -289,43 +299,28 @@ fn plain_http_is_refused_for_non_loopback_before_any_connection() {
 
 // --- the command line -------------------------------------------------------
 
+/// `ropc token` as this client and user of `url`, trusting `ca_file` when
+/// given: its exit status and stderr.
 fn ropc_token(url: &str, ca_file: Option<&std::path::Path>) -> (i32, String) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ropc"));
-    cmd.arg("token")
-        .env_clear()
-        .env("ROPC_TOKEN_URL", url)
-        .env("ROPC_CLIENT_ID", ID)
-        .env("ROPC_CLIENT_SECRET", SECRET)
-        .env("ROPC_USERNAME", USER)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    let mut env = CREDS.login_env(url);
     if let Some(f) = ca_file {
-        cmd.env("ROPC_CA_FILE", f);
+        env.push(("ROPC_CA_FILE", f.to_str().unwrap().to_owned()));
     }
-    let mut child = cmd.spawn().unwrap();
-    // ropc may exit before reading stdin (configuration errors): ignore EPIPE.
-    let _ = child.stdin.take().unwrap().write_all(PASSWORD.as_bytes());
-    let out = child.wait_with_output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn temp(name: &str, content: &str) -> std::path::PathBuf {
-    let path = std::env::temp_dir().join(format!("ropc-tls-{}-{name}", std::process::id()));
-    std::fs::write(&path, content).unwrap();
-    path
+    let out = cli::run(
+        cli::command(&["token"], &env),
+        PASSWORD,
+        &[PASSWORD, SECRET],
+    );
+    (out.code, out.stderr)
 }
 
 #[test]
 fn cli_trusts_a_ca_bundle_from_ropc_ca_file() {
     let ca = Ca::new("ropc test root");
     let p = tls_provider(ca.leaf(&["localhost"], VALID, false), vec![]);
-    let bundle = temp(
+    let bundle = common::temp_file(
         "bundle.pem",
-        &format!("{}{}", Ca::new("other").pem(), ca.pem()),
+        format!("{}{}", Ca::new("other").pem(), ca.pem()),
     );
     let (code, stderr) = ropc_token(p.url(), Some(&bundle));
     assert_eq!(code, 0, "{stderr}");
@@ -343,7 +338,7 @@ fn cli_exits_5_for_an_unknown_ca() {
 
 #[test]
 fn cli_exits_2_naming_ropc_ca_file_for_a_malformed_bundle() {
-    let bad = temp(
+    let bad = common::temp_file(
         "bad.pem",
         "-----BEGIN CERTIFICATE-----\nnot base64 !!\n-----END CERTIFICATE-----\n",
     );

@@ -7,8 +7,8 @@
 //!   building, response parsing, `jwt::verify`, `Client`, `Tokens`,
 //!   `Session`, the file store): the count must be zero.
 //! * A full password grant + refresh over loopback `http`, with the provider
-//!   in a child process so that only the client's frees are counted: zero as
-//!   well (ureq's I/O buffers are wiped by ropc's transport wrapper and the
+//!   in a child process (the same test, run again to play the provider) so
+//!   that only the client's frees are counted: zero as well (ureq's I/O buffers are wiped by ropc's transport wrapper and the
 //!   Authorization header lives in a zeroized buffer).
 //! * The same over `https` (rustls): the figure is printed, not asserted —
 //!   rustls keeps plaintext in buffers of its own that ropc cannot reach.
@@ -30,15 +30,17 @@ mod common;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, RwLock};
 
+use common::child;
+use common::creds::Creds;
 // The form encoders and the response parser, reached through the hook the
 // fuzz targets use (no semver promise; this file is ropc's own).
 use ropc::_fuzz::{self as form, Parsed, parse_response as parse};
 use ropc::jwt::{Clock, Validation};
-use ropc::testing::{Misbehavior, Provider};
+use ropc::testing::Misbehavior;
 use ropc::{Client, ClientAuth, FileStore, Secret, Session, StoredTokens, TokenStore, jwt};
 use zeroize::Zeroizing;
 
@@ -167,28 +169,22 @@ const SECRET: &str = "CS-MARK-8e2f1a9d";
 const USER: &str = "frank";
 const PASSWORD: &str = "PW-MARK-4b7d9c02";
 const REFRESH: &str = "RT-MARK-5c3e7b11";
+const CREDS: Creds = Creds {
+    id: ID,
+    secret: SECRET,
+    user: USER,
+    password: PASSWORD,
+};
 
 fn basic() -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::STANDARD.encode(format!("{ID}:{SECRET}"))
 }
 
+/// A token with the standard header and `payload`, signed with the client
+/// secret (as the provider signs them).
 fn sign(payload: &str) -> String {
-    use base64::Engine as _;
-    use hmac::{KeyInit, Mac};
-    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    let input = format!(
-        "{}.{}",
-        b64.encode(r#"{"alg":"HS256","typ":"JWT"}"#),
-        b64.encode(payload)
-    );
-    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(SECRET.as_bytes()).unwrap();
-    mac.update(input.as_bytes());
-    format!("{input}.{}", b64.encode(mac.finalize().into_bytes()))
-}
-
-fn now() -> i64 {
-    Clock::System.now()
+    common::sign(common::HEADER, payload, SECRET.as_bytes())
 }
 
 // --- the crate's own code, no network ----------------------------------------
@@ -198,7 +194,7 @@ fn the_crates_own_code_leaves_no_secret_in_freed_memory() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let access = sign(&format!(
         r#"{{"iss":"zeroize","sub":"{USER}","aud":"{ID}","exp":{},"scope":"openid","n":"\u00e9"}}"#,
-        now() + 3600
+        common::now() + 3600
     ));
     // The inputs are prepared before scanning and freed after it.
     let response = format!(
@@ -207,8 +203,7 @@ fn the_crates_own_code_leaves_no_secret_in_freed_memory() {
     let escaped = response
         .replace("RT-MARK", "RT\\u002dMARK")
         .replace(".ey", ".\\u0065y");
-    let dir = std::env::temp_dir().join(format!("ropc-zeroize-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = common::tempdir("zeroize");
     let markers = vec![
         ("password", PASSWORD.as_bytes().to_vec()),
         ("client secret", SECRET.as_bytes().to_vec()),
@@ -300,19 +295,12 @@ const FIXED_NOW_ENV: &str = "ROPC_ZEROIZE_NOW";
 const TLS_ENV: &str = "ROPC_ZEROIZE_TLS_DIR";
 const MISBEHAVE_ENV: &str = "ROPC_ZEROIZE_MISBEHAVE";
 
-/// Not a real test: the body of the provider process the flow tests spawn.
-/// Serves until its stdin closes.
-#[test]
+/// The provider process of the flow tests: each of them, run again by
+/// [`ChildProvider`] with `ROPC_ZEROIZE_PROVIDER` set, plays this instead of
+/// its own body. Serves until its stdin closes.
 fn provider_child() {
-    if std::env::var(CHILD_ENV).is_err() {
-        return;
-    }
     let now: i64 = std::env::var(FIXED_NOW_ENV).unwrap().parse().unwrap();
-    let builder = Provider::builder()
-        .client(ID, SECRET)
-        .user(USER, PASSWORD)
-        .clock(Clock::Fixed(now))
-        .seed(7);
+    let builder = CREDS.provider_builder().clock(Clock::Fixed(now)).seed(7);
     let builder = match std::env::var(MISBEHAVE_ENV).as_deref() {
         Ok("echo") => builder.misbehave(Misbehavior::EchoRequest),
         Ok("quote") => builder.misbehave(Misbehavior::ErrorQuotingPassword),
@@ -338,25 +326,25 @@ struct ChildProvider {
 }
 
 impl ChildProvider {
-    fn start(now: i64, tls_dir: Option<&std::path::Path>) -> ChildProvider {
-        ChildProvider::misbehaving(now, tls_dir, "none")
+    /// The provider, in a copy of the test `test` (which must start by
+    /// playing [`provider_child`] when `ROPC_ZEROIZE_PROVIDER` is set).
+    fn start(test: &str, now: i64, tls_dir: Option<&std::path::Path>) -> ChildProvider {
+        ChildProvider::misbehaving(test, now, tls_dir, "none")
     }
 
-    fn misbehaving(now: i64, tls_dir: Option<&std::path::Path>, how: &str) -> ChildProvider {
-        let mut cmd = Command::new(std::env::current_exe().unwrap());
-        cmd.args([
-            "--exact",
-            "provider_child",
-            "--nocapture",
-            "--test-threads=1",
-            "--quiet",
-        ])
-        .env(CHILD_ENV, "1")
-        .env(FIXED_NOW_ENV, now.to_string())
-        .env(MISBEHAVE_ENV, how)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null());
+    fn misbehaving(
+        test: &str,
+        now: i64,
+        tls_dir: Option<&std::path::Path>,
+        how: &str,
+    ) -> ChildProvider {
+        let mut cmd = child::rerun(test);
+        cmd.env(CHILD_ENV, "1")
+            .env(FIXED_NOW_ENV, now.to_string())
+            .env(MISBEHAVE_ENV, how)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
         if let Some(d) = tls_dir {
             cmd.env(TLS_ENV, d);
         }
@@ -405,8 +393,9 @@ fn flow(client: Client) -> Vec<(Secret, Secret)> {
     out
 }
 
-fn full_flow(tls_dir: Option<&std::path::Path>) -> Report {
-    let now = now();
+/// The flow, scanned, against providers run by the test `test`.
+fn full_flow(test: &str, tls_dir: Option<&std::path::Path>) -> Report {
+    let now = common::now();
     let build = |url: &str| {
         let b = Client::builder(url, ID, SECRET);
         #[cfg(feature = "rustls")]
@@ -418,7 +407,7 @@ fn full_flow(tls_dir: Option<&std::path::Path>) -> Report {
     };
     // Phase A: learn the (reproducible) tokens.
     let learned = {
-        let p = ChildProvider::start(now, tls_dir);
+        let p = ChildProvider::start(test, now, tls_dir);
         flow(build(&p.url))
     };
     let mut markers = vec![
@@ -435,7 +424,7 @@ fn full_flow(tls_dir: Option<&std::path::Path>) -> Report {
         markers.push((rn, r.expose_secret().as_bytes().to_vec()));
     }
     // Phase B: the same flow against a fresh provider, scanned.
-    let p = ChildProvider::start(now, tls_dir);
+    let p = ChildProvider::start(test, now, tls_dir);
     let url = p.url.clone();
     let mut got = Vec::new();
     let report = scan(markers, || {
@@ -460,8 +449,14 @@ fn full_flow(tls_dir: Option<&std::path::Path>) -> Report {
 
 #[test]
 fn a_full_flow_over_http_leaves_no_secret_in_freed_memory() {
+    if std::env::var_os(CHILD_ENV).is_some() {
+        return provider_child();
+    }
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let report = full_flow(None);
+    let report = full_flow(
+        "a_full_flow_over_http_leaves_no_secret_in_freed_memory",
+        None,
+    );
     println!("full flow over loopback http: {report}");
     assert_eq!(report.total(), 0, "{report}");
 }
@@ -469,9 +464,12 @@ fn a_full_flow_over_http_leaves_no_secret_in_freed_memory() {
 #[cfg(feature = "rustls")]
 #[test]
 fn a_full_flow_over_https_reports_what_tls_leaves() {
+    if std::env::var_os(CHILD_ENV).is_some() {
+        return provider_child();
+    }
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let dir = tls::make_certs();
-    let report = full_flow(Some(&dir));
+    let report = full_flow("a_full_flow_over_https_reports_what_tls_leaves", Some(&dir));
     // Not asserted: rustls keeps plaintext records in buffers of its own.
     println!("full flow over loopback https (rustls): {report}");
     let _ = std::fs::remove_dir_all(dir);
@@ -488,8 +486,7 @@ mod tls {
     use ropc::testing::Acceptor;
 
     pub fn make_certs() -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("ropc-zeroize-tls-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = super::common::tempdir("zeroize-tls");
         let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
         ca.distinguished_name
             .push(DnType::CommonName, "zeroize root");
@@ -528,9 +525,13 @@ mod tls {
 /// left in freed memory on these paths either.
 #[test]
 fn error_paths_leave_no_secret_in_freed_memory() {
+    const NAME: &str = "error_paths_leave_no_secret_in_freed_memory";
+    if std::env::var_os(CHILD_ENV).is_some() {
+        return provider_child();
+    }
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     for how in ["quote", "echo", "none"] {
-        let p = ChildProvider::misbehaving(now(), None, how);
+        let p = ChildProvider::misbehaving(NAME, common::now(), None, how);
         let url = p.url.clone();
         let wrong = "PW-MARK-wrong-77";
         let markers = vec![

@@ -1,6 +1,14 @@
-//! Helpers shared by the integration tests: token signing by hand, scratch
-//! directories.
+//! Helpers shared by the integration tests: each file's client and user
+//! (`creds`), running the `ropc` binary (`cli`), a test run again as its own
+//! child process (`child`), seeded randomness (`rng`); here, scratch
+//! directories and files, a port nothing listens on, token signing by hand
+//! and a TLS acceptor.
 #![allow(dead_code)]
+
+pub mod child;
+pub mod cli;
+pub mod creds;
+pub mod rng;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -13,6 +21,14 @@ pub fn tempdir(name: &str) -> std::path::PathBuf {
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
     d
+}
+
+/// A file holding `content`: `ropc-PID-NAME` in the system's temporary
+/// directory, named as [`tempdir`] names directories.
+pub fn temp_file(name: &str, content: impl AsRef<[u8]>) -> std::path::PathBuf {
+    let path = std::env::temp_dir().join(format!("ropc-{}-{name}", std::process::id()));
+    std::fs::write(&path, content).unwrap();
+    path
 }
 
 /// Writes `content` to a new file at `path` with mode 0600 (as a store
@@ -33,6 +49,38 @@ pub fn mkfifo(path: &std::path::Path) {
     assert!(made.success(), "mkfifo {}", path.display());
 }
 
+/// What `attempt` gives against a loopback TCP port that nothing listens
+/// on, when `refused` says it was refused.
+///
+/// No port can be held closed for the attempt (a bound listener accepts
+/// connections into its backlog), so a free one is found (bound as port 0,
+/// then closed) and tried; in between, another process may take it. When
+/// the attempt was not refused and the port can no longer be bound, that is
+/// what happened: another port is tried. When it can still be bound,
+/// nothing else was there, and the result, the code's own, is returned for
+/// the test to fail on. At most 10 ports are tried.
+pub fn on_a_closed_port<T>(mut attempt: impl FnMut(u16) -> T, refused: impl Fn(&T) -> bool) -> T {
+    let free_port = || {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    for _ in 1..10 {
+        let port = free_port();
+        let result = attempt(port);
+        if refused(&result) || std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return result;
+        }
+        eprintln!("port {port} was taken by another process meanwhile; trying another");
+    }
+    attempt(free_port())
+}
+
+/// Now, in seconds since the epoch, by the system clock (as `ropc` and a
+/// client with the default clock see it).
+pub fn now() -> i64 {
+    ropc::jwt::Clock::System.now()
+}
+
 pub fn b64(bytes: impl AsRef<[u8]>) -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
@@ -45,6 +93,12 @@ pub fn hs256(signing_input: &str, key: &[u8]) -> String {
 
 /// A compact JWT with exactly this header and payload JSON text, signed with `key`.
 pub fn sign(header: &str, payload: &str, key: &[u8]) -> String {
+    sign_bytes(header.as_bytes(), payload.as_bytes(), key)
+}
+
+/// A compact JWS over exactly these header and payload bytes (JSON text or
+/// not), signed HS256 with `key`.
+pub fn sign_bytes(header: &[u8], payload: &[u8], key: &[u8]) -> String {
     let input = format!("{}.{}", b64(header), b64(payload));
     let sig = hs256(&input, key);
     format!("{input}.{sig}")
