@@ -622,3 +622,68 @@ fn a_large_body_under_the_cap_is_read_whole() {
     // Read and parsed: the (fake) access token then fails verification.
     assert!(matches!(err, Error::Jwt(JwtError::Malformed(_))), "{err:?}");
 }
+
+#[test]
+fn transient_failures_are_told_from_the_rest() {
+    let p = CREDS.provider();
+    let c = CREDS.client(&p);
+    let grant = |m: Option<Misbehavior>| {
+        p.set_misbehavior(m);
+        c.password_grant(USER, &CREDS.password(), &[]).unwrap_err()
+    };
+    let reply = |status: u16, body: &str| Misbehavior::Reply {
+        status,
+        content_type: "application/json".into(),
+        body: body.into(),
+    };
+    // Worth retrying later: the provider is down or busy, the connection
+    // broke, or the provider says so.
+    for (what, err) in [
+        ("HTML 502", grant(Some(Misbehavior::Html502))),
+        ("429", grant(Some(reply(429, "slow down")))),
+        ("503", grant(Some(reply(503, "")))),
+        ("closed", grant(Some(Misbehavior::CloseWithoutAnswer))),
+        ("truncated", grant(Some(Misbehavior::Truncate))),
+        (
+            "server_error",
+            grant(Some(reply(500, r#"{"error":"server_error"}"#))),
+        ),
+        (
+            "temporarily_unavailable",
+            grant(Some(reply(503, r#"{"error":"temporarily_unavailable"}"#))),
+        ),
+    ] {
+        assert!(err.is_transient(), "{what}: {err:?}");
+        assert_no_secret(&err);
+    }
+    // Not: a refusal, a bad token, a malformed success, a redirect.
+    for (what, err) in [
+        ("invalid_grant", {
+            p.set_misbehavior(None);
+            c.password_grant(USER, &Secret::from("PASSWORD-MARKER-wrong"), &[])
+                .unwrap_err()
+        }),
+        ("wrong key", grant(Some(Misbehavior::WrongKey))),
+        ("not json", grant(Some(Misbehavior::NotJson))),
+        ("redirect", grant(Some(Misbehavior::Redirect(307)))),
+        ("400 page", grant(Some(reply(400, "<html>bad</html>")))),
+    ] {
+        assert!(!err.is_transient(), "{what}: {err:?}");
+    }
+}
+
+#[test]
+fn an_unavailable_provider_is_named_as_such() {
+    let p = CREDS.provider();
+    p.set_misbehavior(Some(Misbehavior::Html502));
+    let err = CREDS
+        .client(&p)
+        .password_grant(USER, &CREDS.password(), &[])
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.starts_with("provider unavailable (HTTP 502)"),
+        "{text}"
+    );
+    assert!(text.contains("502 Bad Gateway"), "{text}");
+}

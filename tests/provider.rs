@@ -139,3 +139,102 @@ fn records_never_hold_secrets() {
     );
     assert!(p.records()[0].had_password);
 }
+
+fn get_userinfo(p: &Provider, authorization: Option<&str>) -> String {
+    let header = authorization
+        .map(|a| format!("Authorization: {a}\r\n"))
+        .unwrap_or_default();
+    raw(
+        p,
+        &format!("GET /userinfo HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{header}\r\n"),
+    )
+}
+
+#[test]
+fn the_protected_resource_answers_a_valid_bearer_token_with_its_claims() {
+    let p = Provider::start().unwrap();
+    assert!(p.userinfo_url().ends_with("/userinfo"));
+    let client = ropc::Client::builder(p.url(), "demo-client", "demo-secret")
+        .build()
+        .unwrap();
+    let tokens = client
+        .password_grant("alice", &"wonderland".into(), &["openid"])
+        .unwrap();
+    let out = get_userinfo(&p, Some(tokens.access_token().bearer().expose_secret()));
+    assert!(out.starts_with("HTTP/1.1 200"), "{out}");
+    let body = out.split("\r\n\r\n").nth(1).unwrap();
+    let claims: serde_json::Value = serde_json::from_str(body).unwrap();
+    assert_eq!(claims["sub"], "alice");
+    assert_eq!(claims["aud"], "demo-client");
+    // The scheme is matched without case (RFC 7235 §2.1).
+    let lower = format!("bearer {}", tokens.access_token().expose_secret());
+    assert!(get_userinfo(&p, Some(&lower)).starts_with("HTTP/1.1 200"));
+}
+
+#[test]
+fn the_protected_resource_challenges_a_missing_or_bad_token() {
+    let p = Provider::start().unwrap();
+    // No credentials: a challenge without an error code (RFC 6750 §3.1).
+    let out = get_userinfo(&p, None);
+    assert!(out.starts_with("HTTP/1.1 401"), "{out}");
+    assert!(
+        out.contains("WWW-Authenticate: Bearer realm=\"ropc-provider\"\r\n"),
+        "{out}"
+    );
+    // A token signed with another key, garbage, another scheme: invalid_token.
+    let forged = ropc::testing::Provider::builder()
+        .client("demo-client", "not-the-secret")
+        .user("alice", "wonderland")
+        .start()
+        .unwrap();
+    let tokens = ropc::Client::builder(forged.url(), "demo-client", "not-the-secret")
+        .build()
+        .unwrap()
+        .password_grant("alice", &"wonderland".into(), &[])
+        .unwrap();
+    for auth in [
+        format!("Bearer {}", tokens.access_token().expose_secret()),
+        "Bearer not.a.token".to_owned(),
+        "Basic ZGVtby1jbGllbnQ6ZGVtby1zZWNyZXQ=".to_owned(),
+    ] {
+        let out = get_userinfo(&p, Some(&auth));
+        assert!(out.starts_with("HTTP/1.1 401"), "{auth}: {out}");
+        if auth.starts_with("Bearer") {
+            assert!(out.contains("error=\"invalid_token\""), "{out}");
+        }
+    }
+}
+
+#[test]
+fn the_protected_resource_refuses_an_expired_token() {
+    let p = Provider::builder()
+        .client("demo-client", "demo-secret")
+        .user("alice", "wonderland")
+        .start()
+        .unwrap();
+    // An expired token, signed as the provider signs (the client would
+    // refuse to hand one out): by hand.
+    let payload = format!(
+        r#"{{"iss":"{}","sub":"alice","aud":"demo-client","exp":{}}}"#,
+        p.issuer(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+            - 3600
+    );
+    use base64::Engine as _;
+    use hmac::{KeyInit, Mac};
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let input = format!(
+        "{}.{}",
+        b64.encode(r#"{"alg":"HS256"}"#),
+        b64.encode(payload)
+    );
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(b"demo-secret").unwrap();
+    mac.update(input.as_bytes());
+    let token = format!("{input}.{}", b64.encode(mac.finalize().into_bytes()));
+    let out = get_userinfo(&p, Some(&format!("Bearer {token}")));
+    assert!(out.starts_with("HTTP/1.1 401"), "{out}");
+    assert!(out.contains("error=\"invalid_token\""), "{out}");
+}

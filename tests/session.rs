@@ -160,6 +160,52 @@ fn concurrent_threads_send_one_refresh() {
 }
 
 #[test]
+fn a_rejected_token_is_refreshed_once_for_all_who_saw_it_rejected() {
+    // Not near expiry: the API refused the token anyway (revoked, a key
+    // rotation). Eight threads report the same rejected token at once.
+    let (p, c, _clock) = setup(3600);
+    let tokens = c
+        .password_grant(USER, &Secret::from(PASSWORD), &[])
+        .unwrap();
+    let session = Arc::new(Session::new(c, tokens));
+    let rejected = session.access_token().unwrap();
+    let handles: Vec<_> = (0..8)
+        .map(|_| {
+            let s = session.clone();
+            let r = rejected.clone();
+            std::thread::spawn(move || s.refresh_rejected(&r).unwrap())
+        })
+        .collect();
+    let fresh: Vec<Secret> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+    assert!(fresh.windows(2).all(|w| w[0] == w[1]));
+    assert_ne!(fresh[0], rejected);
+    assert_eq!(p.refresh_grants(), 1);
+    // Reporting a token that is not the current one refreshes nothing.
+    assert_eq!(
+        session.refresh_rejected(&Secret::from("old")).unwrap(),
+        fresh[0]
+    );
+    assert_eq!(session.access_token().unwrap(), fresh[0]);
+    assert_eq!(p.refresh_grants(), 1);
+}
+
+#[test]
+fn a_rejected_token_refresh_goes_through_the_store_across_processes() {
+    // Two sessions on one store, as two processes would be: the second
+    // reports the token the first already replaced, and gets the new one.
+    let (p, c, _clock) = setup(3600);
+    let dir = tempdir("rejected");
+    let store = FileStore::new(dir.join("tokens"));
+    let first = Session::with_store(c.clone(), store.clone()).unwrap();
+    first.login(USER, &Secret::from(PASSWORD), &[]).unwrap();
+    let second = Session::with_store(c, store).unwrap();
+    let rejected = second.access_token().unwrap();
+    let fresh = first.refresh_rejected(&rejected).unwrap();
+    assert_eq!(second.refresh_rejected(&rejected).unwrap(), fresh);
+    assert_eq!(p.refresh_grants(), 1);
+}
+
+#[test]
 fn the_store_is_created_owner_only_and_refused_when_others_can_read_it() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempdir("perms");
