@@ -5,8 +5,13 @@
 //! and a TLS acceptor.
 #![allow(dead_code)]
 
+// What needs the `ropc` binary (feature `cli`) or the loopback provider
+// (feature `testing`) is there only with them: the tests that use it say so
+// in Cargo.toml (`required-features`), the others build without.
 pub mod child;
+#[cfg(feature = "cli")]
 pub mod cli;
+#[cfg(feature = "testing")]
 pub mod creds;
 pub mod rng;
 
@@ -115,6 +120,7 @@ pub fn token(payload: &str) -> String {
 
 /// A TLS acceptor for `ropc::testing::Provider`: a rustls server session
 /// presenting `chain` (leaf first, DER) with the PKCS#8 `key`.
+#[cfg(feature = "testing")]
 pub fn rustls_acceptor(chain: Vec<Vec<u8>>, key: Vec<u8>) -> ropc::testing::Acceptor {
     use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
     use std::sync::Arc;
