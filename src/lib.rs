@@ -172,6 +172,27 @@ pub use tokens::Tokens;
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 
+/// What a downstream crate cannot name: the internals are private (each
+/// block must fail to compile).
+///
+/// ```compile_fail,E0603
+/// let _ = ropc::form::encode(&[("a", "b")]);
+/// ```
+///
+/// ```compile_fail,E0603
+/// let _ = ropc::response::parse(b"{}");
+/// ```
+///
+/// ```compile_fail,E0412
+/// let _: ropc::Zeroizing<String> = Default::default();
+/// ```
+///
+/// ```compile_fail,E0624
+/// let _ = ropc::ConfigError::new(ropc::Setting::TokenUrl, "reason");
+/// ```
+#[cfg(doctest)]
+struct PrivateInternals;
+
 /// The parsers and encoders the fuzz targets call. Not part of the API: no
 /// semver promise, may change in any release. Feature `_fuzz`; do not use.
 #[cfg(feature = "_fuzz")]
