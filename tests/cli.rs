@@ -531,3 +531,54 @@ fn a_ca_bundle_just_over_its_cap_is_refused_and_one_at_the_cap_is_read() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     let _ = (std::fs::remove_file(big), std::fs::remove_file(at_cap));
 }
+
+#[test]
+fn missing_configuration_exits_2_naming_every_missing_variable_at_once() {
+    let p = CREDS.provider();
+    // Nothing set: every variable the command needs, in one line.
+    let cases: [(&str, &str); 3] = [
+        (
+            "token",
+            "ROPC_TOKEN_URL, ROPC_CLIENT_ID, ROPC_CLIENT_SECRET (or ROPC_CLIENT_SECRET_FILE) and ROPC_USERNAME are not set",
+        ),
+        (
+            "refresh",
+            "ROPC_TOKEN_URL, ROPC_CLIENT_ID and ROPC_CLIENT_SECRET (or ROPC_CLIENT_SECRET_FILE) are not set",
+        ),
+        (
+            "verify",
+            "ROPC_CLIENT_SECRET (or ROPC_CLIENT_SECRET_FILE) is not set",
+        ),
+    ];
+    let none: Env = Vec::new();
+    for (command, message) in cases {
+        let out = run(&none, &[command], "rt-or-password\n");
+        assert_eq!(out.code, 2, "{command}: {}", out.stderr);
+        assert_eq!(out.stderr, format!("ropc: {message}\n"), "{command}");
+    }
+    // Some set: only the others are named; an invalid one is named too.
+    let env: Env = vec![
+        ("ROPC_CLIENT_SECRET", SECRET.into()),
+        ("ROPC_LEEWAY", "soon".into()),
+    ];
+    let out = run(&env, &["token"], PASSWORD);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert_eq!(
+        out.stderr,
+        "ropc: ROPC_TOKEN_URL, ROPC_CLIENT_ID and ROPC_USERNAME are not set; \
+         ROPC_LEEWAY must be a whole number of seconds from 0 to 86400\n"
+    );
+    // A bad URL is named with the missing variables, not after them.
+    let env: Env = vec![("ROPC_TOKEN_URL", "ftp://id.example/token".into())];
+    let out = run(&env, &["refresh"], "rt\n");
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.starts_with(
+            "ropc: ROPC_CLIENT_ID and ROPC_CLIENT_SECRET (or ROPC_CLIENT_SECRET_FILE) are not set; \
+             ROPC_TOKEN_URL "
+        ),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(p.requests(), 0);
+}

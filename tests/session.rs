@@ -350,11 +350,39 @@ fn access_without_store_or_password_exits_3_login_required() {
     let p = CREDS.provider();
     let dir = tempdir("cli-login");
     let store = store_arg(&dir.join("tokens"));
-    let (code, stdout, stderr) = ropc(&["access", "--store", &store], &p, "", &[]);
+    let user = [("ROPC_USERNAME", USER)];
+    let (code, stdout, stderr) = ropc(&["access", "--store", &store], &p, "", &user);
     assert_eq!(code, 3, "{stderr}");
     assert!(stderr.contains("login required"), "{stderr}");
     assert!(stdout.is_empty());
     assert_eq!(p.requests(), 0);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn access_without_a_username_is_a_configuration_error_not_login_required() {
+    let p = CREDS.provider();
+    let dir = tempdir("cli-no-user");
+    let store = store_arg(&dir.join("tokens"));
+    // Nothing stored, a password on stdin: still exit 2, naming the variable.
+    let (code, stdout, stderr) = ropc(&["access", "--store", &store], &p, PASSWORD, &[]);
+    assert_eq!(code, 2, "{stderr}");
+    assert_eq!(stderr, "ropc: ROPC_USERNAME is not set\n");
+    assert!(stdout.is_empty());
+    // Nothing set at all: every variable at once.
+    let out = cli::run(
+        cli::command(&["access", "--store", &store], &[("HOME", "/")]),
+        "",
+        HIDDEN,
+    );
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert_eq!(
+        out.stderr,
+        "ropc: ROPC_TOKEN_URL, ROPC_CLIENT_ID, ROPC_CLIENT_SECRET (or ROPC_CLIENT_SECRET_FILE) \
+         and ROPC_USERNAME are not set\n"
+    );
+    assert_eq!(p.requests(), 0);
+    assert!(!dir.join("tokens.lock").exists(), "nothing done");
     std::fs::remove_dir_all(dir).unwrap();
 }
 
@@ -634,7 +662,8 @@ fn access_never_advises_logout_for_a_file_that_is_not_a_ropc_store() {
     let path = dir.join("tokens");
     let store = store_arg(&path);
     write_private(&path, "my notes\n");
-    let (code, _, stderr) = ropc(&["access", "--store", &store], &p, "", &[]);
+    let user = [("ROPC_USERNAME", USER)];
+    let (code, _, stderr) = ropc(&["access", "--store", &store], &p, "", &user);
     assert_eq!(code, 2, "{stderr}");
     assert!(
         stderr.contains("is not a ropc token store; left alone"),
@@ -652,7 +681,7 @@ fn access_never_advises_logout_for_a_file_that_is_not_a_ropc_store() {
     // A corrupt ropc store (magic first line) is the one case to advise
     // logout, and logout removes it.
     std::fs::write(&path, "ropc-store 1\nrefresh_token r\n").unwrap();
-    let (code, _, stderr) = ropc(&["access", "--store", &store], &p, "", &[]);
+    let (code, _, stderr) = ropc(&["access", "--store", &store], &p, "", &user);
     assert_eq!(code, 2, "{stderr}");
     assert!(
         stderr.contains("corrupt") && stderr.contains("ropc logout"),

@@ -7,14 +7,16 @@ use ropc::{Error, FileStore, Secret, Session, TokenStore};
 use zeroize::Zeroizing;
 
 use crate::Fail;
-use crate::config::{self, Line};
+use crate::config::{self, Line, Problems};
 use crate::output::{self, emit};
 
 pub(crate) fn token() -> Result<(), Fail> {
-    let client = config::client()?;
-    let username = config::required("ROPC_USERNAME")?;
+    let mut p = Problems::default();
+    let client = config::client(&mut p);
+    let username = p.required("ROPC_USERNAME");
+    let scopes = p.ok(config::scopes());
+    let (client, username, scopes) = p.finish((|| Some((client?, username?, scopes?)))())?;
     let password = config::password()?;
-    let scopes = config::scopes()?;
     let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
     let tokens = client.password_grant(&username, &password, &scopes)?;
     drop(password);
@@ -22,20 +24,24 @@ pub(crate) fn token() -> Result<(), Fail> {
 }
 
 pub(crate) fn refresh() -> Result<(), Fail> {
-    let client = config::client()?;
+    let mut p = Problems::default();
+    let client = config::client(&mut p);
+    let scopes = p.ok(config::scopes());
+    let (client, scopes) = p.finish(client.zip(scopes))?;
     let refresh_token = config::stdin_line("the refresh token")?
         .filter(|t| !t.is_empty())
         .ok_or_else(|| Fail::usage("no refresh token on the first line of stdin"))?;
     let refresh_token = Secret::from(refresh_token);
-    let scopes = config::scopes()?;
     let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
     let tokens = client.refresh_with(&refresh_token, &scopes)?;
     emit(output::tokens_json(&tokens)?)
 }
 
 pub(crate) fn verify() -> Result<(), Fail> {
-    let key = config::client_secret()?;
-    let validation = config::validation()?;
+    let mut p = Problems::default();
+    let key = config::client_secret(&mut p);
+    let validation = p.ok(config::validation());
+    let (key, validation) = p.finish(key.zip(validation))?;
     // A token longer than the verifier's cap is a failed verification like
     // any other (exit 4), found after reading one byte past the cap.
     let max = jwt::DEFAULT_MAX_TOKEN_SIZE;
@@ -63,23 +69,24 @@ pub(crate) fn verify() -> Result<(), Fail> {
 }
 
 pub(crate) fn access(store: &Path) -> Result<(), Fail> {
-    let client = config::client()?;
+    let mut p = Problems::default();
+    let client = config::client(&mut p);
+    let username = p.required("ROPC_USERNAME");
+    let scopes = p.ok(config::scopes());
+    let (client, username, scopes) = p.finish((|| Some((client?, username?, scopes?)))())?;
     let session = Session::with_store(client, FileStore::new(store))?;
     let result = match session.access_token() {
         Err(Error::LoginRequired) => {
             // No usable refresh token: the password grant, but only when a
             // password is at hand (ROPC_PASSWORD_FILE, or a line on stdin).
-            let username = config::var("ROPC_USERNAME")?;
-            let password = config::optional_password()?;
-            let (Some(username), Some(password)) = (username, password) else {
+            let Some(password) = config::optional_password()? else {
                 return Err(Fail {
                     code: 3,
                     message: "login required: no usable refresh token is stored and no \
-                              password was given (ROPC_USERNAME with ROPC_PASSWORD_FILE or stdin)"
+                              password was given (ROPC_PASSWORD_FILE or stdin)"
                         .into(),
                 });
             };
-            let scopes = config::scopes()?;
             let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
             session
                 .login(&username, &password, &scopes)

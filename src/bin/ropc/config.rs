@@ -1,6 +1,9 @@
 //! Configuration from the environment: the variables, secret files, the
 //! first line of stdin, and the client and validation built from them.
 //! Secrets are read into zeroized buffers and never echoed in a message.
+//!
+//! A command reads all it needs into one [`Problems`] before doing anything,
+//! so that a configuration error names every variable at fault at once.
 
 use std::io::Read;
 use std::time::Duration;
@@ -24,8 +27,86 @@ pub(crate) fn var(name: &str) -> Result<Option<String>, Fail> {
     }
 }
 
-pub(crate) fn required(name: &str) -> Result<String, Fail> {
-    var(name)?.ok_or_else(|| Fail::usage(format!("{name} is not set")))
+/// The configuration problems found so far: the variables that are missing
+/// and what is wrong with the others. [`done`](Problems::done) turns them
+/// into one line naming every variable at fault.
+#[derive(Default)]
+pub(crate) struct Problems {
+    missing: Vec<&'static str>,
+    invalid: Vec<String>,
+}
+
+impl Problems {
+    /// The variable `name`, `None` when unset (or invalid: recorded).
+    pub(crate) fn var(&mut self, name: &'static str) -> Option<String> {
+        self.ok(var(name)).flatten()
+    }
+
+    /// The variable `name`; recorded as missing when unset.
+    pub(crate) fn required(&mut self, name: &'static str) -> Option<String> {
+        match var(name) {
+            Ok(Some(v)) => Some(v),
+            Ok(None) => {
+                self.missing.push(name);
+                None
+            }
+            Err(f) => {
+                self.invalid.push(f.message);
+                None
+            }
+        }
+    }
+
+    /// `r`'s value, or `None` with its message recorded.
+    pub(crate) fn ok<T>(&mut self, r: Result<T, Fail>) -> Option<T> {
+        match r {
+            Ok(v) => Some(v),
+            Err(f) => {
+                self.invalid.push(f.message);
+                None
+            }
+        }
+    }
+
+    /// Records a missing setting (a variable name, or a phrase naming two).
+    pub(crate) fn missing(&mut self, what: &'static str) {
+        self.missing.push(what);
+    }
+
+    /// Records what is wrong with a variable.
+    pub(crate) fn invalid(&mut self, message: impl Into<String>) {
+        self.invalid.push(message.into());
+    }
+
+    /// `value` when nothing was found; otherwise the one-line error of
+    /// [`done`](Problems::done). (`value` is `Some` whenever nothing was
+    /// found: every `None` was recorded as a problem.)
+    pub(crate) fn finish<T>(self, value: Option<T>) -> Result<T, Fail> {
+        self.done()?;
+        value.ok_or_else(|| Fail::usage("the configuration is incomplete"))
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.missing.is_empty() && self.invalid.is_empty()
+    }
+
+    /// `Ok` when nothing was found; otherwise exit 2 with one line:
+    /// `A, B and C are not set; D must be …; E …`.
+    pub(crate) fn done(self) -> Result<(), Fail> {
+        if self.is_empty() {
+            return Ok(());
+        }
+        let mut parts = Vec::with_capacity(1 + self.invalid.len());
+        if let Some((last, rest)) = self.missing.split_last() {
+            parts.push(if rest.is_empty() {
+                format!("{last} is not set")
+            } else {
+                format!("{} and {last} are not set", rest.join(", "))
+            });
+        }
+        parts.extend(self.invalid);
+        Err(Fail::usage(parts.join("; ")))
+    }
 }
 
 /// Reads a whole secret file into a zeroized buffer (size-capped).
@@ -61,14 +142,15 @@ fn strip_newline(s: &mut Zeroizing<String>) {
     s.truncate(keep);
 }
 
-pub(crate) fn client_secret() -> Result<Secret, Fail> {
-    let inline = var("ROPC_CLIENT_SECRET")?;
-    let file = var("ROPC_CLIENT_SECRET_FILE")?;
+/// The client secret, from `ROPC_CLIENT_SECRET` or `ROPC_CLIENT_SECRET_FILE`.
+pub(crate) fn client_secret(p: &mut Problems) -> Option<Secret> {
+    let inline = p.var("ROPC_CLIENT_SECRET");
+    let file = p.var("ROPC_CLIENT_SECRET_FILE");
     let secret = match (inline, file) {
         (Some(_), Some(_)) => {
-            return Err(Fail::usage(
-                "ROPC_CLIENT_SECRET and ROPC_CLIENT_SECRET_FILE are both set; set one",
-            ));
+            hygiene::wipe_env_value("ROPC_CLIENT_SECRET");
+            p.invalid("ROPC_CLIENT_SECRET and ROPC_CLIENT_SECRET_FILE are both set; set one");
+            return None;
         }
         (Some(s), None) => {
             let secret = Secret::from(s);
@@ -78,20 +160,20 @@ pub(crate) fn client_secret() -> Result<Secret, Fail> {
             secret
         }
         (None, Some(path)) => {
-            let mut s = read_secret_file("ROPC_CLIENT_SECRET_FILE", &path)?;
+            let mut s = p.ok(read_secret_file("ROPC_CLIENT_SECRET_FILE", &path))?;
             strip_newline(&mut s);
             Secret::from(s)
         }
         (None, None) => {
-            return Err(Fail::usage(
-                "ROPC_CLIENT_SECRET or ROPC_CLIENT_SECRET_FILE is not set",
-            ));
+            p.missing("ROPC_CLIENT_SECRET (or ROPC_CLIENT_SECRET_FILE)");
+            return None;
         }
     };
     if secret.is_empty() {
-        return Err(Fail::usage("the client secret is empty"));
+        p.invalid("the client secret is empty");
+        return None;
     }
-    Ok(secret)
+    Some(secret)
 }
 
 /// The largest line read from stdin (a password or a refresh token).
@@ -219,40 +301,95 @@ pub(crate) fn validation() -> Result<Validation, Fail> {
     Ok(v)
 }
 
-pub(crate) fn client() -> Result<Client, Fail> {
-    let url = required("ROPC_TOKEN_URL")?;
-    let id = required("ROPC_CLIENT_ID")?;
-    let secret = client_secret()?;
-    let mut builder = Client::builder(url, id, secret).validation(validation()?);
-    if let Some(t) = seconds("ROPC_TIMEOUT", 3600)? {
-        if t.is_zero() {
-            return Err(Fail::usage("ROPC_TIMEOUT must be at least 1 second"));
+/// `ROPC_TIMEOUT`, when set.
+fn timeout() -> Result<Option<Duration>, Fail> {
+    match seconds("ROPC_TIMEOUT", 3600)? {
+        Some(t) if t.is_zero() => Err(Fail::usage("ROPC_TIMEOUT must be at least 1 second")),
+        t => Ok(t),
+    }
+}
+
+fn client_auth() -> Result<Option<ClientAuth>, Fail> {
+    Ok(match var("ROPC_CLIENT_AUTH")?.as_deref() {
+        None => None,
+        Some("basic") => Some(ClientAuth::Basic),
+        Some("basic-encoded") => Some(ClientAuth::BasicFormEncoded),
+        Some("post") => Some(ClientAuth::Post),
+        Some(_) => {
+            return Err(Fail::usage(
+                "ROPC_CLIENT_AUTH must be basic, basic-encoded or post",
+            ));
         }
+    })
+}
+
+/// The client of the token endpoint: `ROPC_TOKEN_URL`, `ROPC_CLIENT_ID`,
+/// the client secret and the optional variables. `None` when anything is
+/// missing or invalid (recorded in `p`, every variable checked).
+pub(crate) fn client(p: &mut Problems) -> Option<Client> {
+    let url = p.required("ROPC_TOKEN_URL");
+    let id = p.required("ROPC_CLIENT_ID");
+    let secret = client_secret(p);
+    let validation = p.ok(validation());
+    let timeout = p.ok(timeout());
+    let auth = p.ok(client_auth());
+    let ca = p.var("ROPC_CA_FILE");
+    let (Some(url), Some(id), Some(secret)) = (url.clone(), id, secret) else {
+        // The client cannot be built, but the variables that can be checked
+        // on their own are, so that all of them are named at once.
+        if let Some(url) = &url
+            && let Err(e) = check_url(url)
+        {
+            p.invalid(url_problem("ROPC_TOKEN_URL", url, &e));
+        }
+        if let Some(ca) = ca {
+            // A builder only to read the bundle with.
+            let check = Client::builder("https://check.invalid/", "check", "check");
+            p.ok(add_ca(check, &ca));
+        }
+        return None;
+    };
+    let mut builder = Client::builder(url.clone(), id, secret);
+    if let Some(v) = validation {
+        builder = builder.validation(v);
+    }
+    if let Some(Some(t)) = timeout {
         builder = builder
             .timeout(t)
             .connect_timeout(t.min(ropc::DEFAULT_CONNECT_TIMEOUT));
     }
-    if let Some(auth) = var("ROPC_CLIENT_AUTH")? {
-        builder = builder.client_auth(match auth.as_str() {
-            "basic" => ClientAuth::Basic,
-            "basic-encoded" => ClientAuth::BasicFormEncoded,
-            "post" => ClientAuth::Post,
-            _ => {
-                return Err(Fail::usage(
-                    "ROPC_CLIENT_AUTH must be basic, basic-encoded or post",
-                ));
-            }
-        });
+    if let Some(Some(auth)) = auth {
+        builder = builder.client_auth(auth);
     }
-    if let Some(ca) = var("ROPC_CA_FILE")? {
-        builder = add_ca(builder, &ca)?;
+    if let Some(ca) = ca {
+        builder = p.ok(add_ca(builder, &ca))?;
     }
-    builder.build().map_err(|e| match e {
-        Error::Config(c) if c.setting == Setting::TokenUrl => {
-            Fail::usage(format!("ROPC_TOKEN_URL {}", c.reason))
+    match builder.build() {
+        Ok(client) if p.is_empty() => Some(client),
+        Ok(_) => None,
+        Err(Error::Config(c)) if c.setting == Setting::TokenUrl => {
+            p.invalid(url_problem("ROPC_TOKEN_URL", &url, &Error::Config(c)));
+            None
         }
-        e => e.into(),
-    })
+        Err(e) => {
+            p.invalid(e.to_string());
+            None
+        }
+    }
+}
+
+/// Checks `url` on its own against the library's URL policy (a client that
+/// is built and dropped, never used).
+fn check_url(url: &str) -> Result<(), Error> {
+    Client::builder(url, "check", "check").build().map(drop)
+}
+
+/// What is wrong with the URL in `var`, said for the command line.
+fn url_problem(var: &str, _url: &str, e: &Error) -> String {
+    match e {
+        Error::Config(c) => format!("{var} {}", c.reason),
+        e => format!("{var}: {e}"),
+    }
 }
 
 #[cfg(any(feature = "rustls", feature = "native-tls"))]

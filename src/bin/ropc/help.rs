@@ -32,9 +32,9 @@ Configuration (environment; secrets never on the command line):
   ROPC_TIMEOUT          whole-request timeout in seconds (optional, default 30)
   ROPC_CLIENT_AUTH      basic (default), basic-encoded (RFC 6749 2.3.1) or post
 
-Exit status: 0 success; 2 usage or configuration error; 3 the provider refused;
-4 the token failed verification; 5 transport failure; 6 malformed or oversized
-provider response.
+Exit status: 0 success; 2 usage or configuration error (one line naming every
+variable missing or at fault); 3 the provider refused; 4 the token failed
+verification; 5 transport failure; 6 malformed or oversized provider response.
 ";
 
 pub(crate) const TOKEN: &str = "\
