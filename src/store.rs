@@ -193,6 +193,9 @@ const MAGIC: &str = "ropc-store 1";
 /// It never writes through what it did not create, and wipes only what it
 /// can read back as its own:
 ///
+/// * the path must name a file in a directory that exists: an empty path,
+///   one ending in `/`, `.` or `..`, or one whose directory is missing is
+///   refused (the error names the directory), before anything is created;
 /// * the store path and the lock path `PATH.lock` must be regular files
 ///   owned by the current user: a symbolic link, a FIFO, a device, a socket,
 ///   a directory or another user's file is refused with an
@@ -267,6 +270,13 @@ impl FileStore {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         }
+    }
+
+    /// The path names a file (not empty, not ending in `/`, `.` or `..`)
+    /// in a directory that exists: checked before anything is created
+    /// beside it (the lock file, a temporary file).
+    fn check_path(&self) -> Result<(), Error> {
+        check_file_path(&self.path).map_err(|why| self.err(why))
     }
 
     /// The existing store, opened (for writing too, when `write`) after the
@@ -393,31 +403,60 @@ impl TokenStore for FileStore {
         Ok(())
     }
 
-    /// The directory exists, and the store path holds nothing or a ropc
-    /// store of the user's (the lock path is checked by `lock`).
+    /// The path names a file in a directory that exists, the lock path
+    /// holds nothing or a regular file of the user's, and the store path
+    /// nothing or a ropc store of the user's. Nothing is created.
     fn check(&self) -> Result<(), Error> {
-        let dir = self.dir();
-        match fs::metadata(&dir) {
-            Ok(meta) if meta.is_dir() => {}
-            Ok(_) => {
-                let why = format!("its directory {} is not a directory", dir.display());
-                return Err(self.err(why));
-            }
-            Err(e) => {
-                let why = format!("its directory {} cannot be used: {e}", dir.display());
-                return Err(self.err(why));
-            }
-        }
+        self.check_path()?;
+        let lock = self.lock_path();
+        open_existing(&lock, false)
+            .map_err(|why| self.err(format!("its lock file {} {why}", lock.display())))?;
         self.open_store(false).map(drop)
     }
 
     fn lock(&self) -> Result<StoreLock, Error> {
+        self.check_path()?;
         let path = self.lock_path();
         let f = open_or_create(&path)
             .map_err(|why| self.err(format!("its lock file {} {why}", path.display())))?;
         f.lock()
             .map_err(|e| self.err(format!("cannot lock: {e}")))?;
         Ok(StoreLock::new(FileLock(f)))
+    }
+}
+
+/// Whether `path` names a file (not empty, not ending in `/`, `.` or
+/// `..`) in a directory that exists; the reason when it does not.
+pub(crate) fn check_file_path(path: &Path) -> Result<(), String> {
+    let bytes = path.as_os_str().as_encoded_bytes();
+    if bytes.is_empty() {
+        return Err("the store path is empty".into());
+    }
+    let last = bytes
+        .rsplit(|&b| std::path::is_separator(char::from(b)))
+        .next()
+        .unwrap_or_default();
+    if last.is_empty() || last == b"." || last == b".." {
+        return Err("names no file (it ends in `/`, `.` or `..`)".into());
+    }
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    match fs::metadata(dir) {
+        Ok(meta) if meta.is_dir() => Ok(()),
+        Ok(_) => Err(format!(
+            "cannot be created: its directory {} is not a directory",
+            dir.display()
+        )),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Err(format!(
+            "cannot be created: its directory {} does not exist",
+            dir.display()
+        )),
+        Err(e) => Err(format!(
+            "its directory {} cannot be used: {e}",
+            dir.display()
+        )),
     }
 }
 

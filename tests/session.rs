@@ -595,6 +595,84 @@ fn access_and_logout_need_a_store_path() {
     }
 }
 
+/// `ropc access --store STORE` as this client and user, run in `cwd` with
+/// the password and a second line on stdin; then the shell reads what is
+/// left of stdin and says on stderr whether the password line was still
+/// there (ropc reads stdin in chunks: a password it read is gone).
+fn access_reading_stdin_after(p: &Provider, cwd: &Path, store: &str) -> cli::Out {
+    let script = r#""$0" "$@"; status=$?; IFS= read -r line && [ -n "$line" ] && echo "stdin unread" >&2; exit $status"#;
+    let mut cmd = cli::shell_command(
+        script,
+        &["access", "--store", store],
+        &CREDS.login_env(p.url()),
+    );
+    cmd.current_dir(cwd);
+    cli::run(cmd, &format!("{PASSWORD}\nsecond line\n"), HIDDEN)
+}
+
+#[test]
+fn access_finds_every_store_problem_before_the_password_is_read_or_sent() {
+    let p = CREDS.provider();
+    let dir = tempdir("cli-store-problems");
+    let cwd = dir.join("cwd");
+    std::fs::create_dir(&cwd).unwrap();
+    let existing = dir.join("existing-dir");
+    std::fs::create_dir(&existing).unwrap();
+    let missing = dir.join("cache").join("my-app");
+    let lock_is_a_dir = dir.join("locked");
+    std::fs::create_dir_all(lock_is_a_dir.join("tokens.lock")).unwrap();
+    let cases = [
+        (
+            store_arg(&missing.join("tokens")),
+            format!("its directory {} does not exist", missing.display()),
+        ),
+        (String::new(), "--store is empty".to_owned()),
+        (store_arg(&existing), "is a directory".to_owned()),
+        (
+            format!("{}/", store_arg(&existing)),
+            "names no file".to_owned(),
+        ),
+        (
+            format!("{}/new/", dir.display()),
+            "names no file".to_owned(),
+        ),
+        (
+            store_arg(&lock_is_a_dir.join("tokens")),
+            "lock file".to_owned(),
+        ),
+    ];
+    for (store, why) in cases {
+        let out = access_reading_stdin_after(&p, &cwd, &store);
+        assert_eq!(out.code, 2, "{store:?}: {}", out.stderr);
+        let mut lines = out.stderr.lines();
+        let line = lines.next().unwrap_or_default();
+        assert!(
+            line.starts_with("ropc: ") && line.contains(&why),
+            "{store:?}: {}",
+            out.stderr
+        );
+        assert!(
+            !line.contains("tokens.lock") || why == "lock file",
+            "{store:?}: {line}"
+        );
+        assert_eq!(
+            lines.next(),
+            Some("stdin unread"),
+            "{store:?}: the password was read"
+        );
+        assert!(out.stdout.is_empty());
+        assert_eq!(p.requests(), 0, "{store:?}: the password was sent");
+    }
+    assert!(!missing.exists() && !dir.join("new").exists());
+    assert_eq!(
+        std::fs::read_dir(&cwd).unwrap().count(),
+        0,
+        "nothing created in the working directory"
+    );
+    assert_eq!(std::fs::read_dir(&existing).unwrap().count(), 0);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
 // --- the store never writes through what it did not create -----------------
 
 #[test]

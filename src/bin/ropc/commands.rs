@@ -74,7 +74,11 @@ pub(crate) fn access(store: &Path) -> Result<(), Fail> {
     let username = p.required("ROPC_USERNAME");
     let scopes = p.ok(config::scopes());
     let (client, username, scopes) = p.finish((|| Some((client?, username?, scopes?)))())?;
-    let session = Session::with_store(client, FileStore::new(store))?;
+    // Every problem with the store path is found before a password is
+    // asked for or sent.
+    let store = FileStore::new(store);
+    store.check()?;
+    let session = Session::with_store(client, store)?;
     let result = match session.access_token() {
         Err(Error::LoginRequired) => {
             // No usable refresh token: the password grant, but only when a

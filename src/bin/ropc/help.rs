@@ -74,9 +74,10 @@ expiry and saving a rotated refresh token. Runs the password grant (password as
 for `ropc token`) only when no usable refresh token is stored; with neither,
 exits 3 with `login required`.
 
-The store and PATH.lock must be regular files of yours: a symbolic link, FIFO,
+PATH must name a file in a directory that exists, and the store and PATH.lock
+must be regular files of yours: a missing directory, a symbolic link, FIFO,
 device, directory, another user's file or a file that is not a ropc store is
-refused (exit 2), before any password is sent, and left as it is. When the new
+refused (exit 2), before a password is read or sent, and left as it is. When the new
 tokens cannot be saved, the access token is printed all the same, one line on
 stderr says so, and the exit status is 2.
 ";

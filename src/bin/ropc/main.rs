@@ -132,9 +132,15 @@ fn no_args(command: &str, rest: &[String]) -> Result<(), Fail> {
 }
 
 fn store_path(command: &str, rest: &[String]) -> Result<PathBuf, Fail> {
-    match rest {
-        [flag, path] if flag == "--store" => Ok(path.into()),
-        [one] if one.starts_with("--store=") => Ok(one["--store=".len()..].into()),
-        _ => Err(Fail::usage(format!("usage: ropc {command} --store PATH"))),
+    let path = match rest {
+        [flag, path] if flag == "--store" => path,
+        [one] if one.starts_with("--store=") => &one["--store=".len()..],
+        _ => return Err(Fail::usage(format!("usage: ropc {command} --store PATH"))),
+    };
+    if path.is_empty() {
+        return Err(Fail::usage(
+            "--store is empty: give the path of the token store file",
+        ));
     }
+    Ok(path.into())
 }
