@@ -582,3 +582,39 @@ fn missing_configuration_exits_2_naming_every_missing_variable_at_once() {
     );
     assert_eq!(p.requests(), 0);
 }
+
+#[test]
+fn token_on_a_terminal_prompts_for_the_password_without_echo() {
+    let p = CREDS.provider();
+    let mut term = cli::Terminal::start(cli::on_a_terminal(&["token"], &CREDS.login_env(p.url())));
+    term.wait_for(&format!("password for {USER}: "));
+    assert_eq!(p.requests(), 0, "nothing sent before the password is typed");
+    term.type_line(PASSWORD);
+    // The terminal echoes what is typed unless ropc turned echo off: the
+    // runner fails if the password ever shows.
+    let out = term.finish(HIDDEN);
+    assert_eq!(out.code, 0, "{:?}", out.stdout);
+    let line = out.stdout.lines().find(|l| l.starts_with('{')).unwrap();
+    let v: Value = serde_json::from_str(line).unwrap();
+    assert_eq!(v["claims"]["sub"], USER);
+    assert!(v["access_token"].as_str().unwrap().starts_with("eyJ"));
+    assert_eq!(p.records().len(), 1);
+    assert!(p.records()[0].had_password);
+}
+
+#[test]
+fn on_a_terminal_a_password_file_is_used_without_a_prompt() {
+    let p = CREDS.provider();
+    let f = common::temp_file("pw-terminal", format!("{PASSWORD}\n"));
+    let mut env = CREDS.login_env(p.url());
+    env.push(("ROPC_PASSWORD_FILE", f.display().to_string()));
+    let out = cli::Terminal::start(cli::on_a_terminal(&["token"], &env)).finish(HIDDEN);
+    assert_eq!(out.code, 0, "{:?}", out.stdout);
+    assert!(!out.stdout.contains("password for"), "{:?}", out.stdout);
+    assert!(
+        out.stdout.starts_with("{\"token_type\":\"Bearer\""),
+        "{:?}",
+        out.stdout
+    );
+    std::fs::remove_file(f).unwrap();
+}

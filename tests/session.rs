@@ -595,6 +595,36 @@ fn access_and_logout_need_a_store_path() {
     }
 }
 
+#[test]
+fn access_on_a_terminal_prompts_only_when_it_needs_the_password() {
+    let p = CREDS.provider();
+    let dir = tempdir("cli-terminal");
+    let store = store_arg(&dir.join("tokens"));
+    let env = CREDS.login_env(p.url());
+    let args = ["access", "--store", &store];
+    // Nothing stored: the password is asked for, without echo.
+    let mut term = cli::Terminal::start(cli::on_a_terminal(&args, &env));
+    term.wait_for(&format!("password for {USER}: "));
+    term.type_line(PASSWORD);
+    let first = term.finish(HIDDEN);
+    assert_eq!(first.code, 0, "{:?}", first.stdout);
+    let token = first.stdout.lines().last().unwrap();
+    assert!(token.starts_with("eyJ"), "{:?}", first.stdout);
+    // Stored: no prompt, the same token.
+    let second = cli::Terminal::start(cli::on_a_terminal(&args, &env)).finish(HIDDEN);
+    assert_eq!(second.code, 0, "{:?}", second.stdout);
+    assert_eq!(second.stdout, format!("{token}\n"));
+    // A store that cannot be used: no prompt either, exit 2.
+    let missing = store_arg(&dir.join("missing").join("tokens"));
+    let out = cli::Terminal::start(cli::on_a_terminal(&["access", "--store", &missing], &env))
+        .finish(HIDDEN);
+    assert_eq!(out.code, 2, "{:?}", out.stdout);
+    assert!(!out.stdout.contains("password"), "{:?}", out.stdout);
+    assert!(out.stdout.contains("does not exist"), "{:?}", out.stdout);
+    assert_eq!(p.requests(), 1);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
 /// `ropc access --store STORE` as this client and user, run in `cwd` with
 /// the password and a second line on stdin; then the shell reads what is
 /// left of stdin and says on stderr whether the password line was still

@@ -16,7 +16,7 @@ pub(crate) fn token() -> Result<(), Fail> {
     let username = p.required("ROPC_USERNAME");
     let scopes = p.ok(config::scopes());
     let (client, username, scopes) = p.finish((|| Some((client?, username?, scopes?)))())?;
-    let password = config::password()?;
+    let password = config::password(&username)?;
     let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
     let tokens = client.password_grant(&username, &password, &scopes)?;
     drop(password);
@@ -82,12 +82,13 @@ pub(crate) fn access(store: &Path) -> Result<(), Fail> {
     let result = match session.access_token() {
         Err(Error::LoginRequired) => {
             // No usable refresh token: the password grant, but only when a
-            // password is at hand (ROPC_PASSWORD_FILE, or a line on stdin).
-            let Some(password) = config::optional_password()? else {
+            // password is at hand (ROPC_PASSWORD_FILE, a line on stdin, or
+            // typed on the terminal).
+            let Some(password) = config::optional_password(&username)? else {
                 return Err(Fail {
                     code: 3,
                     message: "login required: no usable refresh token is stored and no \
-                              password was given (ROPC_PASSWORD_FILE or stdin)"
+                              password was given (ROPC_PASSWORD_FILE, stdin or the terminal)"
                         .into(),
                 });
             };

@@ -245,30 +245,48 @@ pub(crate) fn stdin_line_within(what: &str, max: usize) -> Result<Line, Fail> {
     Ok(Line::Text(out))
 }
 
-pub(crate) fn password() -> Result<Secret, Fail> {
-    optional_password()?.ok_or_else(|| {
+pub(crate) fn password(username: &str) -> Result<Secret, Fail> {
+    optional_password(username)?.ok_or_else(|| {
         Fail::usage("no password: set ROPC_PASSWORD_FILE or give it on the first line of stdin")
     })
 }
 
-/// The password from ROPC_PASSWORD_FILE or the first line of stdin; `None`
-/// when neither gives one.
-pub(crate) fn optional_password() -> Result<Option<Secret>, Fail> {
+/// The password: from `ROPC_PASSWORD_FILE`; otherwise, when stdin is a
+/// terminal, asked for on the terminal without echo; otherwise the first
+/// line of stdin. `None` when stdin gives none.
+pub(crate) fn optional_password(username: &str) -> Result<Option<Secret>, Fail> {
+    use std::io::IsTerminal as _;
     let password = match var("ROPC_PASSWORD_FILE")? {
         Some(path) => {
             let mut s = read_secret_file("ROPC_PASSWORD_FILE", &path)?;
             strip_newline(&mut s);
-            s
+            Secret::from(s)
         }
+        None if std::io::stdin().is_terminal() => prompt(username)?,
         None => match stdin_line("the password")? {
-            Some(s) => s,
+            Some(s) => Secret::from(s),
             None => return Ok(None),
         },
     };
     if password.is_empty() {
         return Err(Fail::usage("the password is empty"));
     }
-    Ok(Some(Secret::from(password)))
+    Ok(Some(password))
+}
+
+/// Asks for the password on the terminal (`/dev/tty`), without echo.
+fn prompt(username: &str) -> Result<Secret, Fail> {
+    // The username as the terminal will show it: no control characters.
+    let user: String = username
+        .chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect();
+    Secret::prompt(&format!("ropc: password for {user}: ")).map_err(|e| {
+        Fail::usage(match e.kind() {
+            std::io::ErrorKind::UnexpectedEof => "no password: the terminal input ended".into(),
+            _ => format!("cannot read the password on the terminal: {e}"),
+        })
+    })
 }
 
 fn leeway() -> Result<Option<Duration>, Fail> {

@@ -23,7 +23,9 @@ Configuration (environment; secrets never on the command line):
   ROPC_CLIENT_SECRET    client secret (also the HS256 key), or
   ROPC_CLIENT_SECRET_FILE  a file holding it (one trailing newline stripped)
   ROPC_USERNAME         the resource owner's username
-  ROPC_PASSWORD_FILE    file holding the password; otherwise the first line of stdin
+  ROPC_PASSWORD_FILE    file holding the password; otherwise asked for on the
+                        terminal without echo when stdin is one, else the first
+                        line of stdin
   ROPC_SCOPE            space-separated scopes (optional)
   ROPC_ISSUER           expected `iss` (optional)
   ROPC_AUDIENCE         expected `aud` (optional)
@@ -41,8 +43,9 @@ pub(crate) const TOKEN: &str = "\
 Usage: ropc token
 
 Runs the password grant with ROPC_USERNAME and the password from
-ROPC_PASSWORD_FILE (or the first line of stdin), verifies the access token and
-prints one JSON object on stdout:
+ROPC_PASSWORD_FILE; without it, when stdin is a terminal, the password is
+asked for on the terminal without echo; otherwise it is the first line of
+stdin. Verifies the access token and prints one JSON object on stdout:
   {\"token_type\", \"access_token\", \"refresh_token\", \"expires_in\", \"scope\", \"claims\"}
 ";
 
@@ -71,8 +74,8 @@ Prints only a valid access token and a newline, for
   Authorization: Bearer $(ropc access --store PATH)
 Uses the tokens in the store (created with mode 0600), refreshing when near
 expiry and saving a rotated refresh token. Runs the password grant (password as
-for `ropc token`) only when no usable refresh token is stored; with neither,
-exits 3 with `login required`.
+for `ropc token`: ROPC_PASSWORD_FILE, the terminal, or stdin) only when no
+usable refresh token is stored; with neither, exits 3 with `login required`.
 
 PATH must name a file in a directory that exists, and the store and PATH.lock
 must be regular files of yours: a missing directory, a symbolic link, FIFO,
