@@ -140,6 +140,127 @@ fn a_session_without_tokens_requires_login() {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
+// --- a store holds one account's tokens ---------------------------------------
+
+/// What `result` says, when it is a store error (anything else fails).
+fn store_reason<T: std::fmt::Debug>(result: Result<T, Error>) -> String {
+    match result {
+        Err(Error::Store(e)) => e.reason,
+        other => panic!("expected a store error, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_store_records_the_account_it_was_made_for() {
+    let (_p, c, _clock) = setup(120);
+    let dir = tempdir("account-recorded");
+    let store = FileStore::new(dir.join("tokens"));
+    let session = Session::with_store(c.clone(), store.clone()).unwrap();
+    session.login(USER, &Secret::from(PASSWORD), &[]).unwrap();
+    let stored = store.load().unwrap().unwrap();
+    assert_eq!(stored.token_url.as_deref(), Some(c.token_url()));
+    assert_eq!(stored.client_id.as_deref(), Some(ID));
+    assert_eq!(stored.username.as_deref(), Some(USER));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_session_refuses_a_store_made_for_another_token_url_or_client_id() {
+    let (p, c, _clock) = setup(120);
+    let dir = tempdir("account-client");
+    let store = FileStore::new(dir.join("tokens"));
+    let session = Session::with_store(c.clone(), store.clone()).unwrap();
+    session.login(USER, &Secret::from(PASSWORD), &[]).unwrap();
+    let before = std::fs::read(store.path()).unwrap();
+    let other_url = format!("{}?tenant=2", p.url());
+    let cases = [
+        (
+            Client::builder(&other_url, ID, SECRET).build().unwrap(),
+            format!("token URL {:?} (not {other_url:?})", p.url()),
+        ),
+        (
+            Client::builder(p.url(), "other-client", SECRET)
+                .build()
+                .unwrap(),
+            format!("client id {ID:?} (not \"other-client\")"),
+        ),
+    ];
+    for (client, why) in cases {
+        let reason = store_reason(Session::with_store(client, store.clone()));
+        assert!(reason.contains(&why), "{reason}");
+        assert!(reason.contains("refusing"), "{reason}");
+    }
+    assert_eq!(
+        std::fs::read(store.path()).unwrap(),
+        before,
+        "left as it is"
+    );
+    assert_eq!(p.requests(), 1);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_session_bound_to_a_user_refuses_a_store_made_for_another() {
+    let (p, c, _clock) = setup(120);
+    let dir = tempdir("account-user");
+    let store = FileStore::new(dir.join("tokens"));
+    let session = Session::with_store_for(c.clone(), store.clone(), USER).unwrap();
+    session.login(USER, &Secret::from(PASSWORD), &[]).unwrap();
+    drop(session);
+    // The same user: the stored tokens.
+    let session = Session::with_store_for(c.clone(), store.clone(), USER).unwrap();
+    assert!(session.is_logged_in());
+    // Another user: refused, nothing handed out.
+    let reason = store_reason(Session::with_store_for(c.clone(), store.clone(), "mallory"));
+    assert!(
+        reason.contains(&format!("user {USER:?} (not \"mallory\")")),
+        "{reason}"
+    );
+    // A session bound to one user does not log in another.
+    let session = Session::with_store_for(c, FileStore::new(dir.join("other")), USER).unwrap();
+    let err = session
+        .login("mallory", &Secret::from("whatever"), &[])
+        .unwrap_err();
+    assert!(matches!(err, Error::Config(_)), "{err}");
+    assert_eq!(p.requests(), 1);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_store_written_before_accounts_keeps_working_and_is_adopted_by_the_next_save() {
+    let (p, c, clock) = setup(120);
+    let dir = tempdir("account-adopt");
+    let path = dir.join("tokens");
+    let tokens = c
+        .password_grant(USER, &Secret::from(PASSWORD), &[])
+        .unwrap();
+    // What a ropc store held before it recorded its account.
+    let old = format!(
+        "ropc-store 1\naccess_token {}\nrefresh_token {}\nexpires_at {}\nend\n",
+        tokens.access_token().expose_secret(),
+        tokens.refresh_token().unwrap().expose_secret(),
+        tokens.expires_at().unwrap()
+    );
+    write_private(&path, &old);
+    let store = FileStore::new(&path);
+    let stored = store.load().unwrap().unwrap();
+    assert_eq!(
+        (stored.token_url, stored.client_id, stored.username),
+        (None, None, None)
+    );
+    let session = Session::with_store_for(c.clone(), store.clone(), USER).unwrap();
+    assert_eq!(session.access_token().unwrap(), *tokens.access_token());
+    // The next save (a refresh) records the account.
+    clock.advance(100);
+    session.access_token().unwrap();
+    assert_eq!(p.refresh_grants(), 1);
+    let stored = store.load().unwrap().unwrap();
+    assert_eq!(stored.token_url.as_deref(), Some(c.token_url()));
+    assert_eq!(stored.client_id.as_deref(), Some(ID));
+    assert_eq!(stored.username.as_deref(), Some(USER));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
 #[test]
 fn concurrent_threads_send_one_refresh() {
     let (p, c, clock) = setup(120);
@@ -622,6 +743,51 @@ fn access_on_a_terminal_prompts_only_when_it_needs_the_password() {
     assert!(!out.stdout.contains("password"), "{:?}", out.stdout);
     assert!(out.stdout.contains("does not exist"), "{:?}", out.stdout);
     assert_eq!(p.requests(), 1);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn access_refuses_a_store_made_for_another_user_client_or_token_url() {
+    let p = CREDS.provider();
+    let dir = tempdir("cli-account");
+    let path = dir.join("tokens");
+    let store = store_arg(&path);
+    let args = ["access", "--store", &store];
+    let user = [("ROPC_USERNAME", USER)];
+    let (code, token, stderr) = ropc(&args, &p, PASSWORD, &user);
+    assert_eq!(code, 0, "{stderr}");
+    let before = std::fs::read(&path).unwrap();
+    let other_url = format!("{}?tenant=2", p.url());
+    let cases = [
+        (
+            vec![("ROPC_USERNAME", "bob")],
+            format!("user {USER:?} (not \"bob\")"),
+        ),
+        (
+            vec![("ROPC_USERNAME", USER), ("ROPC_CLIENT_ID", "other-client")],
+            format!("client id {ID:?} (not \"other-client\")"),
+        ),
+        (
+            vec![
+                ("ROPC_USERNAME", USER),
+                ("ROPC_TOKEN_URL", other_url.as_str()),
+            ],
+            format!("token URL {:?} (not {other_url:?})", p.url()),
+        ),
+    ];
+    for (extra, why) in cases {
+        // A password at hand changes nothing: the store is refused first.
+        let (code, stdout, stderr) = ropc(&args, &p, PASSWORD, &extra);
+        assert_eq!(code, 2, "{extra:?}: {stderr}");
+        assert!(stdout.is_empty(), "{extra:?}: handed out {stdout}");
+        assert!(stderr.contains(&why), "{extra:?}: {stderr}");
+        assert!(!stderr.contains(token.trim_end()), "{stderr}");
+    }
+    assert_eq!(std::fs::read(&path).unwrap(), before, "left as it is");
+    assert_eq!(p.requests(), 1);
+    // The account it was made for still gets its token.
+    let (code, again, _) = ropc(&args, &p, "", &user);
+    assert_eq!((code, again), (0, token));
     std::fs::remove_dir_all(dir).unwrap();
 }
 

@@ -491,3 +491,35 @@ fn check_refuses_a_lock_path_the_lock_would_refuse_without_creating_anything() {
     assert!(!lock.exists());
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn the_account_is_kept_in_printable_ascii_lines_and_read_back_exactly() {
+    let dir = tempdir("store-account");
+    let store = FileStore::new(dir.join("tokens"));
+    let odd = "J. Random %2B+ Üser\tname\n=&";
+    let tokens = sample().with_account("https://id.example/token?x=1 2", "my app", Some(odd));
+    store.save(&tokens).unwrap();
+    let text = std::fs::read(store.path()).unwrap();
+    assert!(
+        text.iter()
+            .all(|&b| b == b'\n' || b.is_ascii_graphic() || b == b' '),
+        "{}",
+        String::from_utf8_lossy(&text)
+    );
+    assert!(
+        text.starts_with(b"ropc-store 1\n"),
+        "the magic is unchanged"
+    );
+    let back = store.load().unwrap().unwrap();
+    assert_eq!(back, tokens);
+    assert_eq!(back.username.as_deref(), Some(odd));
+    assert_eq!(back.client_id.as_deref(), Some("my app"));
+    assert_eq!(
+        back.token_url.as_deref(),
+        Some("https://id.example/token?x=1 2")
+    );
+    // An empty value is no value.
+    let none = sample().with_account("https://id.example/token", "app", Some(""));
+    assert_eq!(none.username, None);
+    std::fs::remove_dir_all(dir).unwrap();
+}

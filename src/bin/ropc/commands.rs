@@ -78,7 +78,9 @@ pub(crate) fn access(store: &Path) -> Result<(), Fail> {
     // asked for or sent.
     let store = FileStore::new(store);
     store.check()?;
-    let session = Session::with_store(client, store)?;
+    // The store is ROPC_USERNAME's: one made for another user, client or
+    // token URL is refused, its tokens never printed.
+    let session = Session::with_store_for(client, store, username.as_str())?;
     let result = match session.access_token() {
         Err(Error::LoginRequired) => {
             // No usable refresh token: the password grant, but only when a

@@ -77,6 +77,12 @@ expiry and saving a rotated refresh token. Runs the password grant (password as
 for `ropc token`: ROPC_PASSWORD_FILE, the terminal, or stdin) only when no
 usable refresh token is stored; with neither, exits 3 with `login required`.
 
+A store holds one account's tokens: it records the token URL, client id and
+user (ROPC_USERNAME, needed even when a refresh token is stored) it was made
+for. Used with another of them it is refused (exit 2, naming the mismatch),
+its tokens never printed. A store written by an older ropc records no account
+and is used; the next save records it.
+
 PATH must name a file in a directory that exists, and the store and PATH.lock
 must be regular files of yours: a missing directory, a symbolic link, FIFO,
 device, directory, another user's file or a file that is not a ropc store is
