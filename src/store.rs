@@ -12,7 +12,10 @@ use zeroize::Zeroizing;
 use crate::error::{Error, StoreError};
 use crate::form;
 use crate::secret::Secret;
-use safe_open::{create_temp, open_existing, open_or_create, random_u64};
+#[cfg(feature = "cli")]
+pub(crate) use safe_open::check_replaceable;
+pub(crate) use safe_open::replace_atomically;
+use safe_open::{open_existing, open_or_create};
 
 /// What a store keeps: enough for the next process to carry on without the
 /// password, and the account the tokens were made for. Made with
@@ -456,23 +459,7 @@ impl TokenStore for FileStore {
         }
         let text = serialize(tokens).map_err(|why| self.err(why))?;
         self.check()?;
-        let dir = self.dir();
-        let name = self.path.file_name().unwrap_or_default().to_string_lossy();
-        let (mut f, tmp) = create_temp(&dir, &format!(".{name}.tmp."), random_u64)
-            .map_err(|e| self.err(format!("cannot create a temporary file: {e}")))?;
-        let result = (|| -> io::Result<()> {
-            f.write_all(text.as_bytes())?;
-            f.sync_all()?;
-            drop(f);
-            fs::rename(&tmp, &self.path)?;
-            // Make the rename itself durable.
-            File::open(&dir)?.sync_all()
-        })();
-        if let Err(e) = result {
-            let _ = fs::remove_file(&tmp);
-            return Err(self.err(format!("cannot write: {e}")));
-        }
-        Ok(())
+        replace_atomically(&self.path, text.as_bytes()).map_err(|why| self.err(why))
     }
 
     fn clear(&self) -> Result<(), Error> {
@@ -520,7 +507,7 @@ impl TokenStore for FileStore {
 pub(crate) fn check_file_path(path: &Path) -> Result<(), String> {
     let bytes = path.as_os_str().as_encoded_bytes();
     if bytes.is_empty() {
-        return Err("the store path is empty".into());
+        return Err("the path is empty".into());
     }
     let last = bytes
         .rsplit(|&b| std::path::is_separator(char::from(b)))

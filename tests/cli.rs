@@ -618,3 +618,36 @@ fn on_a_terminal_a_password_file_is_used_without_a_prompt() {
     );
     std::fs::remove_file(f).unwrap();
 }
+
+#[test]
+fn token_and_refresh_output_write_the_json_to_a_new_private_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let p = CREDS.provider();
+    let env = CREDS.login_env(p.url());
+    let dir = common::tempdir("cli-output");
+    let file = dir.join("tokens.json");
+    let path = file.to_str().unwrap();
+    let out = run(&env, &["token", "--output", path], PASSWORD);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.is_empty());
+    let first: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(first["claims"]["sub"], USER);
+    let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    let rt = first["refresh_token"].as_str().unwrap();
+    let out = run(&env, &["refresh", &format!("--output={path}")], rt);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let second: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_ne!(second["refresh_token"], first["refresh_token"]);
+    // A refused refresh leaves it as it was.
+    let before = std::fs::read(&file).unwrap();
+    let out = run(&env, &["refresh", "--output", path], rt);
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    assert_eq!(std::fs::read(&file).unwrap(), before);
+    assert_eq!(
+        std::fs::read_dir(&dir).unwrap().count(),
+        1,
+        "no temporary file left"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}

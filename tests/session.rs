@@ -791,6 +791,107 @@ fn access_refuses_a_store_made_for_another_user_client_or_token_url() {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
+/// The names in `dir`, sorted.
+fn names_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn access_output_replaces_the_file_atomically_with_mode_0600_and_leaves_it_on_failure() {
+    use std::os::unix::fs::PermissionsExt;
+    let p = CREDS.provider();
+    let dir = tempdir("cli-output");
+    let store = store_arg(&dir.join("tokens"));
+    let out_dir = dir.join("run");
+    std::fs::create_dir(&out_dir).unwrap();
+    let file = out_dir.join("access-token");
+    std::fs::write(&file, "old token\n").unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let output = store_arg(&file);
+    let user = [("ROPC_USERNAME", USER)];
+    let args = ["access", "--store", &store, "--output", &output];
+    let (code, stdout, stderr) = ropc(&args, &p, PASSWORD, &user);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.is_empty(), "{stdout}");
+    let token = std::fs::read_to_string(&file).unwrap();
+    assert!(token.starts_with("eyJ") && token.ends_with('\n') && token.lines().count() == 1);
+    let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    assert_eq!(
+        names_in(&out_dir),
+        ["access-token"],
+        "no temporary file left"
+    );
+    // `--output=FILE`, before `--store`: the same token (from the store).
+    let eq = format!("--output={output}");
+    let (code, _, stderr) = ropc(&["access", &eq, "--store", &store], &p, "", &user);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), token);
+    // Any failure leaves the file as it was: here a dead refresh token and
+    // no password (exit 3), then a provider answering garbage (exit 6).
+    expire_stored_token(&dir.join("tokens"), |_| 0);
+    p.revoke_refresh_tokens();
+    let (code, _, stderr) = ropc(&args, &p, "", &user);
+    assert_eq!(code, 3, "{stderr}");
+    p.set_misbehavior(Some(ropc::testing::Misbehavior::NotJson));
+    let (code, _, stderr) = ropc(&args, &p, PASSWORD, &user);
+    assert_eq!(code, 6, "{stderr}");
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        token,
+        "left as it was"
+    );
+    assert_eq!(names_in(&out_dir), ["access-token"]);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn access_output_refuses_what_the_store_refuses_before_the_password_is_sent() {
+    let p = CREDS.provider();
+    let dir = tempdir("cli-output-refused");
+    let store = store_arg(&dir.join("tokens"));
+    let notes = dir.join("notes");
+    write_private(&notes, "my notes\n");
+    let link = dir.join("link");
+    std::os::unix::fs::symlink(&notes, &link).unwrap();
+    let fifo = dir.join("fifo");
+    mkfifo(&fifo);
+    let subdir = dir.join("subdir");
+    std::fs::create_dir(&subdir).unwrap();
+    let user = [("ROPC_USERNAME", USER)];
+    let cases = [
+        (store_arg(&link), "is a symbolic link"),
+        (store_arg(&fifo), "is a FIFO"),
+        (store_arg(&subdir), "is a directory"),
+        (
+            store_arg(&dir.join("missing").join("token")),
+            "does not exist",
+        ),
+        (format!("{}/", store_arg(&subdir)), "names no file"),
+        (store.clone(), "the same file"),
+    ];
+    for (output, why) in cases {
+        let args = ["access", "--store", &store, "--output", &output];
+        let (code, stdout, stderr) = ropc(&args, &p, PASSWORD, &user);
+        assert_eq!(code, 2, "{output}: {stderr}");
+        assert!(
+            stderr.contains("--output") && stderr.contains(why),
+            "{output}: {stderr}"
+        );
+        assert!(stdout.is_empty());
+    }
+    assert_eq!(p.requests(), 0, "the password was sent");
+    assert_eq!(std::fs::read(&notes).unwrap(), b"my notes\n");
+    assert!(link.symlink_metadata().unwrap().is_symlink());
+    assert!(!dir.join("tokens").exists());
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
 /// `ropc access --store STORE` as this client and user, run in `cwd` with
 /// the password and a second line on stdin; then the shell reads what is
 /// left of stdin and says on stderr whether the password line was still

@@ -450,7 +450,7 @@ fn a_store_path_that_names_no_file_is_refused_before_anything_is_created() {
         ] {
             let reason = reason(result);
             let want = if path.is_empty() {
-                "the store path is empty"
+                "the path is empty"
             } else {
                 "names no file"
             };

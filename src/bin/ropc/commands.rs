@@ -10,31 +10,33 @@ use crate::Fail;
 use crate::config::{self, Line, Problems};
 use crate::output::{self, emit};
 
-pub(crate) fn token() -> Result<(), Fail> {
+pub(crate) fn token(output: Option<&Path>) -> Result<(), Fail> {
     let mut p = Problems::default();
     let client = config::client(&mut p);
     let username = p.required("ROPC_USERNAME");
     let scopes = p.ok(config::scopes());
     let (client, username, scopes) = p.finish((|| Some((client?, username?, scopes?)))())?;
+    output::check_file(output)?;
     let password = config::password(&username)?;
     let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
     let tokens = client.password_grant(&username, &password, &scopes)?;
     drop(password);
-    emit(output::tokens_json(&tokens)?)
+    output::deliver(output::tokens_json(&tokens)?, output)
 }
 
-pub(crate) fn refresh() -> Result<(), Fail> {
+pub(crate) fn refresh(output: Option<&Path>) -> Result<(), Fail> {
     let mut p = Problems::default();
     let client = config::client(&mut p);
     let scopes = p.ok(config::scopes());
     let (client, scopes) = p.finish(client.zip(scopes))?;
+    output::check_file(output)?;
     let refresh_token = config::stdin_line("the refresh token")?
         .filter(|t| !t.is_empty())
         .ok_or_else(|| Fail::usage("no refresh token on the first line of stdin"))?;
     let refresh_token = Secret::from(refresh_token);
     let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
     let tokens = client.refresh_with(&refresh_token, &scopes)?;
-    emit(output::tokens_json(&tokens)?)
+    output::deliver(output::tokens_json(&tokens)?, output)
 }
 
 pub(crate) fn verify() -> Result<(), Fail> {
@@ -68,14 +70,18 @@ pub(crate) fn verify() -> Result<(), Fail> {
     emit(output::claims_json(claims.as_json())?)
 }
 
-pub(crate) fn access(store: &Path) -> Result<(), Fail> {
+pub(crate) fn access(store: &Path, output: Option<&Path>) -> Result<(), Fail> {
     let mut p = Problems::default();
     let client = config::client(&mut p);
     let username = p.required("ROPC_USERNAME");
     let scopes = p.ok(config::scopes());
     let (client, username, scopes) = p.finish((|| Some((client?, username?, scopes?)))())?;
-    // Every problem with the store path is found before a password is
-    // asked for or sent.
+    // Every problem with the store path or the output file is found before
+    // a password is asked for or sent.
+    if output == Some(store) {
+        return Err(Fail::usage("--output and --store name the same file"));
+    }
+    output::check_file(output)?;
     let store = FileStore::new(store);
     store.check()?;
     // The store is ROPC_USERNAME's: one made for another user, client or
@@ -111,14 +117,18 @@ pub(crate) fn access(store: &Path) -> Result<(), Fail> {
         },
         Err(e) => return Err(e.into()),
     };
-    emit(output::line(token.expose_secret()))?;
+    output::deliver(output::line(token.expose_secret()), output)?;
     match unsaved {
         None => Ok(()),
         Some(e) => Err(Fail {
             code: 2,
             message: format!(
-                "the access token was printed, but the new refresh token could not be saved \
-                 (the next run may need the password again): {e}"
+                "the access token was {}, but the new refresh token could not be saved \
+                 (the next run may need the password again): {e}",
+                match output {
+                    None => "printed".to_owned(),
+                    Some(path) => format!("written to {}", path.display()),
+                }
             ),
         }),
     }

@@ -14,6 +14,9 @@ Commands:
   demo                  run the whole flow against a built-in loopback provider
 
 Options:
+  --output FILE         (token, refresh, access) replace FILE atomically with
+                        what would be printed, mode 0600; on any failure FILE
+                        is left as it was
   -h, --help            this help (also `ropc <command> --help`)
   -V, --version         the version
 
@@ -40,22 +43,29 @@ verification; 5 transport failure; 6 malformed or oversized provider response.
 ";
 
 pub(crate) const TOKEN: &str = "\
-Usage: ropc token
+Usage: ropc token [--output FILE]
 
 Runs the password grant with ROPC_USERNAME and the password from
 ROPC_PASSWORD_FILE; without it, when stdin is a terminal, the password is
 asked for on the terminal without echo; otherwise it is the first line of
 stdin. Verifies the access token and prints one JSON object on stdout:
   {\"token_type\", \"access_token\", \"refresh_token\", \"expires_in\", \"scope\", \"claims\"}
+
+With --output FILE nothing is printed: FILE is replaced atomically (a new file
+beside it, mode 0600, created with O_EXCL under a random name, written and
+fsynced, then renamed over FILE), and on any failure it is left as it was.
+FILE must be a regular file of yours or not exist yet, in a directory that
+exists: a symbolic link, FIFO, device or directory is refused (exit 2) before
+anything is sent.
 ";
 
 pub(crate) const REFRESH: &str = "\
-Usage: ropc refresh
+Usage: ropc refresh [--output FILE]
 
 Reads a refresh token from the first line of stdin, runs the refresh grant,
 verifies the new access token and prints the same JSON object as `ropc token`.
 `refresh_token` is always the one to use next (the rotated one, or the one
-passed in when the provider sent none).
+passed in when the provider sent none). --output FILE as for `ropc token`.
 ";
 
 pub(crate) const VERIFY: &str = "\
@@ -68,10 +78,13 @@ token. Exit 4 names the failed check.
 ";
 
 pub(crate) const ACCESS: &str = "\
-Usage: ropc access --store PATH
+Usage: ropc access --store PATH [--output FILE]
 
 Prints only a valid access token and a newline, for
   Authorization: Bearer $(ropc access --store PATH)
+or, with --output FILE, replaces FILE with them (see below), for a job that
+keeps a token file fresh:
+  ropc access --store PATH --output /run/my-app/access-token
 Uses the tokens in the store (created with mode 0600), refreshing when near
 expiry and saving a rotated refresh token. Runs the password grant (password as
 for `ropc token`: ROPC_PASSWORD_FILE, the terminal, or stdin) only when no
@@ -86,9 +99,16 @@ and is used; the next save records it.
 PATH must name a file in a directory that exists, and the store and PATH.lock
 must be regular files of yours: a missing directory, a symbolic link, FIFO,
 device, directory, another user's file or a file that is not a ropc store is
-refused (exit 2), before a password is read or sent, and left as it is. When the new
-tokens cannot be saved, the access token is printed all the same, one line on
-stderr says so, and the exit status is 2.
+refused (exit 2), before a password is read or sent, and left as it is. When
+the new tokens cannot be saved, the access token is printed (or written) all
+the same, one line on stderr says so, and the exit status is 2.
+
+With --output FILE nothing is printed: FILE is replaced atomically (a new file
+beside it, mode 0600, created with O_EXCL under a random name, written and
+fsynced, then renamed over FILE), and on any failure it is left as it was.
+FILE must be a regular file of yours or not exist yet, in a directory that
+exists: a symbolic link, FIFO, device or directory is refused (exit 2) before
+anything is sent.
 ";
 
 pub(crate) const LOGOUT: &str = "\

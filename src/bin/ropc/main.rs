@@ -17,7 +17,7 @@ mod hygiene;
 mod output;
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use ropc::Error;
@@ -98,49 +98,101 @@ fn run(args: &[String]) -> Result<(), Fail> {
         "access" if wants_help => help(help::ACCESS),
         "logout" if wants_help => help(help::LOGOUT),
         "demo" if wants_help => help(help::DEMO),
-        "token" => {
-            no_args(command, rest)?;
-            commands::token()
-        }
-        "refresh" => {
-            no_args(command, rest)?;
-            commands::refresh()
-        }
+        "token" => commands::token(Options::parse(command, rest)?.output()),
+        "refresh" => commands::refresh(Options::parse(command, rest)?.output()),
         "verify" => {
-            no_args(command, rest)?;
+            Options::parse(command, rest)?;
             commands::verify()
         }
-        "access" => commands::access(&store_path(command, rest)?),
-        "logout" => commands::logout(&store_path(command, rest)?),
+        "access" => {
+            let options = Options::parse(command, rest)?;
+            commands::access(options.store(command)?, options.output())
+        }
+        "logout" => commands::logout(Options::parse(command, rest)?.store(command)?),
         "demo" => {
-            no_args(command, rest)?;
+            Options::parse(command, rest)?;
             commands::demo()
         }
-        // Not echoed, for the same reason as in `no_args`.
+        // Not echoed, for the same reason as in `Options::parse`.
         _ => Err(Fail::usage("unknown command (try `ropc --help`)")),
     }
 }
 
-fn no_args(command: &str, rest: &[String]) -> Result<(), Fail> {
-    match rest.first() {
-        None => Ok(()),
-        // The argument is not echoed: it may be a secret typed in the wrong place.
-        Some(_) => Err(Fail::usage(format!(
-            "`ropc {command}` takes no argument (secrets come from the environment, files or stdin)"
-        ))),
-    }
+/// A command's options: `--store PATH` and `--output FILE` (also as
+/// `--store=PATH`, `--output=FILE`), where the command takes them.
+#[derive(Default)]
+struct Options {
+    store: Option<PathBuf>,
+    output: Option<PathBuf>,
 }
 
-fn store_path(command: &str, rest: &[String]) -> Result<PathBuf, Fail> {
-    let path = match rest {
-        [flag, path] if flag == "--store" => path,
-        [one] if one.starts_with("--store=") => &one["--store=".len()..],
-        _ => return Err(Fail::usage(format!("usage: ropc {command} --store PATH"))),
-    };
-    if path.is_empty() {
-        return Err(Fail::usage(
-            "--store is empty: give the path of the token store file",
-        ));
+impl Options {
+    /// The usage line of `command`, and the options it takes.
+    fn usage(command: &str) -> (&'static str, &'static [&'static str]) {
+        match command {
+            "token" => ("ropc token [--output FILE]", &["--output"]),
+            "refresh" => ("ropc refresh [--output FILE]", &["--output"]),
+            "access" => (
+                "ropc access --store PATH [--output FILE]",
+                &["--store", "--output"],
+            ),
+            "logout" => ("ropc logout --store PATH", &["--store"]),
+            "verify" => ("ropc verify", &[]),
+            _ => ("ropc demo", &[]),
+        }
     }
-    Ok(path.into())
+
+    fn parse(command: &str, rest: &[String]) -> Result<Options, Fail> {
+        let (usage, takes) = Options::usage(command);
+        // An argument that is not an option of the command is not echoed:
+        // it may be a secret typed in the wrong place.
+        let misplaced = || {
+            Fail::usage(format!(
+                "usage: {usage} (secrets come from the environment, files or stdin, never \
+                 from arguments)"
+            ))
+        };
+        let mut options = Options::default();
+        let mut args = rest.iter();
+        while let Some(arg) = args.next() {
+            let (name, inline) = match arg.split_once('=') {
+                Some((name, value)) if name.starts_with("--") => (name, Some(value)),
+                _ => (arg.as_str(), None),
+            };
+            let Some(&name) = takes.iter().find(|t| **t == name) else {
+                return Err(misplaced());
+            };
+            let value = match inline {
+                Some(value) => value,
+                None => args
+                    .next()
+                    .ok_or_else(|| Fail::usage(format!("usage: {usage}")))?,
+            };
+            let (slot, what) = if name == "--store" {
+                (&mut options.store, "the token store file")
+            } else {
+                (&mut options.output, "the file to write")
+            };
+            if value.is_empty() {
+                return Err(Fail::usage(format!(
+                    "{name} is empty: give the path of {what}"
+                )));
+            }
+            if slot.replace(value.into()).is_some() {
+                return Err(Fail::usage(format!("{name} is given twice")));
+            }
+        }
+        Ok(options)
+    }
+
+    /// `--store PATH`, which the command needs.
+    fn store(&self, command: &str) -> Result<&Path, Fail> {
+        self.store
+            .as_deref()
+            .ok_or_else(|| Fail::usage(format!("usage: {}", Options::usage(command).0)))
+    }
+
+    fn output(&self) -> Option<&Path> {
+        self.output.as_deref()
+    }
 }
