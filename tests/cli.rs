@@ -123,7 +123,7 @@ fn password_from_stdin_strips_only_the_line_ending() {
 fn password_from_a_file() {
     let p = CREDS.provider();
     let mut env = CREDS.login_env(p.url());
-    let f = common::temp_file("pw", format!("{PASSWORD}\n"));
+    let f = common::temp_private_file("pw", format!("{PASSWORD}\n"));
     env.push(("ROPC_PASSWORD_FILE", f.display().to_string()));
     let out = run(&env, &["token"], "");
     assert_eq!(out.code, 0, "{}", out.stderr);
@@ -135,7 +135,7 @@ fn client_secret_from_a_file() {
     let p = CREDS.provider();
     let mut env = CREDS.login_env(p.url());
     env.retain(|(k, _)| *k != "ROPC_CLIENT_SECRET");
-    let f = common::temp_file("cs", format!("{SECRET}\n"));
+    let f = common::temp_private_file("cs", format!("{SECRET}\n"));
     env.push(("ROPC_CLIENT_SECRET_FILE", f.display().to_string()));
     let out = run(&env, &["token"], PASSWORD);
     assert_eq!(out.code, 0, "{}", out.stderr);
@@ -605,7 +605,7 @@ fn token_on_a_terminal_prompts_for_the_password_without_echo() {
 #[test]
 fn on_a_terminal_a_password_file_is_used_without_a_prompt() {
     let p = CREDS.provider();
-    let f = common::temp_file("pw-terminal", format!("{PASSWORD}\n"));
+    let f = common::temp_private_file("pw-terminal", format!("{PASSWORD}\n"));
     let mut env = CREDS.login_env(p.url());
     env.push(("ROPC_PASSWORD_FILE", f.display().to_string()));
     let out = cli::Terminal::start(cli::on_a_terminal(&["token"], &env)).finish(HIDDEN);
@@ -650,4 +650,199 @@ fn token_and_refresh_output_write_the_json_to_a_new_private_file() {
         "no temporary file left"
     );
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_mistyped_command_is_named_with_the_nearest_one_but_nothing_secret_looking_is_echoed() {
+    for (typed, said) in [
+        ("tokne", "unknown command `tokne` (did you mean `token`?)"),
+        ("acess", "unknown command `acess` (did you mean `access`?)"),
+        ("logut", "unknown command `logut` (did you mean `logout`?)"),
+        ("list", "unknown command `list` (try `ropc --help`)"),
+        (
+            "--verison",
+            "unknown option `--verison` (did you mean `--version`?)",
+        ),
+    ] {
+        let out = ropc(&[typed], &[], "");
+        assert_eq!(out.code, 2, "{typed}");
+        assert_eq!(out.stderr, format!("ropc: {said}\n"));
+    }
+    // Anything that does not look like a command word is not shown: it may
+    // be a secret typed in the wrong place (the runner checks the markers).
+    for typed in [
+        "PW-MARKER-7f3a",
+        "CS-MARKER-91b2+/=",
+        "hunter2!",
+        "correct horse",
+        "x".repeat(40).as_str(),
+    ] {
+        let out = ropc(&[typed], &[], "");
+        assert_eq!(out.code, 2, "{typed}");
+        assert!(!out.stderr.contains(typed), "{typed}: {}", out.stderr);
+        assert!(out.stderr.contains("unknown command"), "{}", out.stderr);
+    }
+    // The same for the options of a command.
+    let out = ropc(&["access", "--stor", "x"], &[], "");
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr
+            .contains("unknown option `--stor` (did you mean `--store`?)"),
+        "{}",
+        out.stderr
+    );
+    let out = ropc(&["token", "--output", "f", "PW-MARKER-7f3a"], &[], "");
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("usage: ropc token"), "{}", out.stderr);
+}
+
+#[test]
+fn help_with_a_command_prints_that_commands_help() {
+    for cmd in ["token", "refresh", "verify", "access", "logout", "demo"] {
+        let out = ropc(&["help", cmd], &[], "");
+        assert_eq!(out.code, 0, "{cmd}: {}", out.stderr);
+        assert_eq!(out.stdout, ropc(&[cmd, "--help"], &[], "").stdout, "{cmd}");
+        assert!(
+            out.stdout.starts_with(&format!("Usage: ropc {cmd}")),
+            "{cmd}"
+        );
+    }
+    assert_eq!(
+        ropc(&["help"], &[], "").stdout,
+        ropc(&["--help"], &[], "").stdout
+    );
+    let out = ropc(&["help", "tokne"], &[], "");
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains("did you mean `token`"),
+        "{}",
+        out.stderr
+    );
+}
+
+/// Builds `ropc` with only the `cli` feature (no `testing`, no TLS) into a
+/// directory of this test's own, and returns the binary.
+fn ropc_without_testing() -> std::path::PathBuf {
+    let cargo = std::env::var_os("CARGO").expect("run by cargo, which sets CARGO");
+    let target = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("ropc-without-testing");
+    let built = std::process::Command::new(cargo)
+        .args([
+            "build",
+            "--quiet",
+            "--bin",
+            "ropc",
+            "--no-default-features",
+            "--features",
+            "cli",
+        ])
+        .arg("--target-dir")
+        .arg(&target)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("CARGO_TARGET_DIR")
+        .output()
+        .unwrap();
+    assert!(
+        built.status.success(),
+        "{}",
+        String::from_utf8_lossy(&built.stderr)
+    );
+    target.join("debug").join("ropc")
+}
+
+#[test]
+fn demo_in_a_build_without_testing_says_the_feature_is_not_in_this_build() {
+    let bin = ropc_without_testing();
+    let out = cli::run(
+        {
+            let mut cmd = std::process::Command::new(bin);
+            cmd.arg("demo")
+                .env_clear()
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped());
+            cmd
+        },
+        "",
+        HIDDEN,
+    );
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert_eq!(
+        out.stderr,
+        "ropc: `ropc demo` is not in this build of ropc (it was built without the `testing` feature)\n"
+    );
+    assert!(
+        !out.stderr.contains("cargo"),
+        "no build instructions: {}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_plain_http_url_to_another_host_is_refused_with_a_command_line_hint() {
+    let p = CREDS.provider();
+    let mut env = CREDS.login_env(p.url());
+    env[0].1 = "http://id.example/token".into();
+    let out = run(&env, &["token"], PASSWORD);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert_eq!(
+        out.stderr,
+        "ropc: ROPC_TOKEN_URL must be https: plain http is allowed only to a loopback \
+         address (127.0.0.1, ::1, localhost), and ropc has no setting to allow it elsewhere\n"
+    );
+    assert_eq!(p.requests(), 0);
+}
+
+#[test]
+fn a_timeout_says_how_long_was_waited_and_which_variable_sets_it() {
+    let p = CREDS.provider();
+    p.set_misbehavior(Some(Misbehavior::Delay(Duration::from_secs(4))));
+    let mut env = CREDS.login_env(p.url());
+    env.push(("ROPC_TIMEOUT", "1".into()));
+    let out = run(&env, &["token"], PASSWORD);
+    assert_eq!(out.code, 5, "{}", out.stderr);
+    assert_eq!(
+        out.stderr,
+        "ropc: transport error: timed out: no complete answer within 1 s (ROPC_TIMEOUT)\n"
+    );
+}
+
+#[test]
+fn a_secret_file_others_can_read_or_write_is_refused_naming_its_mode() {
+    use std::os::unix::fs::PermissionsExt;
+    let p = CREDS.provider();
+    for (var, content) in [
+        ("ROPC_CLIENT_SECRET_FILE", SECRET),
+        ("ROPC_PASSWORD_FILE", PASSWORD),
+    ] {
+        let f = common::temp_private_file(&format!("mode-{var}"), format!("{content}\n"));
+        let mut env = CREDS.login_env(p.url());
+        if var == "ROPC_CLIENT_SECRET_FILE" {
+            env.retain(|(k, _)| *k != "ROPC_CLIENT_SECRET");
+        }
+        env.push((var, f.display().to_string()));
+        for (mode, accepted) in [
+            (0o600, true),
+            (0o400, true),
+            (0o640, true),
+            (0o644, false),
+            (0o604, false),
+            (0o660, false),
+            (0o602, false),
+        ] {
+            std::fs::set_permissions(&f, std::fs::Permissions::from_mode(mode)).unwrap();
+            let out = run(&env, &["token"], PASSWORD);
+            if accepted {
+                assert_eq!(out.code, 0, "{var} {mode:o}: {}", out.stderr);
+            } else {
+                assert_eq!(out.code, 2, "{var} {mode:o}: {}", out.stderr);
+                assert!(
+                    out.stderr.contains(var) && out.stderr.contains(&format!("mode {mode:04o}")),
+                    "{var} {mode:o}: {}",
+                    out.stderr
+                );
+            }
+        }
+        std::fs::remove_file(f).unwrap();
+    }
+    assert_eq!(p.requests(), 6, "nothing sent with a refused file");
 }

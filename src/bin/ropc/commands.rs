@@ -187,6 +187,6 @@ pub(crate) fn demo() -> Result<(), Fail> {
 #[cfg(not(feature = "testing"))]
 pub(crate) fn demo() -> Result<(), Fail> {
     Err(Fail::usage(
-        "`ropc demo` needs the `testing` feature (cargo run --features cli,testing -- demo)",
+        "`ropc demo` is not in this build of ropc (it was built without the `testing` feature)",
     ))
 }

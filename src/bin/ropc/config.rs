@@ -114,7 +114,9 @@ fn read_secret_file(var_name: &str, path: &str) -> Result<Zeroizing<String>, Fai
     const MAX: u64 = 64 * 1024;
     let fail = |why: String| Fail::usage(format!("{var_name}: cannot read {path}: {why}"));
     let file = std::fs::File::open(path).map_err(|e| fail(e.to_string()))?;
-    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let meta = file.metadata().map_err(|e| fail(e.to_string()))?;
+    private_enough(&meta).map_err(|why| Fail::usage(format!("{var_name}: {path} {why}")))?;
+    let len = meta.len();
     if len > MAX {
         return Err(fail(format!("larger than {MAX} bytes")));
     }
@@ -129,6 +131,27 @@ fn read_secret_file(var_name: &str, path: &str) -> Result<Zeroizing<String>, Fai
     let mut out = Zeroizing::new(String::with_capacity(text.len()));
     out.push_str(text);
     Ok(out)
+}
+
+/// Refuses a secret file that others may read or write, or its group write
+/// (the token store is stricter, as ropc creates it itself; a secret file
+/// is often provisioned `root:app` 0640 for a service's group). Only
+/// regular files are looked at: a pipe (`<(pass show …)`) is the caller's.
+fn private_enough(meta: &std::fs::Metadata) -> Result<(), String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = meta.permissions().mode() & 0o7777;
+        if meta.is_file() && mode & 0o026 != 0 {
+            return Err(format!(
+                "is readable or writable by others, or writable by its group (mode {mode:04o}); \
+                 refusing to use it (0600, 0400 or 0640 will do)"
+            ));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = meta;
+    Ok(())
 }
 
 /// Strips one trailing `\n` or `\r\n`.
@@ -385,8 +408,8 @@ pub(crate) fn client(p: &mut Problems) -> Option<Client> {
     match builder.build() {
         Ok(client) if p.is_empty() => Some(client),
         Ok(_) => None,
-        Err(Error::Config(c)) if c.setting == Setting::TokenUrl => {
-            p.invalid(url_problem("ROPC_TOKEN_URL", &url, &Error::Config(c)));
+        Err(e) if matches!(&e, Error::Config(c) if c.setting == Setting::TokenUrl) => {
+            p.invalid(url_problem("ROPC_TOKEN_URL", &url, &e));
             None
         }
         Err(e) => {
@@ -402,11 +425,50 @@ fn check_url(url: &str) -> Result<(), Error> {
     Client::builder(url, "check", "check").build().map(drop)
 }
 
-/// What is wrong with the URL in `var`, said for the command line.
-fn url_problem(var: &str, _url: &str, e: &Error) -> String {
+/// What is wrong with the URL in `var`, said for the command line. The
+/// library's reason for refusing plain http names its own remedy
+/// (`allow_insecure_http`), which the command line does not offer: when
+/// that is the only thing wrong (the URL passes with it), this says so.
+fn url_problem(var: &str, url: &str, e: &Error) -> String {
+    let only_http = || {
+        Client::builder(url, "check", "check")
+            .allow_insecure_http(true)
+            .build()
+            .is_ok()
+    };
     match e {
+        Error::Config(_)
+            if url
+                .get(..7)
+                .is_some_and(|s| s.eq_ignore_ascii_case("http://"))
+                && only_http() =>
+        {
+            format!(
+                "{var} must be https: plain http is allowed only to a loopback address \
+                 (127.0.0.1, ::1, localhost), and ropc has no setting to allow it elsewhere"
+            )
+        }
         Error::Config(c) => format!("{var} {}", c.reason),
         e => format!("{var}: {e}"),
+    }
+}
+
+/// How a timeout reads on the command line: how long was waited, and what
+/// sets it (`ROPC_TIMEOUT`; connecting gets at most
+/// [`ropc::DEFAULT_CONNECT_TIMEOUT`] of it).
+pub(crate) fn timeout_phrase(detail: &str) -> String {
+    let set = seconds("ROPC_TIMEOUT", 3600).ok().flatten();
+    let whole = set.unwrap_or(ropc::DEFAULT_TIMEOUT);
+    if detail.contains("connect") {
+        let connect = whole.min(ropc::DEFAULT_CONNECT_TIMEOUT);
+        return format!("could not connect within {} s", connect.as_secs());
+    }
+    match set {
+        Some(t) => format!("no complete answer within {} s (ROPC_TIMEOUT)", t.as_secs()),
+        None => format!(
+            "no complete answer within {} s (the default; ROPC_TIMEOUT sets it)",
+            whole.as_secs()
+        ),
     }
 }
 

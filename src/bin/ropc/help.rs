@@ -17,7 +17,7 @@ Options:
   --output FILE         (token, refresh, access) replace FILE atomically with
                         what would be printed, mode 0600; on any failure FILE
                         is left as it was
-  -h, --help            this help (also `ropc <command> --help`)
+  -h, --help            this help (also `ropc <command> --help`, `ropc help <command>`)
   -V, --version         the version
 
 Configuration (environment; secrets never on the command line):
@@ -36,6 +36,10 @@ Configuration (environment; secrets never on the command line):
   ROPC_CA_FILE          PEM bundle of extra trusted root certificates (optional)
   ROPC_TIMEOUT          whole-request timeout in seconds (optional, default 30)
   ROPC_CLIENT_AUTH      basic (default), basic-encoded (RFC 6749 2.3.1) or post
+
+Secret files (ROPC_CLIENT_SECRET_FILE, ROPC_PASSWORD_FILE) are read up to 64 KiB.
+A regular file that others can read or write, or its group can write, is
+refused (exit 2, naming its mode): 0600, 0400, or 0640 for a service's group.
 
 Exit status: 0 success; 2 usage or configuration error (one line naming every
 variable missing or at fault); 3 the provider refused; 4 the token failed
@@ -127,5 +131,19 @@ Starts the built-in loopback provider and runs the password grant, a refresh,
 a verification and a refused wrong password against it. Needs the `testing`
 feature.
 ";
+
+/// The help of `command`, when it is one.
+pub(crate) fn of(command: &str) -> Option<&'static str> {
+    Some(match command {
+        "token" => TOKEN,
+        "refresh" => REFRESH,
+        "verify" => VERIFY,
+        "access" => ACCESS,
+        "logout" => LOGOUT,
+        "demo" => DEMO,
+        "help" => MAIN,
+        _ => return None,
+    })
+}
 
 pub(crate) const VERSION: &str = concat!("ropc ", env!("CARGO_PKG_VERSION"), "\n");

@@ -2,14 +2,16 @@
 //! scripts and small devices. Secrets come from the environment, files or
 //! stdin, never from the command line. See `ropc --help`.
 //!
-//! One job per file: this one reads the arguments, runs a command and maps
-//! its failure to an exit status; [`help`] holds the help texts, [`config`]
+//! One job per file: this one runs a command and maps its failure to an
+//! exit status; [`args`] reads the arguments, [`help`] holds the help
+//! texts, [`config`]
 //! reads the environment, files and stdin, [`output`] writes JSON and
 //! stdout, [`commands`] are the commands, and [`hygiene`] wipes what the
 //! library cannot reach.
 
 #![forbid(unsafe_code)]
 
+mod args;
 mod commands;
 mod config;
 mod help;
@@ -17,10 +19,11 @@ mod hygiene;
 mod output;
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use ropc::Error;
+
+use args::Options;
 
 /// A failure: the exit status and one line for stderr.
 struct Fail {
@@ -47,10 +50,17 @@ impl From<Error> for Fail {
             // Error::Response and anything added later.
             _ => 6,
         };
-        Fail {
-            code,
-            message: e.to_string(),
-        }
+        let message = match &e {
+            // How long was waited, and the variable that sets it.
+            Error::Transport(t) if t.kind == ropc::TransportKind::Timeout => {
+                format!(
+                    "transport error: timed out: {}",
+                    config::timeout_phrase(&t.detail)
+                )
+            }
+            e => e.to_string(),
+        };
+        Fail { code, message }
     }
 }
 
@@ -84,20 +94,21 @@ fn run(args: &[String]) -> Result<(), Fail> {
         return Err(Fail::usage("no command given (try `ropc --help`)"));
     };
     let rest = &args[1..];
-    let wants_help = rest.iter().any(|a| a == "-h" || a == "--help");
     let help = |text: &str| {
         print!("{text}");
         Ok(())
     };
     match command.as_str() {
-        "-h" | "--help" | "help" => help(help::MAIN),
+        "-h" | "--help" => help(help::MAIN),
         "-V" | "--version" => help(help::VERSION),
-        "token" if wants_help => help(help::TOKEN),
-        "refresh" if wants_help => help(help::REFRESH),
-        "verify" if wants_help => help(help::VERIFY),
-        "access" if wants_help => help(help::ACCESS),
-        "logout" if wants_help => help(help::LOGOUT),
-        "demo" if wants_help => help(help::DEMO),
+        // `ropc help` and `ropc help COMMAND`.
+        "help" => match rest.first() {
+            None => help(help::MAIN),
+            Some(topic) => help(help::of(topic).ok_or_else(|| args::unknown_command(topic))?),
+        },
+        _ if rest.iter().any(|a| a == "-h" || a == "--help") => {
+            help(help::of(command).ok_or_else(|| args::unknown_command(command))?)
+        }
         "token" => commands::token(Options::parse(command, rest)?.output()),
         "refresh" => commands::refresh(Options::parse(command, rest)?.output()),
         "verify" => {
@@ -113,86 +124,6 @@ fn run(args: &[String]) -> Result<(), Fail> {
             Options::parse(command, rest)?;
             commands::demo()
         }
-        // Not echoed, for the same reason as in `Options::parse`.
-        _ => Err(Fail::usage("unknown command (try `ropc --help`)")),
-    }
-}
-
-/// A command's options: `--store PATH` and `--output FILE` (also as
-/// `--store=PATH`, `--output=FILE`), where the command takes them.
-#[derive(Default)]
-struct Options {
-    store: Option<PathBuf>,
-    output: Option<PathBuf>,
-}
-
-impl Options {
-    /// The usage line of `command`, and the options it takes.
-    fn usage(command: &str) -> (&'static str, &'static [&'static str]) {
-        match command {
-            "token" => ("ropc token [--output FILE]", &["--output"]),
-            "refresh" => ("ropc refresh [--output FILE]", &["--output"]),
-            "access" => (
-                "ropc access --store PATH [--output FILE]",
-                &["--store", "--output"],
-            ),
-            "logout" => ("ropc logout --store PATH", &["--store"]),
-            "verify" => ("ropc verify", &[]),
-            _ => ("ropc demo", &[]),
-        }
-    }
-
-    fn parse(command: &str, rest: &[String]) -> Result<Options, Fail> {
-        let (usage, takes) = Options::usage(command);
-        // An argument that is not an option of the command is not echoed:
-        // it may be a secret typed in the wrong place.
-        let misplaced = || {
-            Fail::usage(format!(
-                "usage: {usage} (secrets come from the environment, files or stdin, never \
-                 from arguments)"
-            ))
-        };
-        let mut options = Options::default();
-        let mut args = rest.iter();
-        while let Some(arg) = args.next() {
-            let (name, inline) = match arg.split_once('=') {
-                Some((name, value)) if name.starts_with("--") => (name, Some(value)),
-                _ => (arg.as_str(), None),
-            };
-            let Some(&name) = takes.iter().find(|t| **t == name) else {
-                return Err(misplaced());
-            };
-            let value = match inline {
-                Some(value) => value,
-                None => args
-                    .next()
-                    .ok_or_else(|| Fail::usage(format!("usage: {usage}")))?,
-            };
-            let (slot, what) = if name == "--store" {
-                (&mut options.store, "the token store file")
-            } else {
-                (&mut options.output, "the file to write")
-            };
-            if value.is_empty() {
-                return Err(Fail::usage(format!(
-                    "{name} is empty: give the path of {what}"
-                )));
-            }
-            if slot.replace(value.into()).is_some() {
-                return Err(Fail::usage(format!("{name} is given twice")));
-            }
-        }
-        Ok(options)
-    }
-
-    /// `--store PATH`, which the command needs.
-    fn store(&self, command: &str) -> Result<&Path, Fail> {
-        self.store
-            .as_deref()
-            .ok_or_else(|| Fail::usage(format!("usage: {}", Options::usage(command).0)))
-    }
-
-    fn output(&self) -> Option<&Path> {
-        self.output.as_deref()
+        _ => Err(args::unknown_command(command)),
     }
 }
