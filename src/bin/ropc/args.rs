@@ -9,7 +9,7 @@ use crate::Fail;
 
 /// The commands, for suggestions.
 const COMMANDS: &[&str] = &[
-    "token", "refresh", "verify", "access", "logout", "demo", "help",
+    "token", "refresh", "verify", "access", "logout", "revoke", "demo", "help",
 ];
 /// The options that stand in for a command.
 const TOP_OPTIONS: &[&str] = &["--help", "--version"];
@@ -106,6 +106,7 @@ impl Options {
             ),
             "logout" => ("ropc logout --store PATH", &["--store"]),
             "verify" => ("ropc verify", &[]),
+            "revoke" => ("ropc revoke", &[]),
             _ => ("ropc demo", &[]),
         }
     }

@@ -3,16 +3,16 @@
 use std::path::Path;
 
 use ropc::jwt;
-use ropc::{Error, FileStore, Secret, Session, TokenStore};
+use ropc::{Error, FileStore, Secret, Session, StoreError, TokenStore, TokenTypeHint};
 use zeroize::Zeroizing;
 
 use crate::Fail;
-use crate::config::{self, Line, Problems};
+use crate::config::{self, Endpoint, Line, Problems};
 use crate::output::{self, emit};
 
 pub(crate) fn token(output: Option<&Path>) -> Result<(), Fail> {
     let mut p = Problems::default();
-    let client = config::client(&mut p);
+    let client = config::client(&mut p, Endpoint::Token);
     let username = p.required("ROPC_USERNAME");
     let scopes = p.ok(config::scopes());
     let (client, username, scopes) = p.finish((|| Some((client?, username?, scopes?)))())?;
@@ -26,7 +26,7 @@ pub(crate) fn token(output: Option<&Path>) -> Result<(), Fail> {
 
 pub(crate) fn refresh(output: Option<&Path>) -> Result<(), Fail> {
     let mut p = Problems::default();
-    let client = config::client(&mut p);
+    let client = config::client(&mut p, Endpoint::Token);
     let scopes = p.ok(config::scopes());
     let (client, scopes) = p.finish(client.zip(scopes))?;
     output::check_file(output)?;
@@ -72,7 +72,7 @@ pub(crate) fn verify() -> Result<(), Fail> {
 
 pub(crate) fn access(store: &Path, output: Option<&Path>) -> Result<(), Fail> {
     let mut p = Problems::default();
-    let client = config::client(&mut p);
+    let client = config::client(&mut p, Endpoint::Token);
     let username = p.required("ROPC_USERNAME");
     let scopes = p.ok(config::scopes());
     let (client, username, scopes) = p.finish((|| Some((client?, username?, scopes?)))())?;
@@ -134,12 +134,93 @@ pub(crate) fn access(store: &Path, output: Option<&Path>) -> Result<(), Fail> {
     }
 }
 
+/// `ropc logout`: with `ROPC_REVOCATION_URL`, the stored refresh token is
+/// revoked at the provider first (RFC 7009); then the store is wiped and
+/// removed, whatever the revocation's outcome. Configuration errors, and a
+/// store made for another account, are found before anything is done.
 pub(crate) fn logout(store: &Path) -> Result<(), Fail> {
+    // Without a revocation URL nothing is sent, and no variable is needed.
+    let revoking = match config::var("ROPC_REVOCATION_URL")? {
+        None => None,
+        Some(_) => {
+            let mut p = Problems::default();
+            let client = config::client(&mut p, Endpoint::Revocation);
+            // Compared with the store's account when set.
+            let token_url = p.var("ROPC_TOKEN_URL");
+            let username = p.var("ROPC_USERNAME");
+            Some((p.finish(client)?, token_url, username))
+        }
+    };
     let store = FileStore::new(store);
     // A path the store refuses gets no lock file created beside it.
     store.check()?;
     let _lock = store.lock()?;
-    store.clear()?;
+    let Some((client, token_url, username)) = revoking else {
+        store.clear()?;
+        return Ok(());
+    };
+    let stored = match store.load() {
+        Ok(Some(stored)) => stored,
+        Ok(None) => return Ok(()),
+        Err(e) => {
+            // A ropc store that cannot be read (corrupt, or readable by
+            // others) has no token to send: removed all the same.
+            store.clear()?;
+            return Err(Fail::usage(format!(
+                "the local token store was removed, but its refresh token could not be read \
+                 to revoke it, so it may still be valid: {e}"
+            )));
+        }
+    };
+    // Another account's token is not sent with this client's credentials
+    // (to what may be another provider), and its store is left alone.
+    if let Some(mismatch) = stored.account_mismatch(
+        token_url.as_deref(),
+        Some(client.client_id()),
+        username.as_deref(),
+    ) {
+        let why = format!("was made for {mismatch}; refusing to revoke its token or remove it");
+        return Err(Error::Store(StoreError::new(store.name(), why)).into());
+    }
+    let revoked = match &stored.refresh_token {
+        Some(token) => client.revoke(token, TokenTypeHint::RefreshToken),
+        None => Ok(()),
+    };
+    drop(stored);
+    match (revoked, store.clear()) {
+        (Ok(()), Ok(())) => Ok(()),
+        (Ok(()), Err(e)) => Err(Fail::usage(format!(
+            "the refresh token was revoked, but the local token store could not be removed: {e}"
+        ))),
+        (Err(e), Ok(())) => {
+            let failed = Fail::from(e);
+            Err(Fail {
+                code: failed.code,
+                message: format!(
+                    "the local token store was removed, but revoking its refresh token failed, \
+                     so it may still be valid: {}",
+                    failed.message
+                ),
+            })
+        }
+        (Err(revoking), Err(e)) => Err(Fail::usage(format!(
+            "revoking the refresh token failed ({}), and the local token store could not be \
+             removed: {e}",
+            Fail::from(revoking).message
+        ))),
+    }
+}
+
+/// `ropc revoke`: the refresh token on the first line of stdin, revoked at
+/// `ROPC_REVOCATION_URL` (RFC 7009).
+pub(crate) fn revoke() -> Result<(), Fail> {
+    let mut p = Problems::default();
+    let client = config::client(&mut p, Endpoint::Revocation);
+    let client = p.finish(client)?;
+    let token = config::stdin_line("the refresh token")?
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| Fail::usage("no refresh token on the first line of stdin"))?;
+    client.revoke(&Secret::from(token), TokenTypeHint::RefreshToken)?;
     Ok(())
 }
 

@@ -364,25 +364,44 @@ fn client_auth() -> Result<Option<ClientAuth>, Fail> {
     })
 }
 
-/// The client of the token endpoint: `ROPC_TOKEN_URL`, `ROPC_CLIENT_ID`,
-/// the client secret and the optional variables. `None` when anything is
-/// missing or invalid (recorded in `p`, every variable checked).
-pub(crate) fn client(p: &mut Problems) -> Option<Client> {
-    let url = p.required("ROPC_TOKEN_URL");
+/// The endpoint a command sends to, and so the URL it needs.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Endpoint {
+    /// The token endpoint: `ROPC_TOKEN_URL` is needed;
+    /// `ROPC_REVOCATION_URL` is checked when set.
+    Token,
+    /// The revocation endpoint (RFC 7009): `ROPC_REVOCATION_URL` is needed;
+    /// `ROPC_TOKEN_URL` is checked when set.
+    Revocation,
+}
+
+/// The client: the URL `endpoint` needs, `ROPC_CLIENT_ID`, the client
+/// secret and the optional variables (`ROPC_REVOCATION_URL` among them).
+/// `None` when anything is missing or invalid (recorded in `p`, every
+/// variable checked).
+pub(crate) fn client(p: &mut Problems, endpoint: Endpoint) -> Option<Client> {
+    let (token_url, revocation_url) = match endpoint {
+        Endpoint::Token => (p.required("ROPC_TOKEN_URL"), p.var("ROPC_REVOCATION_URL")),
+        Endpoint::Revocation => (p.var("ROPC_TOKEN_URL"), p.required("ROPC_REVOCATION_URL")),
+    };
     let id = p.required("ROPC_CLIENT_ID");
     let secret = client_secret(p);
     let validation = p.ok(validation());
     let timeout = p.ok(timeout());
     let auth = p.ok(client_auth());
     let ca = p.var("ROPC_CA_FILE");
-    let (Some(url), Some(id), Some(secret)) = (url.clone(), id, secret) else {
+    let urls = [
+        ("ROPC_TOKEN_URL", token_url.as_deref()),
+        ("ROPC_REVOCATION_URL", revocation_url.as_deref()),
+    ];
+    // A client that only revokes has no use for a token URL; the library
+    // wants one, and gets the revocation URL (which it never posts a grant
+    // to).
+    let url = token_url.clone().or_else(|| revocation_url.clone());
+    let (Some(url), Some(id), Some(secret)) = (url, id, secret) else {
         // The client cannot be built, but the variables that can be checked
         // on their own are, so that all of them are named at once.
-        if let Some(url) = &url
-            && let Err(e) = check_url(url)
-        {
-            p.invalid(url_problem("ROPC_TOKEN_URL", url, &e));
-        }
+        check_urls(p, &urls);
         if let Some(ca) = ca {
             // A builder only to read the bundle with.
             let check = Client::builder("https://check.invalid/", "check", "check");
@@ -390,7 +409,10 @@ pub(crate) fn client(p: &mut Problems) -> Option<Client> {
         }
         return None;
     };
-    let mut builder = Client::builder(url.clone(), id, secret);
+    let mut builder = Client::builder(url, id, secret);
+    if let Some(revocation_url) = &revocation_url {
+        builder = builder.revocation_url(revocation_url);
+    }
     if let Some(v) = validation {
         builder = builder.validation(v);
     }
@@ -408,13 +430,31 @@ pub(crate) fn client(p: &mut Problems) -> Option<Client> {
     match builder.build() {
         Ok(client) if p.is_empty() => Some(client),
         Ok(_) => None,
-        Err(e) if matches!(&e, Error::Config(c) if c.setting == Setting::TokenUrl) => {
-            p.invalid(url_problem("ROPC_TOKEN_URL", &url, &e));
+        Err(Error::Config(c))
+            if matches!(c.setting, Setting::TokenUrl | Setting::RevocationUrl) =>
+        {
+            // Each URL on its own, so that the message names the variable
+            // at fault (and both when both are).
+            check_urls(p, &urls);
+            if p.is_empty() {
+                p.invalid(Error::Config(c).to_string());
+            }
             None
         }
         Err(e) => {
             p.invalid(e.to_string());
             None
+        }
+    }
+}
+
+/// Records what is wrong with each URL that is set.
+fn check_urls(p: &mut Problems, urls: &[(&str, Option<&str>)]) {
+    for (var, url) in urls {
+        if let Some(url) = url
+            && let Err(e) = check_url(url)
+        {
+            p.invalid(url_problem(var, url, &e));
         }
     }
 }

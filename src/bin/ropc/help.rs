@@ -10,7 +10,9 @@ Commands:
   refresh               refresh grant (refresh token on stdin); same output
   verify                verify a JWT (on stdin) with the client secret; prints its claims
   access --store PATH   print a valid access token, refreshing or logging in as needed
-  logout --store PATH   wipe and remove the token store
+  logout --store PATH   revoke the stored refresh token at the provider (with
+                        ROPC_REVOCATION_URL), then wipe and remove the store
+  revoke                revoke the refresh token on stdin (RFC 7009)
   demo                  run the whole flow against a built-in loopback provider
 
 Options:
@@ -34,6 +36,8 @@ Configuration (environment; secrets never on the command line):
   ROPC_AUDIENCE         expected `aud` (optional)
   ROPC_LEEWAY           clock leeway in seconds for exp/nbf/iat (optional, default 60)
   ROPC_CA_FILE          PEM bundle of extra trusted root certificates (optional)
+  ROPC_REVOCATION_URL   the provider's RFC 7009 revocation endpoint (optional;
+                        https, http only for loopback), for logout and revoke
   ROPC_TIMEOUT          whole-request timeout in seconds (optional, default 30)
   ROPC_CLIENT_AUTH      basic (default), basic-encoded (RFC 6749 2.3.1) or post
 
@@ -118,10 +122,41 @@ anything is sent.
 pub(crate) const LOGOUT: &str = "\
 Usage: ropc logout --store PATH
 
-Overwrites the token store with zeros and removes it. Only a ropc store (first
-line `ropc-store 1`) of yours is wiped: a symbolic link, FIFO, device,
-directory, another user's file or any other file is refused (exit 2) and left
-as it is. PATH.lock is kept.
+Ends the session. When ROPC_REVOCATION_URL is set, the stored refresh token is
+first revoked at the provider: one RFC 7009 request,
+  token=<refresh token>&token_type_hint=refresh_token
+with the same client authentication as the token endpoint (ROPC_CLIENT_ID, the
+client secret, ROPC_CLIENT_AUTH). Then the store is overwritten with zeros and
+removed, whatever the revocation's outcome. PATH.lock is kept.
+
+Exit 0 when both happened. When the revocation failed, the store is removed all
+the same, one line on stderr says the token may still be valid, and the exit
+status is that of the failure: 3 refused, 5 transport, 6 malformed answer.
+
+Configuration errors (a bad ROPC_REVOCATION_URL, missing client variables) and
+a store made for another client id, token URL or user (ROPC_TOKEN_URL and
+ROPC_USERNAME, when set, are compared with it) are exit 2 before anything is
+sent, and the store is left as it is. Without ROPC_REVOCATION_URL nothing is
+sent and no variable is needed.
+
+Only a ropc store (first line `ropc-store 1`) of yours is wiped: a symbolic
+link, FIFO, device, directory, another user's file or any other file is
+refused (exit 2) and left as it is.
+";
+
+pub(crate) const REVOKE: &str = "\
+Usage: ropc revoke
+
+Reads a refresh token from the first line of stdin and revokes it at
+ROPC_REVOCATION_URL (RFC 7009): one request,
+  token=<refresh token>&token_type_hint=refresh_token
+with the same client authentication as the token endpoint (ROPC_CLIENT_ID, the
+client secret, ROPC_CLIENT_AUTH; ROPC_TOKEN_URL is not needed). Prints nothing.
+A token the provider does not know is not an error (RFC 7009 section 2.2).
+
+Exit 0 when the provider accepted it; 2 for empty input or configuration
+errors (nothing sent); 3 refused (e.g. invalid_client); 5 transport failure;
+6 malformed answer.
 ";
 
 pub(crate) const DEMO: &str = "\
@@ -140,6 +175,7 @@ pub(crate) fn of(command: &str) -> Option<&'static str> {
         "verify" => VERIFY,
         "access" => ACCESS,
         "logout" => LOGOUT,
+        "revoke" => REVOKE,
         "demo" => DEMO,
         "help" => MAIN,
         _ => return None,

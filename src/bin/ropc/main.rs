@@ -120,6 +120,10 @@ fn run(args: &[String]) -> Result<(), Fail> {
             commands::access(options.store(command)?, options.output())
         }
         "logout" => commands::logout(Options::parse(command, rest)?.store(command)?),
+        "revoke" => {
+            Options::parse(command, rest)?;
+            commands::revoke()
+        }
         "demo" => {
             Options::parse(command, rest)?;
             commands::demo()
