@@ -1,4 +1,5 @@
-//! The commands: `token`, `refresh`, `verify`, `access`, `logout`, `demo`.
+//! The commands: `token`, `refresh`, `verify`, `access`, `logout`, `revoke`,
+//! `demo`.
 
 use std::path::Path;
 
