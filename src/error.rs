@@ -106,6 +106,8 @@ pub enum Setting {
     RefreshToken,
     /// A token given to revoke.
     Token,
+    /// The resource owner's username.
+    Username,
 }
 
 impl fmt::Display for Setting {
@@ -120,6 +122,7 @@ impl fmt::Display for Setting {
             Setting::MaxResponseSize => "max response size",
             Setting::RefreshToken => "refresh token",
             Setting::Token => "token",
+            Setting::Username => "username",
         })
     }
 }

@@ -95,8 +95,9 @@ pub fn decode(body: &str) -> Option<Vec<(Zeroizing<String>, Zeroizing<String>)>>
     Some(pairs)
 }
 
-#[cfg(any(feature = "testing", feature = "_fuzz", test))]
-/// Decodes one form-urlencoded component into a zeroized string.
+/// Decodes one form-urlencoded component into a zeroized string (the
+/// provider reads request bodies with it, the token store its account
+/// lines).
 #[must_use]
 pub fn decode_component(s: &str) -> Option<Zeroizing<String>> {
     let mut bytes = Zeroizing::new(Vec::with_capacity(s.len()));

@@ -193,6 +193,41 @@ struct ReadmeDoctests;
 #[cfg(doctest)]
 struct PrivateInternals;
 
+/// What the `ropc` binary (feature `cli`) needs of the library's insides:
+/// writing `--output FILE` exactly as the token store writes its file. Not
+/// part of the API: no semver promise, may change in any release; do not
+/// use.
+#[cfg(feature = "cli")]
+#[doc(hidden)]
+pub mod _cli {
+    use std::path::Path;
+
+    /// Whether [`replace_file`] may replace `path`: it names a file in a
+    /// directory that exists, and holds nothing or a regular file of the
+    /// current user's (a symbolic link, FIFO, device, socket or directory is
+    /// refused, as the token store refuses them). Nothing is created.
+    ///
+    /// # Errors
+    ///
+    /// Why it may not, as one phrase.
+    pub fn check_output(path: &Path) -> Result<(), String> {
+        crate::store::check_replaceable(path)
+    }
+
+    /// Replaces `path` with `bytes` as the token store replaces its file:
+    /// after [`check_output`], a temporary file beside it (mode 0600,
+    /// `O_EXCL`, a random name), `fsync`, `rename` over `path`, `fsync` of
+    /// the directory. On any failure `path` is left as it was.
+    ///
+    /// # Errors
+    ///
+    /// Why it was refused or failed, as one phrase.
+    pub fn replace_file(path: &Path, bytes: &[u8]) -> Result<(), String> {
+        check_output(path)?;
+        crate::store::replace_atomically(path, bytes)
+    }
+}
+
 /// The parsers and encoders the fuzz targets call. Not part of the API: no
 /// semver promise, may change in any release. Feature `_fuzz`; do not use.
 #[cfg(feature = "_fuzz")]

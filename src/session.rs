@@ -6,7 +6,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use crate::client::Client;
-use crate::error::Error;
+use crate::error::{ConfigError, Error, Setting, StoreError};
 use crate::response::ErrorCode;
 use crate::secret::Secret;
 use crate::store::{StoreLock, StoredTokens, TokenStore};
@@ -26,6 +26,9 @@ struct State {
     /// saved before anything else, and the store is never reloaded over
     /// them.
     unsaved: bool,
+    /// The user the tokens were issued for, when known (from `login`, or
+    /// recorded in the store): saved with them.
+    username: Option<String>,
 }
 
 /// A logged-in session: a [`Client`] and its tokens.
@@ -72,6 +75,8 @@ struct State {
 pub struct Session {
     client: Client,
     store: Option<Box<dyn TokenStore>>,
+    /// The user the session is bound to ([`Session::with_store_for`]).
+    user: Option<String>,
     skew: Duration,
     state: Mutex<State>,
 }
@@ -82,6 +87,7 @@ impl fmt::Debug for Session {
             .field("client", &self.client)
             .field("skew", &self.skew)
             .field("has_store", &self.store.is_some())
+            .field("user", &self.user)
             .finish_non_exhaustive()
     }
 }
@@ -94,28 +100,90 @@ impl Session {
         Session {
             client,
             store: None,
+            user: None,
             skew: DEFAULT_SKEW,
             state: Mutex::new(State {
                 tokens: Some(tokens),
                 refresh,
                 unsaved: false,
+                username: None,
             }),
         }
     }
 
     /// A session backed by `store`: it starts from what the store holds (an
     /// access token is re-verified; one that fails is dropped and the refresh
-    /// token used instead) and saves every new token.
+    /// token used instead) and saves every new token, with the account it
+    /// was made for ([`StoredTokens`]: the client's token URL and id, and
+    /// the username given to [`login`](Self::login)).
+    ///
+    /// A store made for another token URL or client id is refused, here and
+    /// whenever it is read again: its tokens are never handed out. A store
+    /// that records no account (written before ropc recorded them) is used,
+    /// and records the account at the next save.
     ///
     /// # Errors
     ///
-    /// [`Error::Store`] when the store cannot be read.
+    /// [`Error::Store`] when the store cannot be read, or was made for
+    /// another token URL or client id (the error names which).
     pub fn with_store(client: Client, store: impl TokenStore + 'static) -> Result<Session, Error> {
+        Session::open(client, Box::new(store), None)
+    }
+
+    /// As [`with_store`](Self::with_store), for one user: a store made for
+    /// another user is refused too, and so is a [`login`](Self::login) as
+    /// another user. This is how a tool that is told which user it acts
+    /// for (the `ropc` command line: `ROPC_USERNAME`) makes sure it never
+    /// hands out another user's token from a store it was pointed at.
+    ///
+    /// ```
+    /// # #[cfg(feature = "testing")] {
+    /// use ropc::testing::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PASSWORD, DEMO_USERNAME, Provider};
+    /// use ropc::{Client, Error, FileStore, Session};
+    ///
+    /// let provider = Provider::start()?;
+    /// let client = Client::builder(provider.url(), DEMO_CLIENT_ID, DEMO_CLIENT_SECRET).build()?;
+    /// let dir = std::env::temp_dir().join(format!("ropc-doc-for-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir)?;
+    /// let store = FileStore::new(dir.join("tokens"));
+    ///
+    /// let session = Session::with_store_for(client.clone(), store.clone(), DEMO_USERNAME)?;
+    /// session.login(DEMO_USERNAME, &DEMO_PASSWORD.into(), &[])?;
+    ///
+    /// // The same store, for another user: refused, the mismatch named.
+    /// let err = Session::with_store_for(client, store, "bob").unwrap_err();
+    /// assert!(matches!(&err, Error::Store(e) if e.reason.contains(r#"user "alice" (not "bob")"#)));
+    /// # std::fs::remove_dir_all(dir)?;
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`with_store`](Self::with_store); [`Error::Store`] also when the
+    /// store was made for another user.
+    pub fn with_store_for(
+        client: Client,
+        store: impl TokenStore + 'static,
+        username: impl Into<String>,
+    ) -> Result<Session, Error> {
+        Session::open(client, Box::new(store), Some(username.into()))
+    }
+
+    fn open(
+        client: Client,
+        store: Box<dyn TokenStore>,
+        user: Option<String>,
+    ) -> Result<Session, Error> {
         let session = Session {
             client,
-            store: Some(Box::new(store)),
+            store: Some(store),
+            state: Mutex::new(State {
+                username: user.clone(),
+                ..State::default()
+            }),
+            user,
             skew: DEFAULT_SKEW,
-            state: Mutex::new(State::default()),
         };
         {
             let mut state = session.lock_state();
@@ -170,13 +238,21 @@ impl Session {
     ///
     /// As [`Client::password_grant`], and [`Error::Store`] when the store is
     /// unusable (nothing sent) or saving fails (the new tokens are kept in
-    /// the session all the same).
+    /// the session all the same). [`Error::Config`] (nothing sent) when the
+    /// session is bound to another user ([`with_store_for`](Self::with_store_for)).
     pub fn login(
         &self,
         username: &str,
         password: &Secret,
         scopes: &[&str],
     ) -> Result<Tokens, Error> {
+        if let Some(user) = self.user.as_deref().filter(|u| *u != username) {
+            return Err(ConfigError::new(
+                Setting::Username,
+                format!("the session is for user {user:?}, not {username:?}"),
+            )
+            .into());
+        }
         let mut state = self.lock_state();
         let _lock = self.lock_store()?;
         // An unusable store is found before the password is spent.
@@ -184,6 +260,7 @@ impl Session {
             store.check()?;
         }
         let tokens = self.client.password_grant(username, password, scopes)?;
+        state.username = Some(username.to_owned());
         self.adopt(&mut state, tokens.clone())?;
         Ok(tokens)
     }
@@ -285,7 +362,7 @@ impl Session {
             Err(Error::OAuth(e)) if e.response.code == ErrorCode::InvalidGrant => {
                 // The refresh token is dead: forget it, and clear the store
                 // (which removes it: the next run starts logged out).
-                *state = State::default();
+                *state = self.empty_state();
                 if let Some(store) = &self.store {
                     store.clear()?;
                 }
@@ -323,11 +400,19 @@ impl Session {
                 .revoke(&token, crate::client::TokenTypeHint::RefreshToken),
             _ => Ok(()),
         };
-        *state = State::default();
+        *state = self.empty_state();
         if let Some(store) = &self.store {
             store.clear()?;
         }
         revoked
+    }
+
+    /// A logged-out state (still bound to the session's user, if any).
+    fn empty_state(&self) -> State {
+        State {
+            username: self.user.clone(),
+            ..State::default()
+        }
     }
 
     fn lock_store(&self) -> Result<Option<StoreLock>, Error> {
@@ -363,6 +448,22 @@ impl Session {
             state.refresh = None;
             return Ok(());
         };
+        // Tokens of another account are never handed out (nor refreshed,
+        // nor overwritten): what is known on both sides must agree.
+        if let Some(mismatch) = stored.account_mismatch(
+            Some(self.client.token_url()),
+            Some(self.client.client_id()),
+            self.user.as_deref(),
+        ) {
+            return Err(StoreError::new(
+                store.name(),
+                format!("was made for {mismatch}; refusing to use it"),
+            )
+            .into());
+        }
+        if stored.username.is_some() {
+            state.username.clone_from(&stored.username);
+        }
         state.refresh = stored.refresh_token.clone();
         state.tokens = stored.access_token.and_then(|access| {
             self.client
@@ -385,11 +486,17 @@ impl Session {
     /// they are saved.
     fn save(&self, state: &mut State) -> Result<(), Error> {
         if let (Some(store), Some(tokens)) = (&self.store, &state.tokens) {
-            store.save(&StoredTokens::new(
+            let stored = StoredTokens::new(
                 Some(tokens.access_token().clone()),
                 tokens.refresh_token().cloned(),
                 tokens.expires_at(),
-            ))?;
+            )
+            .with_account(
+                self.client.token_url(),
+                self.client.client_id(),
+                state.username.as_deref(),
+            );
+            store.save(&stored)?;
         }
         state.unsaved = false;
         Ok(())

@@ -10,11 +10,37 @@ use std::path::{Path, PathBuf};
 use zeroize::Zeroizing;
 
 use crate::error::{Error, StoreError};
+use crate::form;
 use crate::secret::Secret;
-use safe_open::{create_temp, open_existing, open_or_create, random_u64};
+#[cfg(feature = "cli")]
+pub(crate) use safe_open::check_replaceable;
+pub(crate) use safe_open::replace_atomically;
+use safe_open::{open_existing, open_or_create};
 
 /// What a store keeps: enough for the next process to carry on without the
-/// password. Made with [`StoredTokens::new`]; read through its fields.
+/// password, and the account the tokens were made for. Made with
+/// [`StoredTokens::new`] (and [`with_account`](StoredTokens::with_account));
+/// read through its fields.
+///
+/// A [`Session`](crate::Session) records the account when it saves, and
+/// refuses a store made for another token URL, client id or (when the
+/// session is bound to one) user: a store holds one account's tokens.
+///
+/// ```
+/// use ropc::StoredTokens;
+///
+/// let stored = StoredTokens::new(None, Some("refresh-token".into()), None)
+///     .with_account("https://id.example/token", "my-app", Some("alice"));
+/// assert_eq!(stored.username.as_deref(), Some("alice"));
+/// // Used by another user: the mismatch, named.
+/// assert_eq!(
+///     stored.account_mismatch(Some("https://id.example/token"), Some("my-app"), Some("bob")),
+///     Some(r#"user "alice" (not "bob")"#.to_owned())
+/// );
+/// // What either side does not know is not compared (a store written
+/// // before ropc recorded accounts has none).
+/// assert_eq!(stored.account_mismatch(None, Some("my-app"), None), None);
+/// ```
 #[derive(Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct StoredTokens {
@@ -24,11 +50,17 @@ pub struct StoredTokens {
     pub refresh_token: Option<Secret>,
     /// When the access token expires (seconds since the Unix epoch).
     pub expires_at: Option<i64>,
+    /// The token URL the tokens came from, when recorded.
+    pub token_url: Option<String>,
+    /// The client id they were issued to, when recorded.
+    pub client_id: Option<String>,
+    /// The resource owner they were issued for, when recorded.
+    pub username: Option<String>,
 }
 
 impl StoredTokens {
     /// The tokens a store keeps (for [`TokenStore`] implementations of your
-    /// own, when they read them back).
+    /// own, when they read them back), with no account recorded.
     #[must_use]
     pub fn new(
         access_token: Option<Secret>,
@@ -39,7 +71,51 @@ impl StoredTokens {
             access_token,
             refresh_token,
             expires_at,
+            ..StoredTokens::default()
         }
+    }
+
+    /// The same tokens, recorded as made for this token URL, client id and
+    /// (when known) username. An empty value is recorded as none.
+    #[must_use]
+    pub fn with_account(
+        mut self,
+        token_url: impl Into<String>,
+        client_id: impl Into<String>,
+        username: Option<&str>,
+    ) -> Self {
+        let known = |s: String| (!s.is_empty()).then_some(s);
+        self.token_url = known(token_url.into());
+        self.client_id = known(client_id.into());
+        self.username = username.map(str::to_owned).and_then(known);
+        self
+    }
+
+    /// Every way the recorded account differs from this token URL, client
+    /// id and username, in one phrase (`user "alice" (not "bob")`); `None`
+    /// when nothing known on both sides differs. A value missing on either
+    /// side is not compared.
+    #[must_use]
+    pub fn account_mismatch(
+        &self,
+        token_url: Option<&str>,
+        client_id: Option<&str>,
+        username: Option<&str>,
+    ) -> Option<String> {
+        let differences: Vec<String> = [
+            ("token URL", &self.token_url, token_url),
+            ("client id", &self.client_id, client_id),
+            ("user", &self.username, username),
+        ]
+        .into_iter()
+        .filter_map(
+            |(what, recorded, given)| match (recorded.as_deref(), given) {
+                (Some(r), Some(g)) if r != g => Some(format!("{what} {r:?} (not {g:?})")),
+                _ => None,
+            },
+        )
+        .collect();
+        (!differences.is_empty()).then(|| differences.join(", "))
     }
 }
 
@@ -49,6 +125,9 @@ impl std::fmt::Debug for StoredTokens {
             .field("access_token", &self.access_token)
             .field("refresh_token", &self.refresh_token)
             .field("expires_at", &self.expires_at)
+            .field("token_url", &self.token_url)
+            .field("client_id", &self.client_id)
+            .field("username", &self.username)
             .finish()
     }
 }
@@ -133,6 +212,12 @@ pub trait TokenStore: Send + Sync {
     fn lock(&self) -> Result<StoreLock, Error> {
         Ok(StoreLock::unlocked())
     }
+
+    /// How errors about this store name it ([`StoreError::store`]): a
+    /// [`FileStore`] says its path. The default is the type's name.
+    fn name(&self) -> String {
+        std::any::type_name::<Self>().to_owned()
+    }
 }
 
 /// An exclusive lock on a store, released when dropped: whatever guard the
@@ -193,6 +278,9 @@ const MAGIC: &str = "ropc-store 1";
 /// It never writes through what it did not create, and wipes only what it
 /// can read back as its own:
 ///
+/// * the path must name a file in a directory that exists: an empty path,
+///   one ending in `/`, `.` or `..`, or one whose directory is missing is
+///   refused (the error names the directory), before anything is created;
 /// * the store path and the lock path `PATH.lock` must be regular files
 ///   owned by the current user: a symbolic link, a FIFO, a device, a socket,
 ///   a directory or another user's file is refused with an
@@ -209,6 +297,10 @@ const MAGIC: &str = "ropc-store 1";
 ///   leaves the old file or the new one;
 /// * created with mode 0600; an existing store readable or writable by group
 ///   or others is refused, not used;
+/// * the account the tokens were made for (token URL, client id, username;
+///   see [`StoredTokens`]) is kept beside them, form-urlencoded, so every
+///   line stays printable ASCII; a store without those lines (written
+///   before ropc recorded them) is read all the same;
 /// * read with a size cap into zeroized buffers; a corrupt or truncated store
 ///   is an error (never a panic), and is not overwritten until it is cleared;
 /// * `lock()` takes an exclusive `flock` on `PATH.lock` (created with
@@ -267,6 +359,13 @@ impl FileStore {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         }
+    }
+
+    /// The path names a file (not empty, not ending in `/`, `.` or `..`)
+    /// in a directory that exists: checked before anything is created
+    /// beside it (the lock file, a temporary file).
+    fn check_path(&self) -> Result<(), Error> {
+        check_file_path(&self.path).map_err(|why| self.err(why))
     }
 
     /// The existing store, opened (for writing too, when `write`) after the
@@ -360,23 +459,7 @@ impl TokenStore for FileStore {
         }
         let text = serialize(tokens).map_err(|why| self.err(why))?;
         self.check()?;
-        let dir = self.dir();
-        let name = self.path.file_name().unwrap_or_default().to_string_lossy();
-        let (mut f, tmp) = create_temp(&dir, &format!(".{name}.tmp."), random_u64)
-            .map_err(|e| self.err(format!("cannot create a temporary file: {e}")))?;
-        let result = (|| -> io::Result<()> {
-            f.write_all(text.as_bytes())?;
-            f.sync_all()?;
-            drop(f);
-            fs::rename(&tmp, &self.path)?;
-            // Make the rename itself durable.
-            File::open(&dir)?.sync_all()
-        })();
-        if let Err(e) = result {
-            let _ = fs::remove_file(&tmp);
-            return Err(self.err(format!("cannot write: {e}")));
-        }
-        Ok(())
+        replace_atomically(&self.path, text.as_bytes()).map_err(|why| self.err(why))
     }
 
     fn clear(&self) -> Result<(), Error> {
@@ -393,31 +476,64 @@ impl TokenStore for FileStore {
         Ok(())
     }
 
-    /// The directory exists, and the store path holds nothing or a ropc
-    /// store of the user's (the lock path is checked by `lock`).
+    /// The path names a file in a directory that exists, the lock path
+    /// holds nothing or a regular file of the user's, and the store path
+    /// nothing or a ropc store of the user's. Nothing is created.
     fn check(&self) -> Result<(), Error> {
-        let dir = self.dir();
-        match fs::metadata(&dir) {
-            Ok(meta) if meta.is_dir() => {}
-            Ok(_) => {
-                let why = format!("its directory {} is not a directory", dir.display());
-                return Err(self.err(why));
-            }
-            Err(e) => {
-                let why = format!("its directory {} cannot be used: {e}", dir.display());
-                return Err(self.err(why));
-            }
-        }
+        self.check_path()?;
+        let lock = self.lock_path();
+        open_existing(&lock, false)
+            .map_err(|why| self.err(format!("its lock file {} {why}", lock.display())))?;
         self.open_store(false).map(drop)
     }
 
     fn lock(&self) -> Result<StoreLock, Error> {
+        self.check_path()?;
         let path = self.lock_path();
         let f = open_or_create(&path)
             .map_err(|why| self.err(format!("its lock file {} {why}", path.display())))?;
         f.lock()
             .map_err(|e| self.err(format!("cannot lock: {e}")))?;
         Ok(StoreLock::new(FileLock(f)))
+    }
+
+    fn name(&self) -> String {
+        self.path.display().to_string()
+    }
+}
+
+/// Whether `path` names a file (not empty, not ending in `/`, `.` or
+/// `..`) in a directory that exists; the reason when it does not.
+pub(crate) fn check_file_path(path: &Path) -> Result<(), String> {
+    let bytes = path.as_os_str().as_encoded_bytes();
+    if bytes.is_empty() {
+        return Err("the path is empty".into());
+    }
+    let last = bytes
+        .rsplit(|&b| std::path::is_separator(char::from(b)))
+        .next()
+        .unwrap_or_default();
+    if last.is_empty() || last == b"." || last == b".." {
+        return Err("names no file (it ends in `/`, `.` or `..`)".into());
+    }
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    match fs::metadata(dir) {
+        Ok(meta) if meta.is_dir() => Ok(()),
+        Ok(_) => Err(format!(
+            "cannot be created: its directory {} is not a directory",
+            dir.display()
+        )),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Err(format!(
+            "cannot be created: its directory {} does not exist",
+            dir.display()
+        )),
+        Err(e) => Err(format!(
+            "its directory {} cannot be used: {e}",
+            dir.display()
+        )),
     }
 }
 
@@ -434,8 +550,22 @@ fn wipe(f: &mut File, len: u64) -> io::Result<()> {
     f.sync_all()
 }
 
-/// `ropc-store 1` / `access_token …` / `refresh_token …` / `expires_at …` /
-/// `end`: one item per line, the final `end` line proving the file is whole.
+/// The account lines, in the order written: a key and its value,
+/// form-urlencoded (so that spaces, `%` and any other byte fit a line of
+/// printable ASCII).
+fn account(t: &StoredTokens) -> [(&'static str, Option<&str>); 3] {
+    [
+        ("token_url", t.token_url.as_deref()),
+        ("client_id", t.client_id.as_deref()),
+        ("username", t.username.as_deref()),
+    ]
+}
+
+/// `ropc-store 1` / `token_url …` / `client_id …` / `username …` /
+/// `access_token …` / `refresh_token …` / `expires_at …` / `end`: one item
+/// per line, the final `end` line proving the file is whole. A store
+/// written before accounts were recorded has no account lines, and is read
+/// all the same.
 fn serialize(t: &StoredTokens) -> Result<Zeroizing<String>, &'static str> {
     let token_ok =
         |s: &Secret| !s.is_empty() && s.expose_secret().bytes().all(|b| b.is_ascii_graphic());
@@ -444,14 +574,29 @@ fn serialize(t: &StoredTokens) -> Result<Zeroizing<String>, &'static str> {
             return Err("a token holds characters the store cannot keep");
         }
     }
+    let account = account(t);
+    // Sized once, so that no reallocation leaves a copy of a token behind.
     let len = MAGIC.len()
+        + 1
+        + account
+            .iter()
+            .filter_map(|(key, value)| Some(key.len() + 2 + form::encoded_len((*value)?)))
+            .sum::<usize>()
         + t.access_token.as_ref().map_or(0, |s| s.len() + 14)
         + t.refresh_token.as_ref().map_or(0, |s| s.len() + 15)
         + 40
-        + 5;
+        + 4;
     let mut out = Zeroizing::new(String::with_capacity(len));
     out.push_str(MAGIC);
     out.push('\n');
+    for (key, value) in account {
+        if let Some(value) = value.filter(|v| !v.is_empty()) {
+            out.push_str(key);
+            out.push(' ');
+            form::push_encoded(&mut out, value);
+            out.push('\n');
+        }
+    }
     if let Some(a) = &t.access_token {
         out.push_str("access_token ");
         out.push_str(a.expose_secret());
@@ -468,6 +613,7 @@ fn serialize(t: &StoredTokens) -> Result<Zeroizing<String>, &'static str> {
         out.push('\n');
     }
     out.push_str("end\n");
+    debug_assert!(out.len() <= len, "the store text outgrew its buffer");
     Ok(out)
 }
 
@@ -481,6 +627,10 @@ fn parse(bytes: &[u8]) -> Result<StoredTokens, &'static str> {
         return Err("not a ropc store");
     }
     let mut out = StoredTokens::default();
+    let decoded = |value: &str| -> Result<String, &'static str> {
+        let text = form::decode_component(value).ok_or("a malformed account value")?;
+        Ok(text.as_str().to_owned())
+    };
     for line in lines {
         let (key, value) = line.split_once(' ').ok_or("a line without a value")?;
         if value.is_empty() || !value.bytes().all(|b| b.is_ascii_graphic()) {
@@ -493,6 +643,9 @@ fn parse(bytes: &[u8]) -> Result<StoredTokens, &'static str> {
                 let v = value.parse::<i64>().map_err(|_| "a malformed expires_at")?;
                 out.expires_at.replace(v).is_some()
             }
+            "token_url" => out.token_url.replace(decoded(value)?).is_some(),
+            "client_id" => out.client_id.replace(decoded(value)?).is_some(),
+            "username" => out.username.replace(decoded(value)?).is_some(),
             _ => return Err("an unknown item"),
         };
         if slot_taken {
@@ -510,11 +663,12 @@ mod tests {
     use super::*;
 
     fn sample() -> StoredTokens {
-        StoredTokens {
-            access_token: Some(Secret::from("eyJ.a.b")),
-            refresh_token: Some(Secret::from("rt-123")),
-            expires_at: Some(1_700_000_000),
-        }
+        StoredTokens::new(
+            Some(Secret::from("eyJ.a.b")),
+            Some(Secret::from("rt-123")),
+            Some(1_700_000_000),
+        )
+        .with_account("https://id.example/token", "my app", Some("Zoë 100%"))
     }
 
     #[test]
@@ -529,6 +683,27 @@ mod tests {
             parse(serialize(&only_refresh).unwrap().as_bytes()).unwrap(),
             only_refresh
         );
+    }
+
+    #[test]
+    fn a_store_without_account_lines_is_read() {
+        let old = "ropc-store 1\nrefresh_token r\nexpires_at 5\nend\n";
+        let t = parse(old.as_bytes()).unwrap();
+        assert_eq!(t, StoredTokens::new(None, Some(Secret::from("r")), Some(5)));
+        assert_eq!(
+            serialize(&t).unwrap().as_str(),
+            old,
+            "and written the same way"
+        );
+    }
+
+    #[test]
+    fn the_serialized_text_fits_the_buffer_sized_for_it() {
+        let worst = "\u{1}%é ".repeat(50);
+        let t = sample().with_account(worst.as_str(), worst.as_str(), Some(&worst));
+        let text = serialize(&t).unwrap();
+        assert!(text.len() <= text.capacity());
+        assert_eq!(parse(text.as_bytes()).unwrap(), t);
     }
 
     #[test]
@@ -549,6 +724,10 @@ mod tests {
             "ropc-store 1\nrefresh_token r\nrefresh_token s\nend\n",
             "ropc-store 1\nrefresh_token r\nexpires_at soon\nend\n",
             "ropc-store 1\nrefresh_token r\nwho knows\nend\n",
+            "ropc-store 1\nusername a\nusername b\nrefresh_token r\nend\n",
+            "ropc-store 1\nusername %zz\nrefresh_token r\nend\n",
+            "ropc-store 1\nusername %FF\nrefresh_token r\nend\n",
+            "ropc-store 1\nusername alice\nend\n",
             "\u{0}\u{0}\u{0}",
         ] {
             assert!(parse(bad.as_bytes()).is_err(), "{bad:?}");

@@ -123,7 +123,7 @@ fn password_from_stdin_strips_only_the_line_ending() {
 fn password_from_a_file() {
     let p = CREDS.provider();
     let mut env = CREDS.login_env(p.url());
-    let f = common::temp_file("pw", format!("{PASSWORD}\n"));
+    let f = common::temp_private_file("pw", format!("{PASSWORD}\n"));
     env.push(("ROPC_PASSWORD_FILE", f.display().to_string()));
     let out = run(&env, &["token"], "");
     assert_eq!(out.code, 0, "{}", out.stderr);
@@ -135,7 +135,7 @@ fn client_secret_from_a_file() {
     let p = CREDS.provider();
     let mut env = CREDS.login_env(p.url());
     env.retain(|(k, _)| *k != "ROPC_CLIENT_SECRET");
-    let f = common::temp_file("cs", format!("{SECRET}\n"));
+    let f = common::temp_private_file("cs", format!("{SECRET}\n"));
     env.push(("ROPC_CLIENT_SECRET_FILE", f.display().to_string()));
     let out = run(&env, &["token"], PASSWORD);
     assert_eq!(out.code, 0, "{}", out.stderr);
@@ -530,4 +530,319 @@ fn a_ca_bundle_just_over_its_cap_is_refused_and_one_at_the_cap_is_read() {
     let out = token_with_files(&[("ROPC_CA_FILE", at_cap.to_str().unwrap())], PASSWORD);
     assert_eq!(out.code, 0, "{}", out.stderr);
     let _ = (std::fs::remove_file(big), std::fs::remove_file(at_cap));
+}
+
+#[test]
+fn missing_configuration_exits_2_naming_every_missing_variable_at_once() {
+    let p = CREDS.provider();
+    // Nothing set: every variable the command needs, in one line.
+    let cases: [(&str, &str); 3] = [
+        (
+            "token",
+            "ROPC_TOKEN_URL, ROPC_CLIENT_ID, ROPC_CLIENT_SECRET (or ROPC_CLIENT_SECRET_FILE) and ROPC_USERNAME are not set",
+        ),
+        (
+            "refresh",
+            "ROPC_TOKEN_URL, ROPC_CLIENT_ID and ROPC_CLIENT_SECRET (or ROPC_CLIENT_SECRET_FILE) are not set",
+        ),
+        (
+            "verify",
+            "ROPC_CLIENT_SECRET (or ROPC_CLIENT_SECRET_FILE) is not set",
+        ),
+    ];
+    let none: Env = Vec::new();
+    for (command, message) in cases {
+        let out = run(&none, &[command], "rt-or-password\n");
+        assert_eq!(out.code, 2, "{command}: {}", out.stderr);
+        assert_eq!(out.stderr, format!("ropc: {message}\n"), "{command}");
+    }
+    // Some set: only the others are named; an invalid one is named too.
+    let env: Env = vec![
+        ("ROPC_CLIENT_SECRET", SECRET.into()),
+        ("ROPC_LEEWAY", "soon".into()),
+    ];
+    let out = run(&env, &["token"], PASSWORD);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert_eq!(
+        out.stderr,
+        "ropc: ROPC_TOKEN_URL, ROPC_CLIENT_ID and ROPC_USERNAME are not set; \
+         ROPC_LEEWAY must be a whole number of seconds from 0 to 86400\n"
+    );
+    // A bad URL is named with the missing variables, not after them.
+    let env: Env = vec![("ROPC_TOKEN_URL", "ftp://id.example/token".into())];
+    let out = run(&env, &["refresh"], "rt\n");
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.starts_with(
+            "ropc: ROPC_CLIENT_ID and ROPC_CLIENT_SECRET (or ROPC_CLIENT_SECRET_FILE) are not set; \
+             ROPC_TOKEN_URL "
+        ),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(p.requests(), 0);
+}
+
+#[test]
+fn token_on_a_terminal_prompts_for_the_password_without_echo() {
+    let p = CREDS.provider();
+    let mut term = cli::Terminal::start(cli::on_a_terminal(&["token"], &CREDS.login_env(p.url())));
+    term.wait_for(&format!("password for {USER}: "));
+    assert_eq!(p.requests(), 0, "nothing sent before the password is typed");
+    term.type_line(PASSWORD);
+    // The terminal echoes what is typed unless ropc turned echo off: the
+    // runner fails if the password ever shows.
+    let out = term.finish(HIDDEN);
+    assert_eq!(out.code, 0, "{:?}", out.stdout);
+    let line = out.stdout.lines().find(|l| l.starts_with('{')).unwrap();
+    let v: Value = serde_json::from_str(line).unwrap();
+    assert_eq!(v["claims"]["sub"], USER);
+    assert!(v["access_token"].as_str().unwrap().starts_with("eyJ"));
+    assert_eq!(p.records().len(), 1);
+    assert!(p.records()[0].had_password);
+}
+
+#[test]
+fn on_a_terminal_a_password_file_is_used_without_a_prompt() {
+    let p = CREDS.provider();
+    let f = common::temp_private_file("pw-terminal", format!("{PASSWORD}\n"));
+    let mut env = CREDS.login_env(p.url());
+    env.push(("ROPC_PASSWORD_FILE", f.display().to_string()));
+    let out = cli::Terminal::start(cli::on_a_terminal(&["token"], &env)).finish(HIDDEN);
+    assert_eq!(out.code, 0, "{:?}", out.stdout);
+    assert!(!out.stdout.contains("password for"), "{:?}", out.stdout);
+    assert!(
+        out.stdout.starts_with("{\"token_type\":\"Bearer\""),
+        "{:?}",
+        out.stdout
+    );
+    std::fs::remove_file(f).unwrap();
+}
+
+#[test]
+fn token_and_refresh_output_write_the_json_to_a_new_private_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let p = CREDS.provider();
+    let env = CREDS.login_env(p.url());
+    let dir = common::tempdir("cli-output");
+    let file = dir.join("tokens.json");
+    let path = file.to_str().unwrap();
+    let out = run(&env, &["token", "--output", path], PASSWORD);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.is_empty());
+    let first: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(first["claims"]["sub"], USER);
+    let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    let rt = first["refresh_token"].as_str().unwrap();
+    let out = run(&env, &["refresh", &format!("--output={path}")], rt);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let second: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_ne!(second["refresh_token"], first["refresh_token"]);
+    // A refused refresh leaves it as it was.
+    let before = std::fs::read(&file).unwrap();
+    let out = run(&env, &["refresh", "--output", path], rt);
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    assert_eq!(std::fs::read(&file).unwrap(), before);
+    assert_eq!(
+        std::fs::read_dir(&dir).unwrap().count(),
+        1,
+        "no temporary file left"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_mistyped_command_is_named_with_the_nearest_one_but_nothing_secret_looking_is_echoed() {
+    for (typed, said) in [
+        ("tokne", "unknown command `tokne` (did you mean `token`?)"),
+        ("acess", "unknown command `acess` (did you mean `access`?)"),
+        ("logut", "unknown command `logut` (did you mean `logout`?)"),
+        ("list", "unknown command `list` (try `ropc --help`)"),
+        (
+            "--verison",
+            "unknown option `--verison` (did you mean `--version`?)",
+        ),
+    ] {
+        let out = ropc(&[typed], &[], "");
+        assert_eq!(out.code, 2, "{typed}");
+        assert_eq!(out.stderr, format!("ropc: {said}\n"));
+    }
+    // Anything that does not look like a command word is not shown: it may
+    // be a secret typed in the wrong place (the runner checks the markers).
+    for typed in [
+        "PW-MARKER-7f3a",
+        "CS-MARKER-91b2+/=",
+        "hunter2!",
+        "correct horse",
+        "x".repeat(40).as_str(),
+    ] {
+        let out = ropc(&[typed], &[], "");
+        assert_eq!(out.code, 2, "{typed}");
+        assert!(!out.stderr.contains(typed), "{typed}: {}", out.stderr);
+        assert!(out.stderr.contains("unknown command"), "{}", out.stderr);
+    }
+    // The same for the options of a command.
+    let out = ropc(&["access", "--stor", "x"], &[], "");
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr
+            .contains("unknown option `--stor` (did you mean `--store`?)"),
+        "{}",
+        out.stderr
+    );
+    let out = ropc(&["token", "--output", "f", "PW-MARKER-7f3a"], &[], "");
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("usage: ropc token"), "{}", out.stderr);
+}
+
+#[test]
+fn help_with_a_command_prints_that_commands_help() {
+    for cmd in ["token", "refresh", "verify", "access", "logout", "demo"] {
+        let out = ropc(&["help", cmd], &[], "");
+        assert_eq!(out.code, 0, "{cmd}: {}", out.stderr);
+        assert_eq!(out.stdout, ropc(&[cmd, "--help"], &[], "").stdout, "{cmd}");
+        assert!(
+            out.stdout.starts_with(&format!("Usage: ropc {cmd}")),
+            "{cmd}"
+        );
+    }
+    assert_eq!(
+        ropc(&["help"], &[], "").stdout,
+        ropc(&["--help"], &[], "").stdout
+    );
+    let out = ropc(&["help", "tokne"], &[], "");
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains("did you mean `token`"),
+        "{}",
+        out.stderr
+    );
+}
+
+/// Builds `ropc` with only the `cli` feature (no `testing`, no TLS) into a
+/// directory of this test's own, and returns the binary.
+fn ropc_without_testing() -> std::path::PathBuf {
+    let cargo = std::env::var_os("CARGO").expect("run by cargo, which sets CARGO");
+    let target = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("ropc-without-testing");
+    let built = std::process::Command::new(cargo)
+        .args([
+            "build",
+            "--quiet",
+            "--bin",
+            "ropc",
+            "--no-default-features",
+            "--features",
+            "cli",
+        ])
+        .arg("--target-dir")
+        .arg(&target)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("CARGO_TARGET_DIR")
+        .output()
+        .unwrap();
+    assert!(
+        built.status.success(),
+        "{}",
+        String::from_utf8_lossy(&built.stderr)
+    );
+    target.join("debug").join("ropc")
+}
+
+#[test]
+fn demo_in_a_build_without_testing_says_the_feature_is_not_in_this_build() {
+    let bin = ropc_without_testing();
+    let out = cli::run(
+        {
+            let mut cmd = std::process::Command::new(bin);
+            cmd.arg("demo")
+                .env_clear()
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped());
+            cmd
+        },
+        "",
+        HIDDEN,
+    );
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert_eq!(
+        out.stderr,
+        "ropc: `ropc demo` is not in this build of ropc (it was built without the `testing` feature)\n"
+    );
+    assert!(
+        !out.stderr.contains("cargo"),
+        "no build instructions: {}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_plain_http_url_to_another_host_is_refused_with_a_command_line_hint() {
+    let p = CREDS.provider();
+    let mut env = CREDS.login_env(p.url());
+    env[0].1 = "http://id.example/token".into();
+    let out = run(&env, &["token"], PASSWORD);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert_eq!(
+        out.stderr,
+        "ropc: ROPC_TOKEN_URL must be https: plain http is allowed only to a loopback \
+         address (127.0.0.1, ::1, localhost), and ropc has no setting to allow it elsewhere\n"
+    );
+    assert_eq!(p.requests(), 0);
+}
+
+#[test]
+fn a_timeout_says_how_long_was_waited_and_which_variable_sets_it() {
+    let p = CREDS.provider();
+    p.set_misbehavior(Some(Misbehavior::Delay(Duration::from_secs(4))));
+    let mut env = CREDS.login_env(p.url());
+    env.push(("ROPC_TIMEOUT", "1".into()));
+    let out = run(&env, &["token"], PASSWORD);
+    assert_eq!(out.code, 5, "{}", out.stderr);
+    assert_eq!(
+        out.stderr,
+        "ropc: transport error: timed out: no complete answer within 1 s (ROPC_TIMEOUT)\n"
+    );
+}
+
+#[test]
+fn a_secret_file_others_can_read_or_write_is_refused_naming_its_mode() {
+    use std::os::unix::fs::PermissionsExt;
+    let p = CREDS.provider();
+    for (var, content) in [
+        ("ROPC_CLIENT_SECRET_FILE", SECRET),
+        ("ROPC_PASSWORD_FILE", PASSWORD),
+    ] {
+        let f = common::temp_private_file(&format!("mode-{var}"), format!("{content}\n"));
+        let mut env = CREDS.login_env(p.url());
+        if var == "ROPC_CLIENT_SECRET_FILE" {
+            env.retain(|(k, _)| *k != "ROPC_CLIENT_SECRET");
+        }
+        env.push((var, f.display().to_string()));
+        for (mode, accepted) in [
+            (0o600, true),
+            (0o400, true),
+            (0o640, true),
+            (0o644, false),
+            (0o604, false),
+            (0o660, false),
+            (0o602, false),
+        ] {
+            std::fs::set_permissions(&f, std::fs::Permissions::from_mode(mode)).unwrap();
+            let out = run(&env, &["token"], PASSWORD);
+            if accepted {
+                assert_eq!(out.code, 0, "{var} {mode:o}: {}", out.stderr);
+            } else {
+                assert_eq!(out.code, 2, "{var} {mode:o}: {}", out.stderr);
+                assert!(
+                    out.stderr.contains(var) && out.stderr.contains(&format!("mode {mode:04o}")),
+                    "{var} {mode:o}: {}",
+                    out.stderr
+                );
+            }
+        }
+        std::fs::remove_file(f).unwrap();
+    }
+    assert_eq!(p.requests(), 6, "nothing sent with a refused file");
 }

@@ -16,7 +16,11 @@
 # * `ropc token` refused: a wrong password (`invalid_grant`), a provider
 #   quoting the password in its error description, a provider answering an
 #   HTML 502 page that echoes the request (credentials included);
-# * `ropc verify` of a token signed with another key.
+# * `ropc verify` of a token signed with another key;
+# * `ropc revoke` (the refresh token on stdin) over https;
+# * `ropc access --output FILE` logging in (the password on stdin), then
+#   `ropc access` from the store, then `ropc logout` revoking the stored
+#   refresh token over https.
 #
 # Binaries are found where cargo puts them (CARGO_TARGET_DIR and the like are
 # honoured).
@@ -132,6 +136,9 @@ run_case() {
     refresh=$(sed -n 's/.*"refresh_token":"\([^"]*\)".*/\1/p' "$work/out")
     [ -n "${row_access:-}" ] && access=$row_access
     [ -n "${row_refresh:-}" ] && refresh=$row_refresh
+    # Tokens the run wrote to a file (`--output`) or a store, not to stdout.
+    [ -n "${row_access_file:-}" ] && access=$(cat "$row_access_file")
+    [ -n "${row_store:-}" ] && refresh=$(sed -n 's/^refresh_token //p' "$row_store")
     local -a counts=("$(count "$password")" "$(count "$secret")" "$(count "$basic")" \
         "$(count "$access")" "$(count "$refresh")")
     printf '| %-44s | %8s | %13s | %6s | %12s | %13s |\n' "$label" "${counts[@]}"
@@ -169,6 +176,29 @@ printf '%s\n' "$last_refresh" >"$work/refresh"
 row_refresh=$last_refresh
 run_case "refresh, https (test CA), secret file" 0 "$work/refresh" \
     ROPC_TOKEN_URL="$https_url" ROPC_CA_FILE="$work/tls/ca.pem" "${base[@]}" "${with_file[@]}" -- refresh
+https_revoke=${https_url%/token}/revoke
+printf '%s\n' "$last_refresh" >"$work/to-revoke"
+row_access=- row_refresh=$last_refresh
+run_case "revoke, https (test CA), secret file" 0 "$work/to-revoke" \
+    ROPC_REVOCATION_URL="$https_revoke" ROPC_CA_FILE="$work/tls/ca.pem" "${base[@]}" "${with_file[@]}" -- revoke
+row_access= row_refresh=
+row_access_file=$work/access-token row_store=$work/store
+run_case "access --output, https, login, password stdin" 0 "$work/password" \
+    ROPC_TOKEN_URL="$https_url" ROPC_CA_FILE="$work/tls/ca.pem" "${base[@]}" "${with_file[@]}" \
+    -- access --store "$work/store" --output "$work/access-token"
+row_access_file=$work/out
+run_case "access, https, from the store" 0 /dev/null \
+    ROPC_TOKEN_URL="$https_url" ROPC_CA_FILE="$work/tls/ca.pem" "${base[@]}" "${with_file[@]}" \
+    -- access --store "$work/store"
+# The store is gone after logout: its tokens are read first.
+row_access_file= row_store=
+row_access=$(sed -n 's/^access_token //p' "$work/store")
+row_refresh=$(sed -n 's/^refresh_token //p' "$work/store")
+run_case "logout, revoking over https, secret file" 0 /dev/null \
+    ROPC_TOKEN_URL="$https_url" ROPC_REVOCATION_URL="$https_revoke" ROPC_CA_FILE="$work/tls/ca.pem" \
+    "${base[@]}" "${with_file[@]}" -- logout --store "$work/store"
+[ ! -e "$work/store" ] || { echo "core_image: logout left the store" >&2; exit 1; }
+row_access= row_refresh=
 # The last token with another signature, as if signed with another key: the
 # HMAC runs with the client secret, then the tags differ.
 row_access="${last_access%.*}.$(printf '%043d' 0 | tr 0 A)"

@@ -140,6 +140,127 @@ fn a_session_without_tokens_requires_login() {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
+// --- a store holds one account's tokens ---------------------------------------
+
+/// What `result` says, when it is a store error (anything else fails).
+fn store_reason<T: std::fmt::Debug>(result: Result<T, Error>) -> String {
+    match result {
+        Err(Error::Store(e)) => e.reason,
+        other => panic!("expected a store error, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_store_records_the_account_it_was_made_for() {
+    let (_p, c, _clock) = setup(120);
+    let dir = tempdir("account-recorded");
+    let store = FileStore::new(dir.join("tokens"));
+    let session = Session::with_store(c.clone(), store.clone()).unwrap();
+    session.login(USER, &Secret::from(PASSWORD), &[]).unwrap();
+    let stored = store.load().unwrap().unwrap();
+    assert_eq!(stored.token_url.as_deref(), Some(c.token_url()));
+    assert_eq!(stored.client_id.as_deref(), Some(ID));
+    assert_eq!(stored.username.as_deref(), Some(USER));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_session_refuses_a_store_made_for_another_token_url_or_client_id() {
+    let (p, c, _clock) = setup(120);
+    let dir = tempdir("account-client");
+    let store = FileStore::new(dir.join("tokens"));
+    let session = Session::with_store(c.clone(), store.clone()).unwrap();
+    session.login(USER, &Secret::from(PASSWORD), &[]).unwrap();
+    let before = std::fs::read(store.path()).unwrap();
+    let other_url = format!("{}?tenant=2", p.url());
+    let cases = [
+        (
+            Client::builder(&other_url, ID, SECRET).build().unwrap(),
+            format!("token URL {:?} (not {other_url:?})", p.url()),
+        ),
+        (
+            Client::builder(p.url(), "other-client", SECRET)
+                .build()
+                .unwrap(),
+            format!("client id {ID:?} (not \"other-client\")"),
+        ),
+    ];
+    for (client, why) in cases {
+        let reason = store_reason(Session::with_store(client, store.clone()));
+        assert!(reason.contains(&why), "{reason}");
+        assert!(reason.contains("refusing"), "{reason}");
+    }
+    assert_eq!(
+        std::fs::read(store.path()).unwrap(),
+        before,
+        "left as it is"
+    );
+    assert_eq!(p.requests(), 1);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_session_bound_to_a_user_refuses_a_store_made_for_another() {
+    let (p, c, _clock) = setup(120);
+    let dir = tempdir("account-user");
+    let store = FileStore::new(dir.join("tokens"));
+    let session = Session::with_store_for(c.clone(), store.clone(), USER).unwrap();
+    session.login(USER, &Secret::from(PASSWORD), &[]).unwrap();
+    drop(session);
+    // The same user: the stored tokens.
+    let session = Session::with_store_for(c.clone(), store.clone(), USER).unwrap();
+    assert!(session.is_logged_in());
+    // Another user: refused, nothing handed out.
+    let reason = store_reason(Session::with_store_for(c.clone(), store.clone(), "mallory"));
+    assert!(
+        reason.contains(&format!("user {USER:?} (not \"mallory\")")),
+        "{reason}"
+    );
+    // A session bound to one user does not log in another.
+    let session = Session::with_store_for(c, FileStore::new(dir.join("other")), USER).unwrap();
+    let err = session
+        .login("mallory", &Secret::from("whatever"), &[])
+        .unwrap_err();
+    assert!(matches!(err, Error::Config(_)), "{err}");
+    assert_eq!(p.requests(), 1);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_store_written_before_accounts_keeps_working_and_is_adopted_by_the_next_save() {
+    let (p, c, clock) = setup(120);
+    let dir = tempdir("account-adopt");
+    let path = dir.join("tokens");
+    let tokens = c
+        .password_grant(USER, &Secret::from(PASSWORD), &[])
+        .unwrap();
+    // What a ropc store held before it recorded its account.
+    let old = format!(
+        "ropc-store 1\naccess_token {}\nrefresh_token {}\nexpires_at {}\nend\n",
+        tokens.access_token().expose_secret(),
+        tokens.refresh_token().unwrap().expose_secret(),
+        tokens.expires_at().unwrap()
+    );
+    write_private(&path, &old);
+    let store = FileStore::new(&path);
+    let stored = store.load().unwrap().unwrap();
+    assert_eq!(
+        (stored.token_url, stored.client_id, stored.username),
+        (None, None, None)
+    );
+    let session = Session::with_store_for(c.clone(), store.clone(), USER).unwrap();
+    assert_eq!(session.access_token().unwrap(), *tokens.access_token());
+    // The next save (a refresh) records the account.
+    clock.advance(100);
+    session.access_token().unwrap();
+    assert_eq!(p.refresh_grants(), 1);
+    let stored = store.load().unwrap().unwrap();
+    assert_eq!(stored.token_url.as_deref(), Some(c.token_url()));
+    assert_eq!(stored.client_id.as_deref(), Some(ID));
+    assert_eq!(stored.username.as_deref(), Some(USER));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
 #[test]
 fn concurrent_threads_send_one_refresh() {
     let (p, c, clock) = setup(120);
@@ -396,11 +517,39 @@ fn access_without_store_or_password_exits_3_login_required() {
     let p = CREDS.provider();
     let dir = tempdir("cli-login");
     let store = store_arg(&dir.join("tokens"));
-    let (code, stdout, stderr) = ropc(&["access", "--store", &store], &p, "", &[]);
+    let user = [("ROPC_USERNAME", USER)];
+    let (code, stdout, stderr) = ropc(&["access", "--store", &store], &p, "", &user);
     assert_eq!(code, 3, "{stderr}");
     assert!(stderr.contains("login required"), "{stderr}");
     assert!(stdout.is_empty());
     assert_eq!(p.requests(), 0);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn access_without_a_username_is_a_configuration_error_not_login_required() {
+    let p = CREDS.provider();
+    let dir = tempdir("cli-no-user");
+    let store = store_arg(&dir.join("tokens"));
+    // Nothing stored, a password on stdin: still exit 2, naming the variable.
+    let (code, stdout, stderr) = ropc(&["access", "--store", &store], &p, PASSWORD, &[]);
+    assert_eq!(code, 2, "{stderr}");
+    assert_eq!(stderr, "ropc: ROPC_USERNAME is not set\n");
+    assert!(stdout.is_empty());
+    // Nothing set at all: every variable at once.
+    let out = cli::run(
+        cli::command(&["access", "--store", &store], &[("HOME", "/")]),
+        "",
+        HIDDEN,
+    );
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert_eq!(
+        out.stderr,
+        "ropc: ROPC_TOKEN_URL, ROPC_CLIENT_ID, ROPC_CLIENT_SECRET (or ROPC_CLIENT_SECRET_FILE) \
+         and ROPC_USERNAME are not set\n"
+    );
+    assert_eq!(p.requests(), 0);
+    assert!(!dir.join("tokens.lock").exists(), "nothing done");
     std::fs::remove_dir_all(dir).unwrap();
 }
 
@@ -613,6 +762,260 @@ fn access_and_logout_need_a_store_path() {
     }
 }
 
+#[test]
+fn access_on_a_terminal_prompts_only_when_it_needs_the_password() {
+    let p = CREDS.provider();
+    let dir = tempdir("cli-terminal");
+    let store = store_arg(&dir.join("tokens"));
+    let env = CREDS.login_env(p.url());
+    let args = ["access", "--store", &store];
+    // Nothing stored: the password is asked for, without echo.
+    let mut term = cli::Terminal::start(cli::on_a_terminal(&args, &env));
+    term.wait_for(&format!("password for {USER}: "));
+    term.type_line(PASSWORD);
+    let first = term.finish(HIDDEN);
+    assert_eq!(first.code, 0, "{:?}", first.stdout);
+    let token = first.stdout.lines().last().unwrap();
+    assert!(token.starts_with("eyJ"), "{:?}", first.stdout);
+    // Stored: no prompt, the same token.
+    let second = cli::Terminal::start(cli::on_a_terminal(&args, &env)).finish(HIDDEN);
+    assert_eq!(second.code, 0, "{:?}", second.stdout);
+    assert_eq!(second.stdout, format!("{token}\n"));
+    // A store that cannot be used: no prompt either, exit 2.
+    let missing = store_arg(&dir.join("missing").join("tokens"));
+    let out = cli::Terminal::start(cli::on_a_terminal(&["access", "--store", &missing], &env))
+        .finish(HIDDEN);
+    assert_eq!(out.code, 2, "{:?}", out.stdout);
+    assert!(!out.stdout.contains("password"), "{:?}", out.stdout);
+    assert!(out.stdout.contains("does not exist"), "{:?}", out.stdout);
+    assert_eq!(p.requests(), 1);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn access_refuses_a_store_made_for_another_user_client_or_token_url() {
+    let p = CREDS.provider();
+    let dir = tempdir("cli-account");
+    let path = dir.join("tokens");
+    let store = store_arg(&path);
+    let args = ["access", "--store", &store];
+    let user = [("ROPC_USERNAME", USER)];
+    let (code, token, stderr) = ropc(&args, &p, PASSWORD, &user);
+    assert_eq!(code, 0, "{stderr}");
+    let before = std::fs::read(&path).unwrap();
+    let other_url = format!("{}?tenant=2", p.url());
+    let cases = [
+        (
+            vec![("ROPC_USERNAME", "bob")],
+            format!("user {USER:?} (not \"bob\")"),
+        ),
+        (
+            vec![("ROPC_USERNAME", USER), ("ROPC_CLIENT_ID", "other-client")],
+            format!("client id {ID:?} (not \"other-client\")"),
+        ),
+        (
+            vec![
+                ("ROPC_USERNAME", USER),
+                ("ROPC_TOKEN_URL", other_url.as_str()),
+            ],
+            format!("token URL {:?} (not {other_url:?})", p.url()),
+        ),
+    ];
+    for (extra, why) in cases {
+        // A password at hand changes nothing: the store is refused first.
+        let (code, stdout, stderr) = ropc(&args, &p, PASSWORD, &extra);
+        assert_eq!(code, 2, "{extra:?}: {stderr}");
+        assert!(stdout.is_empty(), "{extra:?}: handed out {stdout}");
+        assert!(stderr.contains(&why), "{extra:?}: {stderr}");
+        assert!(!stderr.contains(token.trim_end()), "{stderr}");
+    }
+    assert_eq!(std::fs::read(&path).unwrap(), before, "left as it is");
+    assert_eq!(p.requests(), 1);
+    // The account it was made for still gets its token.
+    let (code, again, _) = ropc(&args, &p, "", &user);
+    assert_eq!((code, again), (0, token));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// The names in `dir`, sorted.
+fn names_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn access_output_replaces_the_file_atomically_with_mode_0600_and_leaves_it_on_failure() {
+    use std::os::unix::fs::PermissionsExt;
+    let p = CREDS.provider();
+    let dir = tempdir("cli-output");
+    let store = store_arg(&dir.join("tokens"));
+    let out_dir = dir.join("run");
+    std::fs::create_dir(&out_dir).unwrap();
+    let file = out_dir.join("access-token");
+    std::fs::write(&file, "old token\n").unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let output = store_arg(&file);
+    let user = [("ROPC_USERNAME", USER)];
+    let args = ["access", "--store", &store, "--output", &output];
+    let (code, stdout, stderr) = ropc(&args, &p, PASSWORD, &user);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.is_empty(), "{stdout}");
+    let token = std::fs::read_to_string(&file).unwrap();
+    assert!(token.starts_with("eyJ") && token.ends_with('\n') && token.lines().count() == 1);
+    let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    assert_eq!(
+        names_in(&out_dir),
+        ["access-token"],
+        "no temporary file left"
+    );
+    // `--output=FILE`, before `--store`: the same token (from the store).
+    let eq = format!("--output={output}");
+    let (code, _, stderr) = ropc(&["access", &eq, "--store", &store], &p, "", &user);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), token);
+    // Any failure leaves the file as it was: here a dead refresh token and
+    // no password (exit 3), then a provider answering garbage (exit 6).
+    expire_stored_token(&dir.join("tokens"), |_| 0);
+    p.revoke_refresh_tokens();
+    let (code, _, stderr) = ropc(&args, &p, "", &user);
+    assert_eq!(code, 3, "{stderr}");
+    p.set_misbehavior(Some(ropc::testing::Misbehavior::NotJson));
+    let (code, _, stderr) = ropc(&args, &p, PASSWORD, &user);
+    assert_eq!(code, 6, "{stderr}");
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        token,
+        "left as it was"
+    );
+    assert_eq!(names_in(&out_dir), ["access-token"]);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn access_output_refuses_what_the_store_refuses_before_the_password_is_sent() {
+    let p = CREDS.provider();
+    let dir = tempdir("cli-output-refused");
+    let store = store_arg(&dir.join("tokens"));
+    let notes = dir.join("notes");
+    write_private(&notes, "my notes\n");
+    let link = dir.join("link");
+    std::os::unix::fs::symlink(&notes, &link).unwrap();
+    let fifo = dir.join("fifo");
+    mkfifo(&fifo);
+    let subdir = dir.join("subdir");
+    std::fs::create_dir(&subdir).unwrap();
+    let user = [("ROPC_USERNAME", USER)];
+    let cases = [
+        (store_arg(&link), "is a symbolic link"),
+        (store_arg(&fifo), "is a FIFO"),
+        (store_arg(&subdir), "is a directory"),
+        (
+            store_arg(&dir.join("missing").join("token")),
+            "does not exist",
+        ),
+        (format!("{}/", store_arg(&subdir)), "names no file"),
+        (store.clone(), "the same file"),
+    ];
+    for (output, why) in cases {
+        let args = ["access", "--store", &store, "--output", &output];
+        let (code, stdout, stderr) = ropc(&args, &p, PASSWORD, &user);
+        assert_eq!(code, 2, "{output}: {stderr}");
+        assert!(
+            stderr.contains("--output") && stderr.contains(why),
+            "{output}: {stderr}"
+        );
+        assert!(stdout.is_empty());
+    }
+    assert_eq!(p.requests(), 0, "the password was sent");
+    assert_eq!(std::fs::read(&notes).unwrap(), b"my notes\n");
+    assert!(link.symlink_metadata().unwrap().is_symlink());
+    assert!(!dir.join("tokens").exists());
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// `ropc access --store STORE` as this client and user, run in `cwd` with
+/// the password and a second line on stdin; then the shell reads what is
+/// left of stdin and says on stderr whether the password line was still
+/// there (ropc reads stdin in chunks: a password it read is gone).
+fn access_reading_stdin_after(p: &Provider, cwd: &Path, store: &str) -> cli::Out {
+    let script = r#""$0" "$@"; status=$?; IFS= read -r line && [ -n "$line" ] && echo "stdin unread" >&2; exit $status"#;
+    let mut cmd = cli::shell_command(
+        script,
+        &["access", "--store", store],
+        &CREDS.login_env(p.url()),
+    );
+    cmd.current_dir(cwd);
+    cli::run(cmd, &format!("{PASSWORD}\nsecond line\n"), HIDDEN)
+}
+
+#[test]
+fn access_finds_every_store_problem_before_the_password_is_read_or_sent() {
+    let p = CREDS.provider();
+    let dir = tempdir("cli-store-problems");
+    let cwd = dir.join("cwd");
+    std::fs::create_dir(&cwd).unwrap();
+    let existing = dir.join("existing-dir");
+    std::fs::create_dir(&existing).unwrap();
+    let missing = dir.join("cache").join("my-app");
+    let lock_is_a_dir = dir.join("locked");
+    std::fs::create_dir_all(lock_is_a_dir.join("tokens.lock")).unwrap();
+    let cases = [
+        (
+            store_arg(&missing.join("tokens")),
+            format!("its directory {} does not exist", missing.display()),
+        ),
+        (String::new(), "--store is empty".to_owned()),
+        (store_arg(&existing), "is a directory".to_owned()),
+        (
+            format!("{}/", store_arg(&existing)),
+            "names no file".to_owned(),
+        ),
+        (
+            format!("{}/new/", dir.display()),
+            "names no file".to_owned(),
+        ),
+        (
+            store_arg(&lock_is_a_dir.join("tokens")),
+            "lock file".to_owned(),
+        ),
+    ];
+    for (store, why) in cases {
+        let out = access_reading_stdin_after(&p, &cwd, &store);
+        assert_eq!(out.code, 2, "{store:?}: {}", out.stderr);
+        let mut lines = out.stderr.lines();
+        let line = lines.next().unwrap_or_default();
+        assert!(
+            line.starts_with("ropc: ") && line.contains(&why),
+            "{store:?}: {}",
+            out.stderr
+        );
+        assert!(
+            !line.contains("tokens.lock") || why == "lock file",
+            "{store:?}: {line}"
+        );
+        assert_eq!(
+            lines.next(),
+            Some("stdin unread"),
+            "{store:?}: the password was read"
+        );
+        assert!(out.stdout.is_empty());
+        assert_eq!(p.requests(), 0, "{store:?}: the password was sent");
+    }
+    assert!(!missing.exists() && !dir.join("new").exists());
+    assert_eq!(
+        std::fs::read_dir(&cwd).unwrap().count(),
+        0,
+        "nothing created in the working directory"
+    );
+    assert_eq!(std::fs::read_dir(&existing).unwrap().count(), 0);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
 // --- the store never writes through what it did not create -----------------
 
 #[test]
@@ -680,7 +1083,8 @@ fn access_never_advises_logout_for_a_file_that_is_not_a_ropc_store() {
     let path = dir.join("tokens");
     let store = store_arg(&path);
     write_private(&path, "my notes\n");
-    let (code, _, stderr) = ropc(&["access", "--store", &store], &p, "", &[]);
+    let user = [("ROPC_USERNAME", USER)];
+    let (code, _, stderr) = ropc(&["access", "--store", &store], &p, "", &user);
     assert_eq!(code, 2, "{stderr}");
     assert!(
         stderr.contains("is not a ropc token store; left alone"),
@@ -698,7 +1102,7 @@ fn access_never_advises_logout_for_a_file_that_is_not_a_ropc_store() {
     // A corrupt ropc store (magic first line) is the one case to advise
     // logout, and logout removes it.
     std::fs::write(&path, "ropc-store 1\nrefresh_token r\n").unwrap();
-    let (code, _, stderr) = ropc(&["access", "--store", &store], &p, "", &[]);
+    let (code, _, stderr) = ropc(&["access", "--store", &store], &p, "", &user);
     assert_eq!(code, 2, "{stderr}");
     assert!(
         stderr.contains("corrupt") && stderr.contains("ropc logout"),

@@ -409,3 +409,117 @@ fn lock_child(dir: &Path) {
         log.write_all(format!("leave {me}\n").as_bytes()).unwrap();
     }
 }
+
+#[test]
+fn a_store_in_a_missing_directory_is_refused_naming_the_directory() {
+    let dir = tempdir("store-no-dir");
+    let missing = dir.join("my-app");
+    let store = FileStore::new(missing.join("tokens"));
+    let want = format!("its directory {} does not exist", missing.display());
+    for (what, result) in [
+        ("check", store.check()),
+        ("lock", store.lock().map(drop)),
+        ("save", store.save(&sample())),
+    ] {
+        let reason = reason(result);
+        assert!(reason.contains(&want), "{what}: {reason}");
+        assert!(!reason.contains(".lock"), "{what}: {reason}");
+    }
+    assert!(!missing.exists(), "nothing created");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_store_path_that_names_no_file_is_refused_before_anything_is_created() {
+    let dir = tempdir("store-no-name");
+    std::fs::create_dir(dir.join("sub")).unwrap();
+    let d = dir.display();
+    for path in [
+        String::new(),
+        format!("{d}/sub/"),
+        format!("{d}/new/"),
+        format!("{d}/sub/."),
+        format!("{d}/sub/.."),
+        "/".to_owned(),
+    ] {
+        let store = FileStore::new(&path);
+        for (what, result) in [
+            ("check", store.check()),
+            ("lock", store.lock().map(drop)),
+            ("save", store.save(&sample())),
+        ] {
+            let reason = reason(result);
+            let want = if path.is_empty() {
+                "the path is empty"
+            } else {
+                "names no file"
+            };
+            assert!(reason.contains(want), "{path:?} {what}: {reason}");
+        }
+    }
+    let mut left: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    left.sort();
+    assert_eq!(left, ["sub"], "nothing created beside them");
+    assert_eq!(std::fs::read_dir(dir.join("sub")).unwrap().count(), 0);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn check_refuses_a_lock_path_the_lock_would_refuse_without_creating_anything() {
+    let dir = tempdir("store-check-lock");
+    let path = dir.join("tokens");
+    let lock = dir.join("tokens.lock");
+    std::fs::create_dir(&lock).unwrap();
+    let why = reason(FileStore::new(&path).check());
+    assert!(
+        why.contains("lock file") && why.contains("is a directory"),
+        "{why}"
+    );
+    std::fs::remove_dir(&lock).unwrap();
+    std::os::unix::fs::symlink("/etc/passwd", &lock).unwrap();
+    let why = reason(FileStore::new(&path).check());
+    assert!(
+        why.contains("lock file") && why.contains("is a symbolic link"),
+        "{why}"
+    );
+    std::fs::remove_file(&lock).unwrap();
+    // A missing lock file is fine: `lock` creates it.
+    FileStore::new(&path).check().unwrap();
+    assert!(!lock.exists());
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn the_account_is_kept_in_printable_ascii_lines_and_read_back_exactly() {
+    let dir = tempdir("store-account");
+    let store = FileStore::new(dir.join("tokens"));
+    let odd = "J. Random %2B+ Üser\tname\n=&";
+    let tokens = sample().with_account("https://id.example/token?x=1 2", "my app", Some(odd));
+    store.save(&tokens).unwrap();
+    let text = std::fs::read(store.path()).unwrap();
+    assert!(
+        text.iter()
+            .all(|&b| b == b'\n' || b.is_ascii_graphic() || b == b' '),
+        "{}",
+        String::from_utf8_lossy(&text)
+    );
+    assert!(
+        text.starts_with(b"ropc-store 1\n"),
+        "the magic is unchanged"
+    );
+    let back = store.load().unwrap().unwrap();
+    assert_eq!(back, tokens);
+    assert_eq!(back.username.as_deref(), Some(odd));
+    assert_eq!(back.client_id.as_deref(), Some("my app"));
+    assert_eq!(
+        back.token_url.as_deref(),
+        Some("https://id.example/token?x=1 2")
+    );
+    // An empty value is no value.
+    let none = sample().with_account("https://id.example/token", "app", Some(""));
+    assert_eq!(none.username, None);
+    std::fs::remove_dir_all(dir).unwrap();
+}

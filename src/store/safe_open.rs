@@ -148,6 +148,52 @@ fn current_uid() -> Option<u32> {
     })
 }
 
+/// Replaces the file at `path` with `bytes`, atomically: a new temporary
+/// file beside it ([`create_temp`]: mode 0600, `O_EXCL`, a random name),
+/// written and `fsync`ed, renamed over `path`, and the directory `fsync`ed.
+/// A crash or a failure at any point leaves `path` with its old content or
+/// the new, never a mix; the temporary file is removed on failure. The
+/// rename replaces the directory entry, whatever it held: callers check
+/// what is there first ([`check_replaceable`], or the store's own checks).
+pub(crate) fn replace_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    use std::io::Write as _;
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let (mut f, tmp) = create_temp(dir, &format!(".{name}.tmp."), random_u64)
+        .map_err(|e| format!("cannot create a temporary file: {e}"))?;
+    let result = (|| -> io::Result<()> {
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        drop(f);
+        fs::rename(&tmp, path)?;
+        // Make the rename itself durable.
+        File::open(dir)?.sync_all()
+    })();
+    if let Err(e) = result {
+        let _ = fs::remove_file(&tmp);
+        return Err(format!("cannot write: {e}"));
+    }
+    Ok(())
+}
+
+/// Whether [`replace_atomically`] may replace `path`: it names a file in a
+/// directory that exists ([`check_file_path`](super::check_file_path)),
+/// and holds nothing or a regular file of the current user's — not a
+/// symbolic link, a FIFO, a device, a socket or a directory, which is
+/// refused without being opened. Nothing is created.
+#[cfg(feature = "cli")]
+pub(crate) fn check_replaceable(path: &Path) -> Result<(), String> {
+    super::check_file_path(path)?;
+    match fs::symlink_metadata(path) {
+        Ok(meta) => refuse(&meta),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(format!("cannot stat: {e}")),
+    }
+}
+
 /// How many times [`create_temp`] and [`open_or_create`] try before giving
 /// up (a new random name, or another look at a file that came and went).
 const TRIES: usize = 8;

@@ -36,6 +36,14 @@ pub fn temp_file(name: &str, content: impl AsRef<[u8]>) -> std::path::PathBuf {
     path
 }
 
+/// As [`temp_file`], with mode 0600 (as a secret file must be).
+#[cfg(unix)]
+pub fn temp_private_file(name: &str, content: impl AsRef<[u8]>) -> std::path::PathBuf {
+    let path = temp_file(name, content);
+    write_private(&path, std::fs::read(&path).unwrap());
+    path
+}
+
 /// Writes `content` to a new file at `path` with mode 0600 (as a store
 /// would be, so that only the rule under test can refuse it).
 #[cfg(unix)]

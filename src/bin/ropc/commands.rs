@@ -1,41 +1,50 @@
-//! The commands: `token`, `refresh`, `verify`, `access`, `logout`, `demo`.
+//! The commands: `token`, `refresh`, `verify`, `access`, `logout`, `revoke`,
+//! `demo`.
 
 use std::path::Path;
 
 use ropc::jwt;
-use ropc::{Error, FileStore, Secret, Session, TokenStore};
+use ropc::{Error, FileStore, Secret, Session, StoreError, TokenStore, TokenTypeHint};
 use zeroize::Zeroizing;
 
 use crate::Fail;
-use crate::config::{self, Line};
+use crate::config::{self, Endpoint, Line, Problems};
 use crate::output::{self, emit};
 
-pub(crate) fn token() -> Result<(), Fail> {
-    let client = config::client()?;
-    let username = config::required("ROPC_USERNAME")?;
-    let password = config::password()?;
-    let scopes = config::scopes()?;
+pub(crate) fn token(output: Option<&Path>) -> Result<(), Fail> {
+    let mut p = Problems::default();
+    let client = config::client(&mut p, Endpoint::Token);
+    let username = p.required("ROPC_USERNAME");
+    let scopes = p.ok(config::scopes());
+    let (client, username, scopes) = p.finish((|| Some((client?, username?, scopes?)))())?;
+    output::check_file(output)?;
+    let password = config::password(&username)?;
     let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
     let tokens = client.password_grant(&username, &password, &scopes)?;
     drop(password);
-    emit(output::tokens_json(&tokens)?)
+    output::deliver(output::tokens_json(&tokens)?, output)
 }
 
-pub(crate) fn refresh() -> Result<(), Fail> {
-    let client = config::client()?;
+pub(crate) fn refresh(output: Option<&Path>) -> Result<(), Fail> {
+    let mut p = Problems::default();
+    let client = config::client(&mut p, Endpoint::Token);
+    let scopes = p.ok(config::scopes());
+    let (client, scopes) = p.finish(client.zip(scopes))?;
+    output::check_file(output)?;
     let refresh_token = config::stdin_line("the refresh token")?
         .filter(|t| !t.is_empty())
         .ok_or_else(|| Fail::usage("no refresh token on the first line of stdin"))?;
     let refresh_token = Secret::from(refresh_token);
-    let scopes = config::scopes()?;
     let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
     let tokens = client.refresh_with(&refresh_token, &scopes)?;
-    emit(output::tokens_json(&tokens)?)
+    output::deliver(output::tokens_json(&tokens)?, output)
 }
 
 pub(crate) fn verify() -> Result<(), Fail> {
-    let key = config::client_secret()?;
-    let validation = config::validation()?;
+    let mut p = Problems::default();
+    let key = config::client_secret(&mut p);
+    let validation = p.ok(config::validation());
+    let (key, validation) = p.finish(key.zip(validation))?;
     // A token longer than the verifier's cap is a failed verification like
     // any other (exit 4), found after reading one byte past the cap.
     let max = jwt::DEFAULT_MAX_TOKEN_SIZE;
@@ -62,24 +71,36 @@ pub(crate) fn verify() -> Result<(), Fail> {
     emit(output::claims_json(claims.as_json())?)
 }
 
-pub(crate) fn access(store: &Path) -> Result<(), Fail> {
-    let client = config::client()?;
-    let session = Session::with_store(client, FileStore::new(store))?;
+pub(crate) fn access(store: &Path, output: Option<&Path>) -> Result<(), Fail> {
+    let mut p = Problems::default();
+    let client = config::client(&mut p, Endpoint::Token);
+    let username = p.required("ROPC_USERNAME");
+    let scopes = p.ok(config::scopes());
+    let (client, username, scopes) = p.finish((|| Some((client?, username?, scopes?)))())?;
+    // Every problem with the store path or the output file is found before
+    // a password is asked for or sent.
+    if output == Some(store) {
+        return Err(Fail::usage("--output and --store name the same file"));
+    }
+    output::check_file(output)?;
+    let store = FileStore::new(store);
+    store.check()?;
+    // The store is ROPC_USERNAME's: one made for another user, client or
+    // token URL is refused, its tokens never printed.
+    let session = Session::with_store_for(client, store, username.as_str())?;
     let result = match session.access_token() {
         Err(Error::LoginRequired) => {
             // No usable refresh token: the password grant, but only when a
-            // password is at hand (ROPC_PASSWORD_FILE, or a line on stdin).
-            let username = config::var("ROPC_USERNAME")?;
-            let password = config::optional_password()?;
-            let (Some(username), Some(password)) = (username, password) else {
+            // password is at hand (ROPC_PASSWORD_FILE, a line on stdin, or
+            // typed on the terminal).
+            let Some(password) = config::optional_password(&username)? else {
                 return Err(Fail {
                     code: 3,
                     message: "login required: no usable refresh token is stored and no \
-                              password was given (ROPC_USERNAME with ROPC_PASSWORD_FILE or stdin)"
+                              password was given (ROPC_PASSWORD_FILE, stdin or the terminal)"
                         .into(),
                 });
             };
-            let scopes = config::scopes()?;
             let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
             session
                 .login(&username, &password, &scopes)
@@ -97,25 +118,110 @@ pub(crate) fn access(store: &Path) -> Result<(), Fail> {
         },
         Err(e) => return Err(e.into()),
     };
-    emit(output::line(token.expose_secret()))?;
+    output::deliver(output::line(token.expose_secret()), output)?;
     match unsaved {
         None => Ok(()),
         Some(e) => Err(Fail {
             code: 2,
             message: format!(
-                "the access token was printed, but the new refresh token could not be saved \
-                 (the next run may need the password again): {e}"
+                "the access token was {}, but the new refresh token could not be saved \
+                 (the next run may need the password again): {e}",
+                match output {
+                    None => "printed".to_owned(),
+                    Some(path) => format!("written to {}", path.display()),
+                }
             ),
         }),
     }
 }
 
+/// `ropc logout`: with `ROPC_REVOCATION_URL`, the stored refresh token is
+/// revoked at the provider first (RFC 7009); then the store is wiped and
+/// removed, whatever the revocation's outcome. Configuration errors, and a
+/// store made for another account, are found before anything is done.
 pub(crate) fn logout(store: &Path) -> Result<(), Fail> {
+    // Without a revocation URL nothing is sent, and no variable is needed.
+    let revoking = match config::var("ROPC_REVOCATION_URL")? {
+        None => None,
+        Some(_) => {
+            let mut p = Problems::default();
+            let client = config::client(&mut p, Endpoint::Revocation);
+            // Compared with the store's account when set.
+            let token_url = p.var("ROPC_TOKEN_URL");
+            let username = p.var("ROPC_USERNAME");
+            Some((p.finish(client)?, token_url, username))
+        }
+    };
     let store = FileStore::new(store);
     // A path the store refuses gets no lock file created beside it.
     store.check()?;
     let _lock = store.lock()?;
-    store.clear()?;
+    let Some((client, token_url, username)) = revoking else {
+        store.clear()?;
+        return Ok(());
+    };
+    let stored = match store.load() {
+        Ok(Some(stored)) => stored,
+        Ok(None) => return Ok(()),
+        Err(e) => {
+            // A ropc store that cannot be read (corrupt, or readable by
+            // others) has no token to send: removed all the same.
+            store.clear()?;
+            return Err(Fail::usage(format!(
+                "the local token store was removed, but its refresh token could not be read \
+                 to revoke it, so it may still be valid: {e}"
+            )));
+        }
+    };
+    // Another account's token is not sent with this client's credentials
+    // (to what may be another provider), and its store is left alone.
+    if let Some(mismatch) = stored.account_mismatch(
+        token_url.as_deref(),
+        Some(client.client_id()),
+        username.as_deref(),
+    ) {
+        let why = format!("was made for {mismatch}; refusing to revoke its token or remove it");
+        return Err(Error::Store(StoreError::new(store.name(), why)).into());
+    }
+    let revoked = match &stored.refresh_token {
+        Some(token) => client.revoke(token, TokenTypeHint::RefreshToken),
+        None => Ok(()),
+    };
+    drop(stored);
+    match (revoked, store.clear()) {
+        (Ok(()), Ok(())) => Ok(()),
+        (Ok(()), Err(e)) => Err(Fail::usage(format!(
+            "the refresh token was revoked, but the local token store could not be removed: {e}"
+        ))),
+        (Err(e), Ok(())) => {
+            let failed = Fail::from(e);
+            Err(Fail {
+                code: failed.code,
+                message: format!(
+                    "the local token store was removed, but revoking its refresh token failed, \
+                     so it may still be valid: {}",
+                    failed.message
+                ),
+            })
+        }
+        (Err(revoking), Err(e)) => Err(Fail::usage(format!(
+            "revoking the refresh token failed ({}), and the local token store could not be \
+             removed: {e}",
+            Fail::from(revoking).message
+        ))),
+    }
+}
+
+/// `ropc revoke`: the refresh token on the first line of stdin, revoked at
+/// `ROPC_REVOCATION_URL` (RFC 7009).
+pub(crate) fn revoke() -> Result<(), Fail> {
+    let mut p = Problems::default();
+    let client = config::client(&mut p, Endpoint::Revocation);
+    let client = p.finish(client)?;
+    let token = config::stdin_line("the refresh token")?
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| Fail::usage("no refresh token on the first line of stdin"))?;
+    client.revoke(&Secret::from(token), TokenTypeHint::RefreshToken)?;
     Ok(())
 }
 
@@ -163,6 +269,6 @@ pub(crate) fn demo() -> Result<(), Fail> {
 #[cfg(not(feature = "testing"))]
 pub(crate) fn demo() -> Result<(), Fail> {
     Err(Fail::usage(
-        "`ropc demo` needs the `testing` feature (cargo run --features cli,testing -- demo)",
+        "`ropc demo` is not in this build of ropc (it was built without the `testing` feature)",
     ))
 }

@@ -1,6 +1,9 @@
 //! Configuration from the environment: the variables, secret files, the
 //! first line of stdin, and the client and validation built from them.
 //! Secrets are read into zeroized buffers and never echoed in a message.
+//!
+//! A command reads all it needs into one [`Problems`] before doing anything,
+//! so that a configuration error names every variable at fault at once.
 
 use std::io::Read;
 use std::time::Duration;
@@ -24,8 +27,86 @@ pub(crate) fn var(name: &str) -> Result<Option<String>, Fail> {
     }
 }
 
-pub(crate) fn required(name: &str) -> Result<String, Fail> {
-    var(name)?.ok_or_else(|| Fail::usage(format!("{name} is not set")))
+/// The configuration problems found so far: the variables that are missing
+/// and what is wrong with the others. [`done`](Problems::done) turns them
+/// into one line naming every variable at fault.
+#[derive(Default)]
+pub(crate) struct Problems {
+    missing: Vec<&'static str>,
+    invalid: Vec<String>,
+}
+
+impl Problems {
+    /// The variable `name`, `None` when unset (or invalid: recorded).
+    pub(crate) fn var(&mut self, name: &'static str) -> Option<String> {
+        self.ok(var(name)).flatten()
+    }
+
+    /// The variable `name`; recorded as missing when unset.
+    pub(crate) fn required(&mut self, name: &'static str) -> Option<String> {
+        match var(name) {
+            Ok(Some(v)) => Some(v),
+            Ok(None) => {
+                self.missing.push(name);
+                None
+            }
+            Err(f) => {
+                self.invalid.push(f.message);
+                None
+            }
+        }
+    }
+
+    /// `r`'s value, or `None` with its message recorded.
+    pub(crate) fn ok<T>(&mut self, r: Result<T, Fail>) -> Option<T> {
+        match r {
+            Ok(v) => Some(v),
+            Err(f) => {
+                self.invalid.push(f.message);
+                None
+            }
+        }
+    }
+
+    /// Records a missing setting (a variable name, or a phrase naming two).
+    pub(crate) fn missing(&mut self, what: &'static str) {
+        self.missing.push(what);
+    }
+
+    /// Records what is wrong with a variable.
+    pub(crate) fn invalid(&mut self, message: impl Into<String>) {
+        self.invalid.push(message.into());
+    }
+
+    /// `value` when nothing was found; otherwise the one-line error of
+    /// [`done`](Problems::done). (`value` is `Some` whenever nothing was
+    /// found: every `None` was recorded as a problem.)
+    pub(crate) fn finish<T>(self, value: Option<T>) -> Result<T, Fail> {
+        self.done()?;
+        value.ok_or_else(|| Fail::usage("the configuration is incomplete"))
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.missing.is_empty() && self.invalid.is_empty()
+    }
+
+    /// `Ok` when nothing was found; otherwise exit 2 with one line:
+    /// `A, B and C are not set; D must be …; E …`.
+    pub(crate) fn done(self) -> Result<(), Fail> {
+        if self.is_empty() {
+            return Ok(());
+        }
+        let mut parts = Vec::with_capacity(1 + self.invalid.len());
+        if let Some((last, rest)) = self.missing.split_last() {
+            parts.push(if rest.is_empty() {
+                format!("{last} is not set")
+            } else {
+                format!("{} and {last} are not set", rest.join(", "))
+            });
+        }
+        parts.extend(self.invalid);
+        Err(Fail::usage(parts.join("; ")))
+    }
 }
 
 /// Reads a whole secret file into a zeroized buffer (size-capped).
@@ -33,7 +114,9 @@ fn read_secret_file(var_name: &str, path: &str) -> Result<Zeroizing<String>, Fai
     const MAX: u64 = 64 * 1024;
     let fail = |why: String| Fail::usage(format!("{var_name}: cannot read {path}: {why}"));
     let file = std::fs::File::open(path).map_err(|e| fail(e.to_string()))?;
-    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let meta = file.metadata().map_err(|e| fail(e.to_string()))?;
+    private_enough(&meta).map_err(|why| Fail::usage(format!("{var_name}: {path} {why}")))?;
+    let len = meta.len();
     if len > MAX {
         return Err(fail(format!("larger than {MAX} bytes")));
     }
@@ -50,6 +133,27 @@ fn read_secret_file(var_name: &str, path: &str) -> Result<Zeroizing<String>, Fai
     Ok(out)
 }
 
+/// Refuses a secret file that others may read or write, or its group write
+/// (the token store is stricter, as ropc creates it itself; a secret file
+/// is often provisioned `root:app` 0640 for a service's group). Only
+/// regular files are looked at: a pipe (`<(pass show …)`) is the caller's.
+fn private_enough(meta: &std::fs::Metadata) -> Result<(), String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = meta.permissions().mode() & 0o7777;
+        if meta.is_file() && mode & 0o026 != 0 {
+            return Err(format!(
+                "is readable or writable by others, or writable by its group (mode {mode:04o}); \
+                 refusing to use it (0600, 0400 or 0640 will do)"
+            ));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = meta;
+    Ok(())
+}
+
 /// Strips one trailing `\n` or `\r\n`.
 fn strip_newline(s: &mut Zeroizing<String>) {
     let cut = if s.ends_with("\r\n") {
@@ -61,14 +165,15 @@ fn strip_newline(s: &mut Zeroizing<String>) {
     s.truncate(keep);
 }
 
-pub(crate) fn client_secret() -> Result<Secret, Fail> {
-    let inline = var("ROPC_CLIENT_SECRET")?;
-    let file = var("ROPC_CLIENT_SECRET_FILE")?;
+/// The client secret, from `ROPC_CLIENT_SECRET` or `ROPC_CLIENT_SECRET_FILE`.
+pub(crate) fn client_secret(p: &mut Problems) -> Option<Secret> {
+    let inline = p.var("ROPC_CLIENT_SECRET");
+    let file = p.var("ROPC_CLIENT_SECRET_FILE");
     let secret = match (inline, file) {
         (Some(_), Some(_)) => {
-            return Err(Fail::usage(
-                "ROPC_CLIENT_SECRET and ROPC_CLIENT_SECRET_FILE are both set; set one",
-            ));
+            hygiene::wipe_env_value("ROPC_CLIENT_SECRET");
+            p.invalid("ROPC_CLIENT_SECRET and ROPC_CLIENT_SECRET_FILE are both set; set one");
+            return None;
         }
         (Some(s), None) => {
             let secret = Secret::from(s);
@@ -78,20 +183,20 @@ pub(crate) fn client_secret() -> Result<Secret, Fail> {
             secret
         }
         (None, Some(path)) => {
-            let mut s = read_secret_file("ROPC_CLIENT_SECRET_FILE", &path)?;
+            let mut s = p.ok(read_secret_file("ROPC_CLIENT_SECRET_FILE", &path))?;
             strip_newline(&mut s);
             Secret::from(s)
         }
         (None, None) => {
-            return Err(Fail::usage(
-                "ROPC_CLIENT_SECRET or ROPC_CLIENT_SECRET_FILE is not set",
-            ));
+            p.missing("ROPC_CLIENT_SECRET (or ROPC_CLIENT_SECRET_FILE)");
+            return None;
         }
     };
     if secret.is_empty() {
-        return Err(Fail::usage("the client secret is empty"));
+        p.invalid("the client secret is empty");
+        return None;
     }
-    Ok(secret)
+    Some(secret)
 }
 
 /// The largest line read from stdin (a password or a refresh token).
@@ -163,30 +268,48 @@ pub(crate) fn stdin_line_within(what: &str, max: usize) -> Result<Line, Fail> {
     Ok(Line::Text(out))
 }
 
-pub(crate) fn password() -> Result<Secret, Fail> {
-    optional_password()?.ok_or_else(|| {
+pub(crate) fn password(username: &str) -> Result<Secret, Fail> {
+    optional_password(username)?.ok_or_else(|| {
         Fail::usage("no password: set ROPC_PASSWORD_FILE or give it on the first line of stdin")
     })
 }
 
-/// The password from ROPC_PASSWORD_FILE or the first line of stdin; `None`
-/// when neither gives one.
-pub(crate) fn optional_password() -> Result<Option<Secret>, Fail> {
+/// The password: from `ROPC_PASSWORD_FILE`; otherwise, when stdin is a
+/// terminal, asked for on the terminal without echo; otherwise the first
+/// line of stdin. `None` when stdin gives none.
+pub(crate) fn optional_password(username: &str) -> Result<Option<Secret>, Fail> {
+    use std::io::IsTerminal as _;
     let password = match var("ROPC_PASSWORD_FILE")? {
         Some(path) => {
             let mut s = read_secret_file("ROPC_PASSWORD_FILE", &path)?;
             strip_newline(&mut s);
-            s
+            Secret::from(s)
         }
+        None if std::io::stdin().is_terminal() => prompt(username)?,
         None => match stdin_line("the password")? {
-            Some(s) => s,
+            Some(s) => Secret::from(s),
             None => return Ok(None),
         },
     };
     if password.is_empty() {
         return Err(Fail::usage("the password is empty"));
     }
-    Ok(Some(Secret::from(password)))
+    Ok(Some(password))
+}
+
+/// Asks for the password on the terminal (`/dev/tty`), without echo.
+fn prompt(username: &str) -> Result<Secret, Fail> {
+    // The username as the terminal will show it: no control characters.
+    let user: String = username
+        .chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect();
+    Secret::prompt(&format!("ropc: password for {user}: ")).map_err(|e| {
+        Fail::usage(match e.kind() {
+            std::io::ErrorKind::UnexpectedEof => "no password: the terminal input ended".into(),
+            _ => format!("cannot read the password on the terminal: {e}"),
+        })
+    })
 }
 
 fn leeway() -> Result<Option<Duration>, Fail> {
@@ -219,40 +342,174 @@ pub(crate) fn validation() -> Result<Validation, Fail> {
     Ok(v)
 }
 
-pub(crate) fn client() -> Result<Client, Fail> {
-    let url = required("ROPC_TOKEN_URL")?;
-    let id = required("ROPC_CLIENT_ID")?;
-    let secret = client_secret()?;
-    let mut builder = Client::builder(url, id, secret).validation(validation()?);
-    if let Some(t) = seconds("ROPC_TIMEOUT", 3600)? {
-        if t.is_zero() {
-            return Err(Fail::usage("ROPC_TIMEOUT must be at least 1 second"));
+/// `ROPC_TIMEOUT`, when set.
+fn timeout() -> Result<Option<Duration>, Fail> {
+    match seconds("ROPC_TIMEOUT", 3600)? {
+        Some(t) if t.is_zero() => Err(Fail::usage("ROPC_TIMEOUT must be at least 1 second")),
+        t => Ok(t),
+    }
+}
+
+fn client_auth() -> Result<Option<ClientAuth>, Fail> {
+    Ok(match var("ROPC_CLIENT_AUTH")?.as_deref() {
+        None => None,
+        Some("basic") => Some(ClientAuth::Basic),
+        Some("basic-encoded") => Some(ClientAuth::BasicFormEncoded),
+        Some("post") => Some(ClientAuth::Post),
+        Some(_) => {
+            return Err(Fail::usage(
+                "ROPC_CLIENT_AUTH must be basic, basic-encoded or post",
+            ));
         }
+    })
+}
+
+/// The endpoint a command sends to, and so the URL it needs.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Endpoint {
+    /// The token endpoint: `ROPC_TOKEN_URL` is needed;
+    /// `ROPC_REVOCATION_URL` is checked when set.
+    Token,
+    /// The revocation endpoint (RFC 7009): `ROPC_REVOCATION_URL` is needed;
+    /// `ROPC_TOKEN_URL` is checked when set.
+    Revocation,
+}
+
+/// The client: the URL `endpoint` needs, `ROPC_CLIENT_ID`, the client
+/// secret and the optional variables (`ROPC_REVOCATION_URL` among them).
+/// `None` when anything is missing or invalid (recorded in `p`, every
+/// variable checked).
+pub(crate) fn client(p: &mut Problems, endpoint: Endpoint) -> Option<Client> {
+    let (token_url, revocation_url) = match endpoint {
+        Endpoint::Token => (p.required("ROPC_TOKEN_URL"), p.var("ROPC_REVOCATION_URL")),
+        Endpoint::Revocation => (p.var("ROPC_TOKEN_URL"), p.required("ROPC_REVOCATION_URL")),
+    };
+    let id = p.required("ROPC_CLIENT_ID");
+    let secret = client_secret(p);
+    let validation = p.ok(validation());
+    let timeout = p.ok(timeout());
+    let auth = p.ok(client_auth());
+    let ca = p.var("ROPC_CA_FILE");
+    let urls = [
+        ("ROPC_TOKEN_URL", token_url.as_deref()),
+        ("ROPC_REVOCATION_URL", revocation_url.as_deref()),
+    ];
+    // A client that only revokes has no use for a token URL; the library
+    // wants one, and gets the revocation URL (which it never posts a grant
+    // to).
+    let url = token_url.clone().or_else(|| revocation_url.clone());
+    let (Some(url), Some(id), Some(secret)) = (url, id, secret) else {
+        // The client cannot be built, but the variables that can be checked
+        // on their own are, so that all of them are named at once.
+        check_urls(p, &urls);
+        if let Some(ca) = ca {
+            // A builder only to read the bundle with.
+            let check = Client::builder("https://check.invalid/", "check", "check");
+            p.ok(add_ca(check, &ca));
+        }
+        return None;
+    };
+    let mut builder = Client::builder(url, id, secret);
+    if let Some(revocation_url) = &revocation_url {
+        builder = builder.revocation_url(revocation_url);
+    }
+    if let Some(v) = validation {
+        builder = builder.validation(v);
+    }
+    if let Some(Some(t)) = timeout {
         builder = builder
             .timeout(t)
             .connect_timeout(t.min(ropc::DEFAULT_CONNECT_TIMEOUT));
     }
-    if let Some(auth) = var("ROPC_CLIENT_AUTH")? {
-        builder = builder.client_auth(match auth.as_str() {
-            "basic" => ClientAuth::Basic,
-            "basic-encoded" => ClientAuth::BasicFormEncoded,
-            "post" => ClientAuth::Post,
-            _ => {
-                return Err(Fail::usage(
-                    "ROPC_CLIENT_AUTH must be basic, basic-encoded or post",
-                ));
+    if let Some(Some(auth)) = auth {
+        builder = builder.client_auth(auth);
+    }
+    if let Some(ca) = ca {
+        builder = p.ok(add_ca(builder, &ca))?;
+    }
+    match builder.build() {
+        Ok(client) if p.is_empty() => Some(client),
+        Ok(_) => None,
+        Err(Error::Config(c))
+            if matches!(c.setting, Setting::TokenUrl | Setting::RevocationUrl) =>
+        {
+            // Each URL on its own, so that the message names the variable
+            // at fault (and both when both are).
+            check_urls(p, &urls);
+            if p.is_empty() {
+                p.invalid(Error::Config(c).to_string());
             }
-        });
-    }
-    if let Some(ca) = var("ROPC_CA_FILE")? {
-        builder = add_ca(builder, &ca)?;
-    }
-    builder.build().map_err(|e| match e {
-        Error::Config(c) if c.setting == Setting::TokenUrl => {
-            Fail::usage(format!("ROPC_TOKEN_URL {}", c.reason))
+            None
         }
-        e => e.into(),
-    })
+        Err(e) => {
+            p.invalid(e.to_string());
+            None
+        }
+    }
+}
+
+/// Records what is wrong with each URL that is set.
+fn check_urls(p: &mut Problems, urls: &[(&str, Option<&str>)]) {
+    for (var, url) in urls {
+        if let Some(url) = url
+            && let Err(e) = check_url(url)
+        {
+            p.invalid(url_problem(var, url, &e));
+        }
+    }
+}
+
+/// Checks `url` on its own against the library's URL policy (a client that
+/// is built and dropped, never used).
+fn check_url(url: &str) -> Result<(), Error> {
+    Client::builder(url, "check", "check").build().map(drop)
+}
+
+/// What is wrong with the URL in `var`, said for the command line. The
+/// library's reason for refusing plain http names its own remedy
+/// (`allow_insecure_http`), which the command line does not offer: when
+/// that is the only thing wrong (the URL passes with it), this says so.
+fn url_problem(var: &str, url: &str, e: &Error) -> String {
+    let only_http = || {
+        Client::builder(url, "check", "check")
+            .allow_insecure_http(true)
+            .build()
+            .is_ok()
+    };
+    match e {
+        Error::Config(_)
+            if url
+                .get(..7)
+                .is_some_and(|s| s.eq_ignore_ascii_case("http://"))
+                && only_http() =>
+        {
+            format!(
+                "{var} must be https: plain http is allowed only to a loopback address \
+                 (127.0.0.1, ::1, localhost), and ropc has no setting to allow it elsewhere"
+            )
+        }
+        Error::Config(c) => format!("{var} {}", c.reason),
+        e => format!("{var}: {e}"),
+    }
+}
+
+/// How a timeout reads on the command line: how long was waited, and what
+/// sets it (`ROPC_TIMEOUT`; connecting gets at most
+/// [`ropc::DEFAULT_CONNECT_TIMEOUT`] of it).
+pub(crate) fn timeout_phrase(detail: &str) -> String {
+    let set = seconds("ROPC_TIMEOUT", 3600).ok().flatten();
+    let whole = set.unwrap_or(ropc::DEFAULT_TIMEOUT);
+    if detail.contains("connect") {
+        let connect = whole.min(ropc::DEFAULT_CONNECT_TIMEOUT);
+        return format!("could not connect within {} s", connect.as_secs());
+    }
+    match set {
+        Some(t) => format!("no complete answer within {} s (ROPC_TIMEOUT)", t.as_secs()),
+        None => format!(
+            "no complete answer within {} s (the default; ROPC_TIMEOUT sets it)",
+            whole.as_secs()
+        ),
+    }
 }
 
 #[cfg(any(feature = "rustls", feature = "native-tls"))]

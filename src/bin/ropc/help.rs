@@ -10,11 +10,16 @@ Commands:
   refresh               refresh grant (refresh token on stdin); same output
   verify                verify a JWT (on stdin) with the client secret; prints its claims
   access --store PATH   print a valid access token, refreshing or logging in as needed
-  logout --store PATH   wipe and remove the token store
+  logout --store PATH   revoke the stored refresh token at the provider (with
+                        ROPC_REVOCATION_URL), then wipe and remove the store
+  revoke                revoke the refresh token on stdin (RFC 7009)
   demo                  run the whole flow against a built-in loopback provider
 
 Options:
-  -h, --help            this help (also `ropc <command> --help`)
+  --output FILE         (token, refresh, access) replace FILE atomically with
+                        what would be printed, mode 0600; on any failure FILE
+                        is left as it was
+  -h, --help            this help (also `ropc <command> --help`, `ropc help <command>`)
   -V, --version         the version
 
 Configuration (environment; secrets never on the command line):
@@ -23,36 +28,52 @@ Configuration (environment; secrets never on the command line):
   ROPC_CLIENT_SECRET    client secret (also the HS256 key), or
   ROPC_CLIENT_SECRET_FILE  a file holding it (one trailing newline stripped)
   ROPC_USERNAME         the resource owner's username
-  ROPC_PASSWORD_FILE    file holding the password; otherwise the first line of stdin
+  ROPC_PASSWORD_FILE    file holding the password; otherwise asked for on the
+                        terminal without echo when stdin is one, else the first
+                        line of stdin
   ROPC_SCOPE            space-separated scopes (optional)
   ROPC_ISSUER           expected `iss` (optional)
   ROPC_AUDIENCE         expected `aud` (optional)
   ROPC_LEEWAY           clock leeway in seconds for exp/nbf/iat (optional, default 60)
   ROPC_CA_FILE          PEM bundle of extra trusted root certificates (optional)
+  ROPC_REVOCATION_URL   the provider's RFC 7009 revocation endpoint (optional;
+                        https, http only for loopback), for logout and revoke
   ROPC_TIMEOUT          whole-request timeout in seconds (optional, default 30)
   ROPC_CLIENT_AUTH      basic (default), basic-encoded (RFC 6749 2.3.1) or post
 
-Exit status: 0 success; 2 usage or configuration error; 3 the provider refused;
-4 the token failed verification; 5 transport failure; 6 malformed or oversized
-provider response.
+Secret files (ROPC_CLIENT_SECRET_FILE, ROPC_PASSWORD_FILE) are read up to 64 KiB.
+A regular file that others can read or write, or its group can write, is
+refused (exit 2, naming its mode): 0600, 0400, or 0640 for a service's group.
+
+Exit status: 0 success; 2 usage or configuration error (one line naming every
+variable missing or at fault); 3 the provider refused; 4 the token failed
+verification; 5 transport failure; 6 malformed or oversized provider response.
 ";
 
 pub(crate) const TOKEN: &str = "\
-Usage: ropc token
+Usage: ropc token [--output FILE]
 
 Runs the password grant with ROPC_USERNAME and the password from
-ROPC_PASSWORD_FILE (or the first line of stdin), verifies the access token and
-prints one JSON object on stdout:
+ROPC_PASSWORD_FILE; without it, when stdin is a terminal, the password is
+asked for on the terminal without echo; otherwise it is the first line of
+stdin. Verifies the access token and prints one JSON object on stdout:
   {\"token_type\", \"access_token\", \"refresh_token\", \"expires_in\", \"scope\", \"claims\"}
+
+With --output FILE nothing is printed: FILE is replaced atomically (a new file
+beside it, mode 0600, created with O_EXCL under a random name, written and
+fsynced, then renamed over FILE), and on any failure it is left as it was.
+FILE must be a regular file of yours or not exist yet, in a directory that
+exists: a symbolic link, FIFO, device or directory is refused (exit 2) before
+anything is sent.
 ";
 
 pub(crate) const REFRESH: &str = "\
-Usage: ropc refresh
+Usage: ropc refresh [--output FILE]
 
 Reads a refresh token from the first line of stdin, runs the refresh grant,
 verifies the new access token and prints the same JSON object as `ropc token`.
 `refresh_token` is always the one to use next (the rotated one, or the one
-passed in when the provider sent none).
+passed in when the provider sent none). --output FILE as for `ropc token`.
 ";
 
 pub(crate) const VERIFY: &str = "\
@@ -65,29 +86,77 @@ token. Exit 4 names the failed check.
 ";
 
 pub(crate) const ACCESS: &str = "\
-Usage: ropc access --store PATH
+Usage: ropc access --store PATH [--output FILE]
 
 Prints only a valid access token and a newline, for
   Authorization: Bearer $(ropc access --store PATH)
+or, with --output FILE, replaces FILE with them (see below), for a job that
+keeps a token file fresh:
+  ropc access --store PATH --output /run/my-app/access-token
 Uses the tokens in the store (created with mode 0600), refreshing when near
 expiry and saving a rotated refresh token. Runs the password grant (password as
-for `ropc token`) only when no usable refresh token is stored; with neither,
-exits 3 with `login required`.
+for `ropc token`: ROPC_PASSWORD_FILE, the terminal, or stdin) only when no
+usable refresh token is stored; with neither, exits 3 with `login required`.
 
-The store and PATH.lock must be regular files of yours: a symbolic link, FIFO,
+A store holds one account's tokens: it records the token URL, client id and
+user (ROPC_USERNAME, needed even when a refresh token is stored) it was made
+for. Used with another of them it is refused (exit 2, naming the mismatch),
+its tokens never printed. A store written by an older ropc records no account
+and is used; the next save records it.
+
+PATH must name a file in a directory that exists, and the store and PATH.lock
+must be regular files of yours: a missing directory, a symbolic link, FIFO,
 device, directory, another user's file or a file that is not a ropc store is
-refused (exit 2), before any password is sent, and left as it is. When the new
-tokens cannot be saved, the access token is printed all the same, one line on
-stderr says so, and the exit status is 2.
+refused (exit 2), before a password is read or sent, and left as it is. When
+the new tokens cannot be saved, the access token is printed (or written) all
+the same, one line on stderr says so, and the exit status is 2.
+
+With --output FILE nothing is printed: FILE is replaced atomically (a new file
+beside it, mode 0600, created with O_EXCL under a random name, written and
+fsynced, then renamed over FILE), and on any failure it is left as it was.
+FILE must be a regular file of yours or not exist yet, in a directory that
+exists: a symbolic link, FIFO, device or directory is refused (exit 2) before
+anything is sent.
 ";
 
 pub(crate) const LOGOUT: &str = "\
 Usage: ropc logout --store PATH
 
-Overwrites the token store with zeros and removes it. Only a ropc store (first
-line `ropc-store 1`) of yours is wiped: a symbolic link, FIFO, device,
-directory, another user's file or any other file is refused (exit 2) and left
-as it is. PATH.lock is kept.
+Ends the session. When ROPC_REVOCATION_URL is set, the stored refresh token is
+first revoked at the provider: one RFC 7009 request,
+  token=<refresh token>&token_type_hint=refresh_token
+with the same client authentication as the token endpoint (ROPC_CLIENT_ID, the
+client secret, ROPC_CLIENT_AUTH). Then the store is overwritten with zeros and
+removed, whatever the revocation's outcome. PATH.lock is kept.
+
+Exit 0 when both happened. When the revocation failed, the store is removed all
+the same, one line on stderr says the token may still be valid, and the exit
+status is that of the failure: 3 refused, 5 transport, 6 malformed answer.
+
+Configuration errors (a bad ROPC_REVOCATION_URL, missing client variables) and
+a store made for another client id, token URL or user (ROPC_TOKEN_URL and
+ROPC_USERNAME, when set, are compared with it) are exit 2 before anything is
+sent, and the store is left as it is. Without ROPC_REVOCATION_URL nothing is
+sent and no variable is needed.
+
+Only a ropc store (first line `ropc-store 1`) of yours is wiped: a symbolic
+link, FIFO, device, directory, another user's file or any other file is
+refused (exit 2) and left as it is.
+";
+
+pub(crate) const REVOKE: &str = "\
+Usage: ropc revoke
+
+Reads a refresh token from the first line of stdin and revokes it at
+ROPC_REVOCATION_URL (RFC 7009): one request,
+  token=<refresh token>&token_type_hint=refresh_token
+with the same client authentication as the token endpoint (ROPC_CLIENT_ID, the
+client secret, ROPC_CLIENT_AUTH; ROPC_TOKEN_URL is not needed). Prints nothing.
+A token the provider does not know is not an error (RFC 7009 section 2.2).
+
+Exit 0 when the provider accepted it; 2 for empty input or configuration
+errors (nothing sent); 3 refused (e.g. invalid_client); 5 transport failure;
+6 malformed answer.
 ";
 
 pub(crate) const DEMO: &str = "\
@@ -97,5 +166,20 @@ Starts the built-in loopback provider and runs the password grant, a refresh,
 a verification and a refused wrong password against it. Needs the `testing`
 feature.
 ";
+
+/// The help of `command`, when it is one.
+pub(crate) fn of(command: &str) -> Option<&'static str> {
+    Some(match command {
+        "token" => TOKEN,
+        "refresh" => REFRESH,
+        "verify" => VERIFY,
+        "access" => ACCESS,
+        "logout" => LOGOUT,
+        "revoke" => REVOKE,
+        "demo" => DEMO,
+        "help" => MAIN,
+        _ => return None,
+    })
+}
 
 pub(crate) const VERSION: &str = concat!("ropc ", env!("CARGO_PKG_VERSION"), "\n");

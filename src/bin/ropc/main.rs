@@ -2,14 +2,16 @@
 //! scripts and small devices. Secrets come from the environment, files or
 //! stdin, never from the command line. See `ropc --help`.
 //!
-//! One job per file: this one reads the arguments, runs a command and maps
-//! its failure to an exit status; [`help`] holds the help texts, [`config`]
+//! One job per file: this one runs a command and maps its failure to an
+//! exit status; [`args`] reads the arguments, [`help`] holds the help
+//! texts, [`config`]
 //! reads the environment, files and stdin, [`output`] writes JSON and
 //! stdout, [`commands`] are the commands, and [`hygiene`] wipes what the
 //! library cannot reach.
 
 #![forbid(unsafe_code)]
 
+mod args;
 mod commands;
 mod config;
 mod help;
@@ -17,10 +19,11 @@ mod hygiene;
 mod output;
 
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use ropc::Error;
+
+use args::Options;
 
 /// A failure: the exit status and one line for stderr.
 struct Fail {
@@ -47,10 +50,17 @@ impl From<Error> for Fail {
             // Error::Response and anything added later.
             _ => 6,
         };
-        Fail {
-            code,
-            message: e.to_string(),
-        }
+        let message = match &e {
+            // How long was waited, and the variable that sets it.
+            Error::Transport(t) if t.kind == ropc::TransportKind::Timeout => {
+                format!(
+                    "transport error: timed out: {}",
+                    config::timeout_phrase(&t.detail)
+                )
+            }
+            e => e.to_string(),
+        };
+        Fail { code, message }
     }
 }
 
@@ -84,57 +94,40 @@ fn run(args: &[String]) -> Result<(), Fail> {
         return Err(Fail::usage("no command given (try `ropc --help`)"));
     };
     let rest = &args[1..];
-    let wants_help = rest.iter().any(|a| a == "-h" || a == "--help");
     let help = |text: &str| {
         print!("{text}");
         Ok(())
     };
     match command.as_str() {
-        "-h" | "--help" | "help" => help(help::MAIN),
+        "-h" | "--help" => help(help::MAIN),
         "-V" | "--version" => help(help::VERSION),
-        "token" if wants_help => help(help::TOKEN),
-        "refresh" if wants_help => help(help::REFRESH),
-        "verify" if wants_help => help(help::VERIFY),
-        "access" if wants_help => help(help::ACCESS),
-        "logout" if wants_help => help(help::LOGOUT),
-        "demo" if wants_help => help(help::DEMO),
-        "token" => {
-            no_args(command, rest)?;
-            commands::token()
+        // `ropc help` and `ropc help COMMAND`.
+        "help" => match rest.first() {
+            None => help(help::MAIN),
+            Some(topic) => help(help::of(topic).ok_or_else(|| args::unknown_command(topic))?),
+        },
+        _ if rest.iter().any(|a| a == "-h" || a == "--help") => {
+            help(help::of(command).ok_or_else(|| args::unknown_command(command))?)
         }
-        "refresh" => {
-            no_args(command, rest)?;
-            commands::refresh()
-        }
+        "token" => commands::token(Options::parse(command, rest)?.output()),
+        "refresh" => commands::refresh(Options::parse(command, rest)?.output()),
         "verify" => {
-            no_args(command, rest)?;
+            Options::parse(command, rest)?;
             commands::verify()
         }
-        "access" => commands::access(&store_path(command, rest)?),
-        "logout" => commands::logout(&store_path(command, rest)?),
+        "access" => {
+            let options = Options::parse(command, rest)?;
+            commands::access(options.store(command)?, options.output())
+        }
+        "logout" => commands::logout(Options::parse(command, rest)?.store(command)?),
+        "revoke" => {
+            Options::parse(command, rest)?;
+            commands::revoke()
+        }
         "demo" => {
-            no_args(command, rest)?;
+            Options::parse(command, rest)?;
             commands::demo()
         }
-        // Not echoed, for the same reason as in `no_args`.
-        _ => Err(Fail::usage("unknown command (try `ropc --help`)")),
-    }
-}
-
-fn no_args(command: &str, rest: &[String]) -> Result<(), Fail> {
-    match rest.first() {
-        None => Ok(()),
-        // The argument is not echoed: it may be a secret typed in the wrong place.
-        Some(_) => Err(Fail::usage(format!(
-            "`ropc {command}` takes no argument (secrets come from the environment, files or stdin)"
-        ))),
-    }
-}
-
-fn store_path(command: &str, rest: &[String]) -> Result<PathBuf, Fail> {
-    match rest {
-        [flag, path] if flag == "--store" => Ok(path.into()),
-        [one] if one.starts_with("--store=") => Ok(one["--store=".len()..].into()),
-        _ => Err(Fail::usage(format!("usage: ropc {command} --store PATH"))),
+        _ => Err(args::unknown_command(command)),
     }
 }

@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::io::{self, Write};
+use std::path::Path;
 
 use ropc::{Secret, Tokens};
 use serde::Serializer as _;
@@ -241,6 +242,31 @@ fn io_error<E: de::Error>(e: io::Error) -> E {
 /// for the life of the process.
 pub(crate) fn unbuffered(stream: &impl std::os::fd::AsFd) -> io::Result<std::fs::File> {
     Ok(std::fs::File::from(stream.as_fd().try_clone_to_owned()?))
+}
+
+/// Checks, before anything is sent, that `--output FILE` (when given) can
+/// be replaced: the token store's rules (a regular file of the user's, or
+/// nothing, in a directory that exists).
+pub(crate) fn check_file(file: Option<&Path>) -> Result<(), Fail> {
+    match file {
+        None => Ok(()),
+        Some(path) => ropc::_cli::check_output(path).map_err(|why| output_failed(path, &why)),
+    }
+}
+
+/// Writes `out` to stdout, or with `--output FILE` replaces FILE with it
+/// atomically (mode 0600; on any failure FILE is left as it was).
+pub(crate) fn deliver(out: Buf, file: Option<&Path>) -> Result<(), Fail> {
+    match file {
+        None => emit(out),
+        Some(path) => {
+            ropc::_cli::replace_file(path, out.as_bytes()).map_err(|why| output_failed(path, &why))
+        }
+    }
+}
+
+fn output_failed(path: &Path, why: &str) -> Fail {
+    Fail::usage(format!("--output {}: {why}", path.display()))
 }
 
 /// Writes `out` to stdout in one go (unbuffered); it is wiped when dropped.
