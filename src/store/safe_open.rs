@@ -180,13 +180,13 @@ pub(crate) fn replace_atomically(path: &Path, bytes: &[u8]) -> Result<(), String
 }
 
 /// Whether [`replace_atomically`] may replace `path`: it names a file in a
-/// directory that exists ([`check_file_path`](super::check_file_path)),
+/// directory that exists ([`check_file_path`](super::file::check_file_path)),
 /// and holds nothing or a regular file of the current user's — not a
 /// symbolic link, a FIFO, a device, a socket or a directory, which is
 /// refused without being opened. Nothing is created.
 #[cfg(feature = "cli")]
 pub(crate) fn check_replaceable(path: &Path) -> Result<(), String> {
-    super::check_file_path(path)?;
+    super::file::check_file_path(path)?;
     match fs::symlink_metadata(path) {
         Ok(meta) => refuse(&meta),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
