@@ -209,7 +209,7 @@ pub trait TokenStore: Send + Sync {
         Ok(StoreLock::unlocked())
     }
 
-    /// How errors about this store name it ([`StoreError::store`]): a
+    /// How errors about this store name it ([`StoreError::store`](crate::StoreError::store)): a
     /// [`FileStore`] says its path. The default is the type's name.
     fn name(&self) -> String {
         std::any::type_name::<Self>().to_owned()
