@@ -291,4 +291,3 @@ fn wipe(f: &mut File, len: u64) -> io::Result<()> {
     }
     f.sync_all()
 }
-

@@ -264,4 +264,3 @@ impl Drop for FileLock {
         let _ = self.0.unlock();
     }
 }
-

@@ -237,6 +237,7 @@ pub(crate) fn demo() -> Result<(), Fail> {
     let client = Client::builder(provider.url(), DEMO_CLIENT_ID, DEMO_CLIENT_SECRET)
         .issuer(provider.issuer())
         .audience(DEMO_CLIENT_ID)
+        .revocation_url(provider.revocation_url())
         .build()?;
     eprintln!("ropc demo: password grant for {DEMO_USERNAME}");
     let tokens = client.password_grant(
@@ -255,12 +256,32 @@ pub(crate) fn demo() -> Result<(), Fail> {
         client.validation(),
     )
     .map_err(Error::Jwt)?;
-    eprintln!("ropc demo: verified, sub {:?}", claims.sub());
+    eprintln!(
+        "ropc demo: verified, sub {}",
+        claims.sub().unwrap_or("(none)")
+    );
     match client.password_grant(DEMO_USERNAME, &Secret::from("wrong password"), &[]) {
         Err(Error::OAuth(e)) => {
             eprintln!("ropc demo: a wrong password is refused: {}", e.response);
         }
         _ => return Err(Fail::usage("the demo provider accepted a wrong password")),
+    }
+    eprintln!("ropc demo: log out: revoke the refresh token (RFC 7009)");
+    if let Some(refresh_token) = refreshed.refresh_token() {
+        client.revoke(refresh_token, ropc::TokenTypeHint::RefreshToken)?;
+        match client.refresh(&refreshed) {
+            Err(Error::OAuth(e)) => {
+                eprintln!(
+                    "ropc demo: the revoked refresh token is refused: {}",
+                    e.response.code
+                );
+            }
+            _ => {
+                return Err(Fail::usage(
+                    "the demo provider kept a revoked refresh token",
+                ));
+            }
+        }
     }
     eprintln!("ropc demo: done");
     Ok(())
