@@ -277,10 +277,32 @@ fn verify_of_a_token_longer_than_the_cap_exits_4_too_large_however_long() {
     let out = ropc_in_shell(Some(&endless), &["verify"], &env, "");
     assert_eq!(out.code, 4, "{}", out.stderr);
     assert!(out.stderr.contains("too large"), "{}", out.stderr);
-    // At the cap it is read and verified (and fails for what it is).
-    let out = run(&verify_env(), &["verify"], &"a".repeat(cap));
-    assert_eq!(out.code, 4, "{}", out.stderr);
-    assert!(out.stderr.contains("malformed"), "{}", out.stderr);
+    // At the cap it is read and verified (and fails for what it is),
+    // however the line ends; one byte more (before its line ending) is too
+    // large.
+    for ending in ["", "\n", "\r\n"] {
+        let out = run(
+            &verify_env(),
+            &["verify"],
+            &format!("{}{ending}", "a".repeat(cap)),
+        );
+        assert_eq!(out.code, 4, "{ending:?}: {}", out.stderr);
+        assert!(
+            out.stderr.contains("malformed"),
+            "{ending:?}: {}",
+            out.stderr
+        );
+        let out = run(
+            &verify_env(),
+            &["verify"],
+            &format!("{}{ending}", "a".repeat(cap + 1)),
+        );
+        assert!(
+            out.stderr.contains("too large"),
+            "{ending:?}: {}",
+            out.stderr
+        );
+    }
 }
 
 #[test]

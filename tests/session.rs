@@ -909,6 +909,7 @@ fn access_output_refuses_what_the_store_refuses_before_the_password_is_sent() {
     mkfifo(&fifo);
     let subdir = dir.join("subdir");
     std::fs::create_dir(&subdir).unwrap();
+    std::os::unix::fs::symlink(&dir, dir.join("alias")).unwrap();
     let user = [("ROPC_USERNAME", USER)];
     let cases = [
         (store_arg(&link), "is a symbolic link"),
@@ -920,6 +921,14 @@ fn access_output_refuses_what_the_store_refuses_before_the_password_is_sent() {
         ),
         (format!("{}/", store_arg(&subdir)), "names no file"),
         (store.clone(), "the same file"),
+        // The same file spelled otherwise, and the store's lock file.
+        (
+            format!("{}/subdir/../tokens", store_arg(&dir)),
+            "the same file",
+        ),
+        (format!("{}/./tokens", store_arg(&dir)), "the same file"),
+        (format!("{store}.lock"), "the same file"),
+        (format!("{}/alias/tokens", store_arg(&dir)), "the same file"),
     ];
     for (output, why) in cases {
         let args = ["access", "--store", &store, "--output", &output];

@@ -71,6 +71,36 @@ pub(crate) fn verify() -> Result<(), Fail> {
     emit(output::claims_json(claims.as_json())?)
 }
 
+/// `PATH.lock`, the store's lock file.
+fn lock_path(store: &Path) -> std::path::PathBuf {
+    let mut name = store.file_name().unwrap_or_default().to_os_string();
+    name.push(".lock");
+    store.with_file_name(name)
+}
+
+/// Whether two paths name the same file, however spelled: the same
+/// directory (after resolving links) and name, or the same file on disk
+/// (a hard link).
+fn same_file(a: &Path, b: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt as _;
+    let place = |p: &Path| {
+        let dir = match p.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        Some((std::fs::canonicalize(dir).ok()?, p.file_name()?.to_owned()))
+    };
+    if let (Some(pa), Some(pb)) = (place(a), place(b))
+        && pa == pb
+    {
+        return true;
+    }
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(ma), Ok(mb)) => ma.dev() == mb.dev() && ma.ino() == mb.ino(),
+        _ => false,
+    }
+}
+
 pub(crate) fn access(store: &Path, output: Option<&Path>) -> Result<(), Fail> {
     let mut p = Problems::default();
     let client = config::client(&mut p, Endpoint::Token);
@@ -79,8 +109,12 @@ pub(crate) fn access(store: &Path, output: Option<&Path>) -> Result<(), Fail> {
     let (client, username, scopes) = p.finish((|| Some((client?, username?, scopes?)))())?;
     // Every problem with the store path or the output file is found before
     // a password is asked for or sent.
-    if output == Some(store) {
-        return Err(Fail::usage("--output and --store name the same file"));
+    if let Some(output) = output
+        && (same_file(output, store) || same_file(output, &lock_path(store)))
+    {
+        return Err(Fail::usage(
+            "--output names the same file as the token store or its lock file; refusing to overwrite it",
+        ));
     }
     output::check_file(output)?;
     let store = FileStore::new(store);

@@ -227,13 +227,14 @@ pub(crate) enum Line {
     NotUtf8,
 }
 
-/// The first line of stdin, reading no more than `max + 1` bytes of it.
+/// The first line of stdin, reading no more than `max + 2` bytes of it (a
+/// line of exactly `max` bytes may end in `\r\n`).
 pub(crate) fn stdin_line_within(what: &str, max: usize) -> Result<Line, Fail> {
     const MAX: usize = 64 * 1024;
     let max = max.min(MAX);
     let mut input = unbuffered(&std::io::stdin())
         .map_err(|e| Fail::usage(format!("cannot read {what} from stdin: {e}")))?;
-    let mut line = Zeroizing::new(Vec::with_capacity(max + 1));
+    let mut line = Zeroizing::new(Vec::with_capacity(max + 2));
     let mut chunk = Zeroizing::new([0u8; 1024]);
     let mut saw_input = false;
     'read: loop {
@@ -248,7 +249,9 @@ pub(crate) fn stdin_line_within(what: &str, max: usize) -> Result<Line, Fail> {
             if b == b'\n' {
                 break 'read;
             }
-            if line.len() == max {
+            // One byte more than `max` is kept: it may be the `\r` of a
+            // `\r\n`; anything beyond is too long.
+            if line.len() > max {
                 return Ok(Line::TooLong);
             }
             line.push(b);
@@ -259,6 +262,9 @@ pub(crate) fn stdin_line_within(what: &str, max: usize) -> Result<Line, Fail> {
     }
     if line.last() == Some(&b'\r') {
         line.pop();
+    }
+    if line.len() > max {
+        return Ok(Line::TooLong);
     }
     let Ok(text) = std::str::from_utf8(&line) else {
         return Ok(Line::NotUtf8);
