@@ -65,10 +65,12 @@ pub(crate) fn interpret(reply: &Reply, redactor: &Redactor) -> Result<TokenRespo
 /// without an error body an [`Error::Response`] with an excerpt).
 pub(crate) fn interpret_revocation(reply: &Reply, redactor: &Redactor) -> Result<(), Error> {
     let success = (200..300).contains(&reply.status);
-    if success && (reply.encoded || !reply.body.starts_with(b"{")) {
-        // No JSON to look into (an empty body is the usual answer).
+    if success && reply.encoded {
+        // A body ropc does not decode: there is no error member to find.
         return Ok(());
     }
+    // Read as a token endpoint's reply is (a leading BOM or whitespace
+    // included): what is not an error response is, with a 2xx, success.
     match interpret(reply, redactor) {
         Err(Error::Response(_)) | Ok(_) if success => Ok(()),
         Err(e) => Err(e),
@@ -142,6 +144,13 @@ mod tests {
             ok(200, r#"{"error":"invalid_client"}"#),
             Err(Error::OAuth(_))
         ));
+        // However the JSON starts: whitespace, a byte order mark.
+        for body in [
+            "\n {\"error\":\"invalid_client\"}",
+            "\u{feff}{\"error\":\"invalid_client\"}",
+        ] {
+            assert!(matches!(ok(200, body), Err(Error::OAuth(_))), "{body:?}");
+        }
         assert!(matches!(
             ok(400, r#"{"error":"unsupported_token_type"}"#),
             Err(Error::OAuth(e)) if e.response.code == crate::ErrorCode::Other("unsupported_token_type".into())

@@ -687,3 +687,42 @@ fn an_unavailable_provider_is_named_as_such() {
     );
     assert!(text.contains("502 Bad Gateway"), "{text}");
 }
+
+/// A server that answers every connection with `answer`, then closes.
+fn answering(answer: Vec<u8>) -> (String, std::thread::JoinHandle<()>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/token", listener.local_addr().unwrap());
+    let server = std::thread::spawn(move || {
+        let (mut conn, _) = listener.accept().unwrap();
+        let mut request = [0u8; 4096];
+        let _ = conn.read(&mut request);
+        let _ = conn.write_all(&answer);
+    });
+    (url, server)
+}
+
+#[test]
+fn an_answer_that_is_not_well_formed_http_is_a_response_error() {
+    let mut huge_header = b"HTTP/1.1 200 OK\r\nX-Padding: ".to_vec();
+    huge_header.extend(std::iter::repeat_n(b'p', 20_000));
+    huge_header.extend_from_slice(b"\r\nContent-Length: 2\r\n\r\n{}");
+    for (what, answer) in [
+        ("oversized headers", huge_header),
+        ("not HTTP", b"SSH-2.0-OpenSSH_9.6\r\n\r\n".to_vec()),
+        (
+            "broken chunking",
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n".to_vec(),
+        ),
+    ] {
+        let (url, server) = answering(answer);
+        let err = Client::builder(url, ID, SECRET)
+            .build()
+            .unwrap()
+            .password_grant(USER, &CREDS.password(), &[])
+            .unwrap_err();
+        server.join().unwrap();
+        assert!(matches!(err, Error::Response(_)), "{what}: {err:?}");
+        assert_no_secret(&err);
+    }
+}

@@ -227,6 +227,11 @@ fn transport(e: ureq::Error) -> Error {
                 "rejected by the HTTP client",
             ));
         }
+        // An answer came, but not well-formed HTTP (a bad status line,
+        // oversized headers, broken chunking): a malformed response.
+        ureq::Error::Protocol(_) | ureq::Error::LargeResponseHeader(..) => {
+            return Error::Response(ResponseError::new(ResponseProblem::Protocol));
+        }
         other => transport_kind(other).unwrap_or(TransportKind::Io),
     };
     Error::Transport(TransportError {
@@ -243,9 +248,11 @@ fn detail(e: &ureq::Error, kind: TransportKind) -> String {
     }
 }
 
-/// What kind of transport failure a ureq error is, by its type.
+/// What kind of transport failure a ureq error is, by its type; `None`
+/// for a malformed answer (not the transport's failure).
 fn transport_kind(e: &ureq::Error) -> Option<TransportKind> {
     Some(match e {
+        ureq::Error::Protocol(_) | ureq::Error::LargeResponseHeader(..) => return None,
         ureq::Error::Timeout(_) => TransportKind::Timeout,
         ureq::Error::HostNotFound => TransportKind::Dns,
         ureq::Error::ConnectionFailed => TransportKind::Connect,

@@ -198,6 +198,9 @@ pub enum ResponseProblem {
     Truncated,
     /// The response declared a content encoding ropc does not decode.
     ContentEncoding,
+    /// The answer is not well-formed HTTP (a bad status line, headers over
+    /// the cap, broken chunked encoding).
+    Protocol,
 }
 
 impl fmt::Display for ResponseProblem {
@@ -216,6 +219,7 @@ impl fmt::Display for ResponseProblem {
             ResponseProblem::Redirect => f.write_str("redirect refused (never followed)"),
             ResponseProblem::Truncated => f.write_str("body truncated or unreadable"),
             ResponseProblem::ContentEncoding => f.write_str("unsupported content encoding"),
+            ResponseProblem::Protocol => f.write_str("the answer is not well-formed HTTP"),
         }
     }
 }
