@@ -72,6 +72,18 @@ impl Redactor {
             let inner = json.len() - 1;
             self.push(&json[1..inner]);
         }
+        // The JSON spellings other encoders write: `/` as `\/` (PHP), every
+        // character beyond ASCII as `\uXXXX` (Python's default, PHP), both.
+        for ascii_only in [false, true] {
+            for slash in [false, true] {
+                self.push(&json_spelling(value, ascii_only, slash));
+            }
+        }
+        // An HTML error page: `&`, `<`, `>`, `"` as entities, and `'` as
+        // each of its common ones.
+        for apostrophe in ["&#39;", "&#x27;", "&#039;"] {
+            self.push(&html_spelling(value, apostrophe));
+        }
         // Standard base64 of the value alone (some servers log decoded
         // credentials, others re-encode them).
         let mut b64 = Zeroizing::new(vec![0u8; value.len().div_ceil(3) * 4]);
@@ -103,47 +115,109 @@ impl Redactor {
     /// `text` made safe to show: every secret replaced by `[redacted]`, then
     /// control characters replaced by spaces, then at most `max` characters.
     /// Bytes that are not UTF-8 show as U+FFFD.
+    ///
+    /// Every byte any spelling of any secret covers is hidden — the union of
+    /// all the matches, so overlapping secrets hide each other's tails too —
+    /// and each covered run shows as one `[redacted]`.
     pub(crate) fn clean(&self, text: &[u8], max: usize) -> String {
         let mut out = String::new();
         let mut shown = 0;
+        let push = |out: &mut String, shown: &mut usize, c: char| {
+            if *shown < max {
+                out.push(c);
+                *shown += 1;
+            }
+        };
+        // Covered up to (exclusive) this byte; whether the last character
+        // shown was the start of a `[redacted]`.
+        let mut covered_until = 0;
+        let mut in_run = false;
         let mut base = 0;
         for chunk in text.utf8_chunks() {
             let valid = chunk.valid();
-            let mut skip_to = 0;
             for (i, c) in valid.char_indices() {
                 if shown >= max {
                     return out;
                 }
-                if i < skip_to {
-                    continue;
+                let at = base + i;
+                // Secrets are valid UTF-8: a match never crosses into the
+                // invalid bytes that end this chunk.
+                if let Some(len) = self.match_at(text, at) {
+                    covered_until = covered_until.max(at + len);
                 }
-                if let Some(len) = self.match_at(text, base + i) {
-                    // Secrets are valid UTF-8: a match never crosses into
-                    // the invalid bytes that end this chunk.
-                    skip_to = i + len;
-                    for r in REDACTED.chars() {
-                        if shown == max {
-                            return out;
+                if at < covered_until {
+                    if !in_run {
+                        in_run = true;
+                        for r in REDACTED.chars() {
+                            push(&mut out, &mut shown, r);
                         }
-                        out.push(r);
-                        shown += 1;
                     }
                     continue;
                 }
-                out.push(if c.is_control() { ' ' } else { c });
-                shown += 1;
+                in_run = false;
+                push(&mut out, &mut shown, if c.is_control() { ' ' } else { c });
             }
             base += valid.len() + chunk.invalid().len();
             if !chunk.invalid().is_empty() {
-                if shown >= max {
-                    return out;
-                }
-                out.push(char::REPLACEMENT_CHARACTER);
-                shown += 1;
+                in_run = false;
+                push(&mut out, &mut shown, char::REPLACEMENT_CHARACTER);
             }
         }
         out
     }
+}
+
+/// `value` as the inside of a JSON string, escaped as serde_json does, or
+/// with every character beyond ASCII as `\uXXXX` (a surrogate pair beyond
+/// U+FFFF), and/or `/` as `\/`. In a zeroized buffer sized for the worst
+/// case, so it never grows.
+fn json_spelling(value: &str, ascii_only: bool, slash: bool) -> Zeroizing<Vec<u8>> {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = Zeroizing::new(Vec::with_capacity(value.len() * 12));
+    let unit = |out: &mut Vec<u8>, u: u16| {
+        out.extend_from_slice(b"\\u");
+        for shift in [12, 8, 4, 0] {
+            out.push(HEX[usize::from((u >> shift) & 0xf)]);
+        }
+    };
+    for c in value.chars() {
+        match c {
+            '"' => out.extend_from_slice(b"\\\""),
+            '\\' => out.extend_from_slice(b"\\\\"),
+            '/' if slash => out.extend_from_slice(b"\\/"),
+            '\n' => out.extend_from_slice(b"\\n"),
+            '\r' => out.extend_from_slice(b"\\r"),
+            '\t' => out.extend_from_slice(b"\\t"),
+            c if u32::from(c) < 0x20 || (ascii_only && !c.is_ascii()) => {
+                let mut units = [0u16; 2];
+                for u in c.encode_utf16(&mut units) {
+                    unit(&mut out, *u);
+                }
+            }
+            c => {
+                let mut buf = [0u8; 4];
+                out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+            }
+        }
+    }
+    out
+}
+
+/// `value` as an HTML page shows it: `&`, `<`, `>` and `"` as entities,
+/// `'` as `apostrophe`. In a zeroized buffer sized for the worst case.
+fn html_spelling(value: &str, apostrophe: &str) -> Zeroizing<Vec<u8>> {
+    let mut out = Zeroizing::new(Vec::with_capacity(value.len() * 6));
+    for b in value.bytes() {
+        match b {
+            b'&' => out.extend_from_slice(b"&amp;"),
+            b'<' => out.extend_from_slice(b"&lt;"),
+            b'>' => out.extend_from_slice(b"&gt;"),
+            b'"' => out.extend_from_slice(b"&quot;"),
+            b'\'' => out.extend_from_slice(apostrophe.as_bytes()),
+            b => out.push(b),
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -189,5 +263,53 @@ mod tests {
     fn the_longest_overlapping_spelling_wins() {
         let r = Redactor::for_request("id", "ab", &["abcd"]);
         assert_eq!(r.clean(b"xabcdx", 100), "x[redacted]x");
+    }
+
+    #[test]
+    fn overlapping_secrets_hide_each_others_tails() {
+        // "abc" matches first; "cdefgh" starts inside it and ends after.
+        let r = Redactor::for_request("id", "abc", &["cdefgh"]);
+        assert_eq!(r.clean(b"xabcdefghx", 100), "x[redacted]x");
+        assert_eq!(r.clean(b"xabcdefghx", 5), "x[red");
+    }
+
+    #[test]
+    fn other_encoders_json_and_html_spellings_are_redacted() {
+        let r = Redactor::for_request(
+            "id",
+            "client-secret-x",
+            &["pa/ss/w0rd", "grün-päss 😀", "a<b&c'd\"e"],
+        );
+        for text in [
+            r#"{"message": "bad credential pa\/ss\/w0rd"}"#,
+            r#"{"message": "bad credential gr\u00fcn-p\u00e4ss \ud83d\ude00"}"#,
+            r#"{"message": "bad credential GR\u00FCN-P\u00E4SS \uD83D\uDE00"}"#,
+            "<p>bad credential a&lt;b&amp;c&#39;d&quot;e</p>",
+            "<p>bad credential a&lt;b&amp;c&#x27;d&quot;e</p>",
+            "<p>bad credential a&lt;b&amp;c&#039;d&quot;e</p>",
+        ] {
+            let shown = r.clean(text.as_bytes(), 200);
+            assert!(
+                shown.starts_with("<p>bad credential [redacted]")
+                    || shown.starts_with(r#"{"message": "bad credential [redacted]"#),
+                "{text} -> {shown}"
+            );
+            for leak in [
+                "pa", "w0rd", r"p\u00e4", r"P\u00E4", "&amp;c", "&lt;b", "grün",
+            ] {
+                assert!(!shown.contains(leak), "{leak} in {shown}");
+            }
+        }
+    }
+
+    #[test]
+    fn json_spellings_match_what_encoders_write() {
+        let as_json = |v: &str| String::from_utf8(json_spelling(v, false, false).to_vec()).unwrap();
+        for v in ["plain", "q\"uote\\back", "line\nbreak\t\u{1}", "é😀/x"] {
+            let serde = serde_json::to_string(v).unwrap();
+            assert_eq!(format!("\"{}\"", as_json(v)), serde, "{v:?}");
+        }
+        let ascii = String::from_utf8(json_spelling("é😀/", true, true).to_vec()).unwrap();
+        assert_eq!(ascii, "\\u00e9\\ud83d\\ude00\\/");
     }
 }

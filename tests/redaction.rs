@@ -328,3 +328,40 @@ fn builder_debug_hides_proxy_credentials() {
     assert_clean(&shown);
     assert!(shown.contains("proxy.example:3128"), "{shown}");
 }
+
+#[test]
+fn secrets_echoed_as_other_encoders_write_them_are_redacted() {
+    // PHP escapes `/` as `\/`; PHP and Python's json write non-ASCII as
+    // `\uXXXX`; an HTML page writes `&`, `<`, `'` as entities.
+    let password = "PWMARK-grün/päss<&'x";
+    let creds = Creds { password, ..CREDS };
+    let p = creds.provider();
+    for (content_type, body) in [
+        (
+            "application/json",
+            r#"{"message":"bad credential PWMARK-gr\u00fcn\/p\u00e4ss<&'x"}"#,
+        ),
+        (
+            "application/json",
+            r#"{"message":"client CSMARK0secret+\/= refused"}"#,
+        ),
+        (
+            "text/html",
+            "<p>bad credential PWMARK-grün/päss&lt;&amp;&#39;x</p>",
+        ),
+    ] {
+        p.set_misbehavior(Some(Misbehavior::Reply {
+            status: 401,
+            content_type: content_type.into(),
+            body: body.into(),
+        }));
+        let err = creds
+            .client(&p)
+            .password_grant(USER, &Secret::from(password), &[])
+            .unwrap_err();
+        assert!(matches!(err, Error::Response(_)), "{err:?}");
+        let shown = shown(&err);
+        assert_clean(&shown);
+        assert!(shown.contains("[redacted]"), "{shown}");
+    }
+}
