@@ -90,7 +90,10 @@ impl FileStore {
         Error::Store(StoreError::new(self.path.display().to_string(), reason))
     }
 
-    fn lock_path(&self) -> PathBuf {
+    /// The lock file beside the store, `PATH.lock` (it holds nothing and is
+    /// never removed).
+    #[must_use]
+    pub fn lock_path(&self) -> PathBuf {
         let mut name = self.path.file_name().unwrap_or_default().to_os_string();
         name.push(".lock");
         self.path.with_file_name(name)

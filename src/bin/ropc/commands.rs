@@ -71,13 +71,6 @@ pub(crate) fn verify() -> Result<(), Fail> {
     emit(output::claims_json(claims.as_json())?)
 }
 
-/// `PATH.lock`, the store's lock file.
-fn lock_path(store: &Path) -> std::path::PathBuf {
-    let mut name = store.file_name().unwrap_or_default().to_os_string();
-    name.push(".lock");
-    store.with_file_name(name)
-}
-
 /// Whether two paths name the same file, however spelled: the same
 /// directory (after resolving links) and name, or the same file on disk
 /// (a hard link).
@@ -110,7 +103,7 @@ pub(crate) fn access(store: &Path, output: Option<&Path>) -> Result<(), Fail> {
     // Every problem with the store path or the output file is found before
     // a password is asked for or sent.
     if let Some(output) = output
-        && (same_file(output, store) || same_file(output, &lock_path(store)))
+        && (same_file(output, store) || same_file(output, &FileStore::new(store).lock_path()))
     {
         return Err(Fail::usage(
             "--output names the same file as the token store or its lock file; refusing to overwrite it",
