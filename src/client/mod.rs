@@ -213,11 +213,7 @@ impl Client {
         if token.is_empty() {
             return Err(ConfigError::new(Setting::Token, "is empty").into());
         }
-        let redactor = Redactor::for_request(
-            &inner.client_id,
-            inner.client_secret.expose_secret(),
-            &[token.expose_secret()],
-        );
+        let redactor = self.redactor(token);
         let pairs = vec![
             ("token", token.expose_secret()),
             ("token_type_hint", hint.as_str()),
@@ -260,6 +256,19 @@ impl Client {
         )?)
     }
 
+    /// What to keep out of anything shown of a reply to a request carrying
+    /// `secret`: a provider may echo what it was sent ("wrong password
+    /// 'hunter2'", an error page quoting the request), so that and the
+    /// client's credentials are redacted.
+    fn redactor(&self, secret: &Secret) -> Redactor {
+        let inner = &self.inner;
+        Redactor::for_request(
+            &inner.client_id,
+            inner.client_secret.expose_secret(),
+            &[secret.expose_secret()],
+        )
+    }
+
     fn token_request<'a>(
         &'a self,
         pairs: Vec<(&'a str, &'a str)>,
@@ -267,14 +276,7 @@ impl Client {
         previous_refresh: Option<&Secret>,
     ) -> Result<Tokens, Error> {
         let inner = &self.inner;
-        // A provider may echo what it was sent ("wrong password 'hunter2'",
-        // an error page quoting the request): whatever this request carries
-        // is redacted from anything shown of the reply.
-        let redactor = Redactor::for_request(
-            &inner.client_id,
-            inner.client_secret.expose_secret(),
-            &[secret.expose_secret()],
-        );
+        let redactor = self.redactor(secret);
         let reply = self.post(&inner.token_url, pairs)?;
         let received_at = inner.validation.get_clock().now();
         let token = grant::interpret(&reply, &redactor)?;

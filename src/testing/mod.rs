@@ -327,8 +327,14 @@ impl Provider {
     /// (RFC 6750 §3).
     #[must_use]
     pub fn userinfo_url(&self) -> String {
+        self.url_of(resource::PATH)
+    }
+
+    /// The URL of another endpoint of this server: the token URL with
+    /// `path` in place of `/token`.
+    fn url_of(&self, path: &str) -> String {
         let base = self.url.strip_suffix("/token").unwrap_or(&self.url);
-        format!("{base}{}", resource::PATH)
+        format!("{base}{path}")
     }
 
     /// The socket address served.
@@ -382,8 +388,7 @@ impl Provider {
     /// `invalid_grant`.
     #[must_use]
     pub fn revocation_url(&self) -> String {
-        let base = self.url.strip_suffix("/token").unwrap_or(&self.url);
-        format!("{base}{}", revocation::PATH)
+        self.url_of(revocation::PATH)
     }
 
     /// How many connections were accepted.

@@ -73,10 +73,17 @@ pub fn finish(mut child: Child, stdin: &str, hidden: &[&str]) -> Out {
         stdout: String::from_utf8(out.stdout).unwrap(),
         stderr: String::from_utf8(out.stderr).unwrap(),
     };
+    assert_hidden(&out, hidden, "on stdout");
+    out
+}
+
+/// Asserts no marker of `hidden` shows in `out` (`stdout_is` says where
+/// its stdout went, for the message).
+fn assert_hidden(out: &Out, hidden: &[&str], stdout_is: &str) {
     for marker in hidden {
         assert!(
             !out.stdout.contains(marker),
-            "{marker} on stdout: {}",
+            "{marker} {stdout_is}: {:?}",
             out.stdout
         );
         assert!(
@@ -85,7 +92,6 @@ pub fn finish(mut child: Child, stdin: &str, hidden: &[&str]) -> Out {
             out.stderr
         );
     }
-    out
 }
 
 /// `ropc ARGS` with exactly `env`, on a pseudo-terminal of its own: run by
@@ -220,18 +226,7 @@ impl Terminal {
             stdout: self.screen().replace("\r\n", "\n"),
             stderr,
         };
-        for marker in hidden {
-            assert!(
-                !out.stdout.contains(marker),
-                "{marker} shown on the terminal: {:?}",
-                out.stdout
-            );
-            assert!(
-                !out.stderr.contains(marker),
-                "{marker} on stderr: {}",
-                out.stderr
-            );
-        }
+        assert_hidden(&out, hidden, "shown on the terminal");
         out
     }
 }
