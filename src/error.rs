@@ -66,6 +66,31 @@ impl fmt::Display for TransportKind {
     }
 }
 
+/// The endpoint a request went to, for errors that are not about the token
+/// endpoint (whose messages need no such prefix).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Endpoint {
+    /// The token endpoint (the password and refresh grants).
+    #[default]
+    Token,
+    /// The revocation endpoint (RFC 7009).
+    Revocation,
+    /// The provider's published key set (a JWKS URL, RFC 7517).
+    Jwks,
+}
+
+impl Endpoint {
+    /// How a message about this endpoint starts: nothing for the token
+    /// endpoint, otherwise a phrase naming the request.
+    pub(crate) fn prefix(self) -> &'static str {
+        match self {
+            Endpoint::Token | Endpoint::Revocation => "",
+            Endpoint::Jwks => "fetching the key set (JWKS URL): ",
+        }
+    }
+}
+
 /// The request did not get a response: DNS, connect, timeout, TLS, I/O.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -74,11 +99,19 @@ pub struct TransportError {
     pub kind: TransportKind,
     /// Details from the transport (never request or response contents).
     pub detail: String,
+    /// The endpoint the request went to.
+    pub endpoint: Endpoint,
 }
 
 impl fmt::Display for TransportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "transport error: {}: {}", self.kind, self.detail)
+        write!(
+            f,
+            "{}transport error: {}: {}",
+            self.endpoint.prefix(),
+            self.kind,
+            self.detail
+        )
     }
 }
 
@@ -108,6 +141,11 @@ pub enum Setting {
     Token,
     /// The resource owner's username.
     Username,
+    /// How access tokens are verified ([`Verification`](crate::Verification)):
+    /// the JWKS URL, the key set given, or none.
+    Verification,
+    /// The extra parameters sent with the grants.
+    ExtraParams,
 }
 
 impl fmt::Display for Setting {
@@ -123,6 +161,8 @@ impl fmt::Display for Setting {
             Setting::RefreshToken => "refresh token",
             Setting::Token => "token",
             Setting::Username => "username",
+            Setting::Verification => "token verification",
+            Setting::ExtraParams => "extra parameters",
         })
     }
 }

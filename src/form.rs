@@ -25,6 +25,11 @@ pub enum ClientAuth {
     /// `client_id` and `client_secret` as form parameters in the body
     /// (`client_secret_post`, RFC 6749 §2.3.1).
     Post,
+    /// A public client (RFC 6749 §2.1; `none` in RFC 7591): no secret, only
+    /// `client_id` in the body and no `Authorization` header. The client
+    /// secret is then not needed, unless access tokens are verified with it
+    /// (the default HS256 verification).
+    None,
 }
 
 /// Whether a byte is left as it is by the form-urlencoded serializer (the
@@ -80,7 +85,6 @@ pub fn encode(pairs: &[(&str, &str)]) -> Zeroizing<String> {
     out
 }
 
-#[cfg(any(feature = "testing", feature = "_fuzz", test))]
 /// Decodes an `application/x-www-form-urlencoded` body into name/value pairs,
 /// each in a zeroized buffer. Returns `None` for a bad `%` escape or bytes that
 /// are not UTF-8 once decoded. Empty pieces (`a=1&&b=2`) are skipped and a
@@ -124,7 +128,8 @@ pub fn decode_component(s: &str) -> Option<Zeroizing<String>> {
 ///
 /// With [`ClientAuth::Basic`] the id and secret are used as they are; with
 /// [`ClientAuth::BasicFormEncoded`] each is form-urlencoded first
-/// (RFC 6749 §2.3.1). For [`ClientAuth::Post`] there is no header: `None`.
+/// (RFC 6749 §2.3.1). For [`ClientAuth::Post`] and [`ClientAuth::None`]
+/// there is no header: `None`.
 #[must_use]
 pub fn basic_authorization(
     client_id: &str,
@@ -132,7 +137,7 @@ pub fn basic_authorization(
     style: ClientAuth,
 ) -> Option<Zeroizing<String>> {
     let mut plain = match style {
-        ClientAuth::Post => return None,
+        ClientAuth::Post | ClientAuth::None => return None,
         ClientAuth::Basic => Zeroizing::new(String::with_capacity(
             client_id.len() + 1 + client_secret.len(),
         )),
@@ -188,7 +193,7 @@ pub fn parse_basic_authorization(
             Zeroizing::new(secret.to_owned()),
         )),
         ClientAuth::BasicFormEncoded => Some((decode_component(id)?, decode_component(secret)?)),
-        ClientAuth::Post => None,
+        ClientAuth::Post | ClientAuth::None => None,
     }
 }
 

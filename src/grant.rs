@@ -3,7 +3,7 @@
 
 use zeroize::Zeroizing;
 
-use crate::error::{Error, OAuthError};
+use crate::error::{Endpoint, Error, OAuthError};
 use crate::redact::Redactor;
 use crate::response::{self, Parsed, ResponseError, ResponseProblem, TokenResponse};
 
@@ -33,6 +33,7 @@ pub(crate) fn interpret(reply: &Reply, redactor: &Redactor) -> Result<TokenRespo
             problem,
             status: Some(status),
             excerpt: None,
+            endpoint: Endpoint::Token,
         })
     };
     if (300..400).contains(&status) {
@@ -73,13 +74,47 @@ pub(crate) fn interpret_revocation(reply: &Reply, redactor: &Redactor) -> Result
     // included): what is not an error response is, with a 2xx, success.
     match interpret(reply, redactor) {
         Err(Error::Response(_)) | Ok(_) if success => Ok(()),
+        Err(Error::Response(mut r)) => {
+            r.endpoint = Endpoint::Revocation;
+            Err(Error::Response(r))
+        }
         Err(e) => Err(e),
         Ok(_) => Err(Error::Response(ResponseError {
             problem: ResponseProblem::Status,
             status: Some(reply.status),
             excerpt: None,
+            endpoint: Endpoint::Revocation,
         })),
     }
+}
+
+/// The key set in a JWKS URL's reply (RFC 7517 §5): a 2xx with a JWKS body.
+/// A redirect is refused (never followed), an encoded body is not read, any
+/// other status is an [`Error::Response`] with an excerpt of the body, and a
+/// body that is not a key set names what is wrong with it.
+#[cfg(feature = "asymmetric")]
+pub(crate) fn interpret_key_set(reply: &Reply) -> Result<crate::jwt::KeySet, Error> {
+    let status = reply.status;
+    let refuse = |problem, excerpt| {
+        Error::Response(ResponseError {
+            problem,
+            status: Some(status),
+            excerpt,
+            endpoint: Endpoint::Jwks,
+        })
+    };
+    if (300..400).contains(&status) {
+        return Err(refuse(ResponseProblem::Redirect, None));
+    }
+    if reply.encoded {
+        return Err(refuse(ResponseProblem::ContentEncoding, None));
+    }
+    if !(200..300).contains(&status) {
+        // Nothing secret was sent with a key set request.
+        let shown = excerpt(&reply.body, &Redactor::default());
+        return Err(refuse(ResponseProblem::Status, Some(shown)));
+    }
+    crate::jwt::KeySet::from_jwks(&reply.body).map_err(|e| refuse(ResponseProblem::KeySet(e), None))
 }
 
 /// A short excerpt of a body that is not a token response, with the

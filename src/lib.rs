@@ -152,10 +152,10 @@ mod tokens;
 
 pub use client::{
     Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_SIZE, DEFAULT_TIMEOUT,
-    MAX_CA_BUNDLE_SIZE, TokenTypeHint,
+    JWKS_REFETCH_COOLDOWN, MAX_CA_BUNDLE_SIZE, RESERVED_PARAMS, TokenTypeHint, Verification,
 };
 pub use error::{
-    ConfigError, Error, OAuthError, Setting, StoreError, TransportError, TransportKind,
+    ConfigError, Endpoint, Error, OAuthError, Setting, StoreError, TransportError, TransportKind,
 };
 pub use form::ClientAuth;
 pub use http::USER_AGENT;

@@ -35,7 +35,13 @@ impl Redactor {
     /// Basic credentials in both styles.
     pub(crate) fn for_request(client_id: &str, client_secret: &str, values: &[&str]) -> Self {
         let mut r = Redactor::default();
-        for style in [form::ClientAuth::Basic, form::ClientAuth::BasicFormEncoded] {
+        // A public client sends no credentials (and `id:` alone is no secret).
+        let styles = if client_secret.is_empty() {
+            [].as_slice()
+        } else {
+            [form::ClientAuth::Basic, form::ClientAuth::BasicFormEncoded].as_slice()
+        };
+        for &style in styles {
             if let Some(header) = form::basic_authorization(client_id, client_secret, style) {
                 r.push(&header.as_bytes()["Basic ".len()..]);
             }

@@ -34,8 +34,12 @@ pub struct Tokens {
     pub(crate) scope: Option<String>,
     pub(crate) expires_in: Option<u64>,
     pub(crate) expires_at: Option<i64>,
-    pub(crate) claims: Claims,
+    /// `None` for an opaque access token (not parsed or verified).
+    pub(crate) claims: Option<Claims>,
 }
+
+/// What [`Tokens::claims`] gives for an opaque access token.
+static NO_CLAIMS: std::sync::LazyLock<Claims> = std::sync::LazyLock::new(Claims::empty);
 
 impl Tokens {
     /// The verified access token (for `Authorization: Bearer …`).
@@ -70,15 +74,27 @@ impl Tokens {
         self.expires_in
     }
 
-    /// The access token's verified claims.
+    /// The access token's verified claims. An opaque access token
+    /// ([`Verification::Opaque`](crate::Verification::Opaque)) is not
+    /// parsed or verified: it has none (an empty set; see
+    /// [`is_verified`](Self::is_verified)).
     #[must_use]
     pub fn claims(&self) -> &Claims {
-        &self.claims
+        self.claims.as_ref().unwrap_or(&NO_CLAIMS)
+    }
+
+    /// Whether the access token was verified and its claims read: `false`
+    /// only for an opaque access token
+    /// ([`Verification::Opaque`](crate::Verification::Opaque)).
+    #[must_use]
+    pub fn is_verified(&self) -> bool {
+        self.claims.is_some()
     }
 
     /// When the access token expires, in seconds since the Unix epoch: the
-    /// time it was received plus `expires_in`, bounded by the token's `exp`.
-    /// `None` when neither is known.
+    /// time it was received plus `expires_in`, bounded by the token's `exp`
+    /// (an opaque token has only `expires_in`). `None` when neither is
+    /// known.
     #[must_use]
     pub fn expires_at(&self) -> Option<i64> {
         self.expires_at

@@ -6,6 +6,7 @@ use std::net::{IpAddr, Ipv6Addr};
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::verification::{Verification, Verifier};
 use super::{Client, Inner};
 use crate::error::{ConfigError, Error, Setting};
 use crate::form::ClientAuth;
@@ -21,6 +22,19 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 pub const DEFAULT_MAX_RESPONSE_SIZE: usize = 64 * 1024;
 /// The largest CA bundle file read: 1 MiB.
 pub const MAX_CA_BUNDLE_SIZE: usize = 1024 * 1024;
+
+/// The parameter names ropc sets itself, which
+/// [`ClientBuilder::extra_param`] refuses: `grant_type`, `username`,
+/// `password`, `scope`, `client_id`, `client_secret`, `refresh_token`.
+pub const RESERVED_PARAMS: [&str; 7] = [
+    "grant_type",
+    "username",
+    "password",
+    "scope",
+    "client_id",
+    "client_secret",
+    "refresh_token",
+];
 
 /// Configures a [`Client`]. Made by [`Client::builder`].
 ///
@@ -47,6 +61,8 @@ pub struct ClientBuilder {
     client_secret: Secret,
     auth: ClientAuth,
     validation: Validation,
+    verification: Verification,
+    extra_params: Vec<(String, String)>,
     connect_timeout: Duration,
     timeout: Duration,
     max_response_size: usize,
@@ -88,6 +104,8 @@ impl fmt::Debug for ClientBuilder {
             .field("client_secret", &self.client_secret)
             .field("auth", &self.auth)
             .field("validation", &self.validation)
+            .field("verification", &self.verification)
+            .field("extra_params", &self.extra_params)
             .field("connect_timeout", &self.connect_timeout)
             .field("timeout", &self.timeout)
             .field("max_response_size", &self.max_response_size)
@@ -106,6 +124,8 @@ impl ClientBuilder {
             client_secret,
             auth: ClientAuth::default(),
             validation: Validation::default(),
+            verification: Verification::default(),
+            extra_params: Vec::new(),
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             timeout: DEFAULT_TIMEOUT,
             max_response_size: DEFAULT_MAX_RESPONSE_SIZE,
@@ -127,11 +147,77 @@ impl ClientBuilder {
     }
 
     /// How the client authenticates (default: [`ClientAuth::Basic`], the id
-    /// and secret as they are).
+    /// and secret as they are). A public client ([`ClientAuth::None`]) needs
+    /// no secret: give an empty one — unless access tokens are verified with
+    /// it ([`Verification::ClientSecret`], the default).
     #[must_use]
     pub fn client_auth(mut self, auth: ClientAuth) -> Self {
         self.auth = auth;
         self
+    }
+
+    /// How access tokens are verified (default
+    /// [`Verification::ClientSecret`]: HS256 with the client secret).
+    ///
+    /// ```
+    /// use ropc::{Client, ClientAuth, Verification};
+    ///
+    /// // A public client of a provider that issues opaque tokens.
+    /// let client = Client::builder("http://127.0.0.1:8080/o/token/", "my-app", "")
+    ///     .client_auth(ClientAuth::None)
+    ///     .verification(Verification::Opaque)
+    ///     .build()?;
+    /// # let _ = client;
+    /// # Ok::<(), ropc::Error>(())
+    /// ```
+    #[must_use]
+    pub fn verification(mut self, verification: Verification) -> Self {
+        self.verification = verification;
+        self
+    }
+
+    /// A parameter sent with the password and refresh grants, never with
+    /// revocation (Auth0's `audience` or `realm`, say). Names ropc sets
+    /// itself ([`RESERVED_PARAMS`]) are refused by [`build`](Self::build),
+    /// before anything is sent.
+    ///
+    /// ```
+    /// let client = ropc::Client::builder("https://tenant.auth0.example/oauth/token", "app", "secret")
+    ///     .extra_param("audience", "https://api.example")
+    ///     .build();
+    /// # #[cfg(any(feature = "rustls", feature = "native-tls"))]
+    /// assert!(client.is_ok());
+    /// let refused = ropc::Client::builder("http://127.0.0.1:1/token", "app", "secret")
+    ///     .extra_param("grant_type", "client_credentials")
+    ///     .build();
+    /// assert!(refused.is_err());
+    /// ```
+    #[must_use]
+    pub fn extra_param(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.extra_params.push((name.into(), value.into()));
+        self
+    }
+
+    /// [`extra_param`](Self::extra_param) for each pair of a form-urlencoded
+    /// text (`audience=https%3A%2F%2Fapi.example&realm=users`), as
+    /// configuration gives them.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] when the text is not form-urlencoded (a bad `%`
+    /// escape, not UTF-8 once decoded) or a name is empty.
+    pub fn extra_params_encoded(mut self, encoded: &str) -> Result<Self, Error> {
+        let bad = |why: &str| ConfigError::new(Setting::ExtraParams, why);
+        let pairs = crate::form::decode(encoded)
+            .ok_or_else(|| bad("is not form-urlencoded (a bad `%` escape, or not UTF-8)"))?;
+        for (name, value) in pairs {
+            if name.is_empty() {
+                return Err(bad("has a parameter without a name").into());
+            }
+            self.extra_params
+                .push((name.as_str().to_owned(), value.as_str().to_owned()));
+        }
+        Ok(self)
     }
 
     /// The issuer the access token's `iss` must equal.
@@ -235,21 +321,60 @@ impl ClientBuilder {
     /// [`allow_insecure_http`](Self::allow_insecure_http)), holds credentials
     /// or cannot be parsed, when `https` is asked for in a build without TLS,
     /// when the client id is empty or holds `:` with plain Basic
-    /// authentication, when the client secret is empty, or when the proxy or
-    /// trust settings are invalid (with rustls,
-    /// [`platform_verifier`](Self::platform_verifier) is one of those: it
-    /// needs native-tls).
+    /// authentication, when the client secret is empty (allowed for a public
+    /// client, [`ClientAuth::None`], whose tokens are not verified with it),
+    /// when the JWKS URL breaks the token URL's rules, when the key set
+    /// given has no usable key, when an extra parameter has a reserved name
+    /// ([`RESERVED_PARAMS`]) or no name, or when the proxy or trust settings
+    /// are invalid (with rustls, [`platform_verifier`](Self::platform_verifier)
+    /// is one of those: it needs native-tls).
     pub fn build(self) -> Result<Client, Error> {
         let mut secure = check_url(Setting::TokenUrl, &self.token_url, self.allow_http)?;
         if let Some(url) = &self.revocation_url {
             secure &= check_url(Setting::RevocationUrl, url, self.allow_http)?;
         }
+        match &self.verification {
+            #[cfg(feature = "asymmetric")]
+            Verification::JwksUrl(url) => {
+                secure &= check_url(Setting::Verification, url, self.allow_http)?;
+            }
+            #[cfg(feature = "asymmetric")]
+            Verification::Keys(keys) if keys.is_empty() => {
+                return Err(ConfigError::new(Setting::Verification, no_usable_key(keys)).into());
+            }
+            _ => {}
+        }
         if self.client_id.is_empty() {
             return Err(ConfigError::new(Setting::ClientId, "is empty").into());
         }
         if self.client_secret.is_empty() {
-            // It is also the HS256 key: an empty key would let anyone forge.
-            return Err(ConfigError::new(Setting::ClientSecret, "is empty").into());
+            if matches!(self.verification, Verification::ClientSecret) {
+                // It is the HS256 key: an empty key would let anyone forge.
+                return Err(ConfigError::new(
+                    Setting::ClientSecret,
+                    "is empty (access tokens are verified with it: HS256)",
+                )
+                .into());
+            }
+            if self.auth != ClientAuth::None {
+                return Err(ConfigError::new(
+                    Setting::ClientSecret,
+                    "is empty (a public client authenticates with ClientAuth::None)",
+                )
+                .into());
+            }
+        }
+        for (name, _) in &self.extra_params {
+            if name.is_empty() {
+                return Err(ConfigError::new(Setting::ExtraParams, "a name is empty").into());
+            }
+            if RESERVED_PARAMS.contains(&name.as_str()) {
+                return Err(ConfigError::new(
+                    Setting::ExtraParams,
+                    format!("`{name}` is set by ropc itself and cannot be an extra parameter"),
+                )
+                .into());
+            }
         }
         if self.auth == ClientAuth::Basic && self.client_id.contains(':') {
             return Err(ConfigError::new(
@@ -279,6 +404,8 @@ impl ClientBuilder {
                 client_secret: self.client_secret,
                 auth: self.auth,
                 validation: self.validation,
+                verifier: Verifier::new(self.verification),
+                extra_params: self.extra_params,
                 max_response_size: self.max_response_size,
             }),
         })
@@ -349,6 +476,14 @@ impl ClientBuilder {
         self.trust.platform = enabled;
         self
     }
+}
+
+/// Why a key set given to verify with cannot be used: it has no usable
+/// key, and these were left out.
+#[cfg(feature = "asymmetric")]
+fn no_usable_key(keys: &crate::jwt::KeySet) -> String {
+    let _ = keys;
+    "the key set has no usable key".to_owned()
 }
 
 /// Checks a URL against the policy; returns whether it is `https`.

@@ -5,23 +5,26 @@
 //! ([`jwt`](crate::jwt)), [`Tokens`].
 
 mod builder;
+mod verification;
 
 pub use builder::{
     ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_SIZE, DEFAULT_TIMEOUT,
-    MAX_CA_BUNDLE_SIZE,
+    MAX_CA_BUNDLE_SIZE, RESERVED_PARAMS,
 };
+pub use verification::{JWKS_REFETCH_COOLDOWN, Verification};
 
 use std::fmt;
 use std::sync::Arc;
 
-use crate::error::{ConfigError, Error, Setting};
+use crate::error::{ConfigError, Endpoint, Error, Setting};
 use crate::form::{self, ClientAuth};
 use crate::grant;
 use crate::http::Http;
-use crate::jwt::{self, Validation};
+use crate::jwt::{Claims, Validation};
 use crate::redact::Redactor;
 use crate::secret::Secret;
 use crate::tokens::Tokens;
+use verification::{Fetch, Verifier};
 
 struct Inner {
     http: Http,
@@ -31,14 +34,18 @@ struct Inner {
     client_secret: Secret,
     auth: ClientAuth,
     validation: Validation,
+    verifier: Verifier,
+    /// Sent with the password and refresh grants (never with revocation).
+    extra_params: Vec<(String, String)>,
     max_response_size: usize,
 }
 
 /// A client of one provider's token endpoint. Cheap to clone (shared
 /// connection pool); safe to use from several threads.
 ///
-/// The client secret is held as a [`Secret`]: it authenticates the client and
-/// is the HS256 key the access tokens are verified with.
+/// The client secret is held as a [`Secret`]: it authenticates the client
+/// (unless it is a public client, [`ClientAuth::None`]) and, by default, is
+/// the HS256 key the access tokens are verified with ([`Verification`]).
 ///
 /// ```
 /// # #[cfg(feature = "testing")] {
@@ -69,6 +76,8 @@ impl fmt::Debug for Client {
             .field("client_id", &self.inner.client_id)
             .field("client_secret", &self.inner.client_secret)
             .field("auth", &self.inner.auth)
+            .field("jwks_url", &self.inner.verifier.jwks_url())
+            .field("extra_params", &self.inner.extra_params)
             .field("max_response_size", &self.inner.max_response_size)
             .finish_non_exhaustive()
     }
@@ -132,6 +141,7 @@ impl Client {
         if !scope.is_empty() {
             pairs.push(("scope", &scope));
         }
+        pairs.extend(self.extra_params());
         self.token_request(pairs, password, None)
     }
 
@@ -160,9 +170,7 @@ impl Client {
     /// As [`refresh`](Self::refresh); [`Error::Config`] when the refresh
     /// token is empty.
     pub fn refresh_with(&self, refresh_token: &Secret, scopes: &[&str]) -> Result<Tokens, Error> {
-        if refresh_token.is_empty() {
-            return Err(ConfigError::new(Setting::RefreshToken, "is empty").into());
-        }
+        check_token(Setting::RefreshToken, refresh_token)?;
         let scope = join_scopes(scopes);
         let mut pairs = vec![
             ("grant_type", "refresh_token"),
@@ -171,6 +179,7 @@ impl Client {
         if !scope.is_empty() {
             pairs.push(("scope", &scope));
         }
+        pairs.extend(self.extra_params());
         self.token_request(pairs, refresh_token, Some(refresh_token))
     }
 
@@ -210,32 +219,35 @@ impl Client {
         let Some(url) = &inner.revocation_url else {
             return Err(ConfigError::new(Setting::RevocationUrl, "is not set").into());
         };
-        if token.is_empty() {
-            return Err(ConfigError::new(Setting::Token, "is empty").into());
-        }
+        check_token(Setting::Token, token)?;
         let redactor = self.redactor(token);
         let pairs = vec![
             ("token", token.expose_secret()),
             ("token_type_hint", hint.as_str()),
         ];
-        let reply = self.post(url, pairs)?;
+        let reply = self.post(url, pairs, Endpoint::Revocation)?;
         grant::interpret_revocation(&reply, &redactor)
     }
 
-    /// Verifies an access token with this client's secret and validation, and
-    /// wraps it in [`Tokens`] (e.g. tokens read back from a store).
+    /// Verifies an access token as this client verifies the ones it
+    /// receives ([`Verification`]) and wraps it in [`Tokens`] (e.g. tokens
+    /// read back from a store). An opaque token is taken as it is, its
+    /// expiry from `expires_at`.
     ///
     /// # Errors
     ///
-    /// [`Error::Jwt`] when the token fails verification.
+    /// [`Error::Jwt`] when the token fails verification; with a JWKS URL,
+    /// the errors of fetching the key set ([`Error::Transport`],
+    /// [`Error::Response`]).
     pub fn restore(
         &self,
         access_token: Secret,
         refresh_token: Option<Secret>,
         expires_at: Option<i64>,
     ) -> Result<Tokens, Error> {
+        check_token(Setting::Token, &access_token)?;
         let claims = self.verify(&access_token)?;
-        let expires_at = earliest(expires_at, claims.exp());
+        let expires_at = earliest(expires_at, claims.as_ref().and_then(Claims::exp));
         Ok(Tokens {
             access_token,
             refresh_token,
@@ -247,13 +259,54 @@ impl Client {
         })
     }
 
-    fn verify(&self, access_token: &Secret) -> Result<jwt::Claims, Error> {
+    /// Verifies `token` as this client verifies the access tokens it
+    /// receives ([`Verification`]: the client secret, the provider's key
+    /// set — fetched when needed — or keys given) with its
+    /// [`Validation`], and returns its claims; `None` when the client takes
+    /// access tokens as opaque (nothing is verified).
+    ///
+    /// ```
+    /// # #[cfg(feature = "testing")] {
+    /// use ropc::testing::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PASSWORD, DEMO_USERNAME, Provider};
+    ///
+    /// let provider = Provider::start()?;
+    /// let client = ropc::Client::builder(provider.url(), DEMO_CLIENT_ID, DEMO_CLIENT_SECRET).build()?;
+    /// let tokens = client.password_grant(DEMO_USERNAME, &DEMO_PASSWORD.into(), &[])?;
+    /// let claims = client.verify_access_token(tokens.access_token())?.expect("a JWT");
+    /// assert_eq!(claims.sub(), Some(DEMO_USERNAME));
+    /// assert!(client.verify_access_token(&"not.a.token".into()).is_err());
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Jwt`] naming the failed check; with a JWKS URL, the errors
+    /// of fetching the key set ([`Error::Transport`], [`Error::Response`]).
+    pub fn verify_access_token(&self, token: &Secret) -> Result<Option<Claims>, Error> {
+        self.verify(token)
+    }
+
+    fn verify(&self, access_token: &Secret) -> Result<Option<Claims>, Error> {
         let inner = &self.inner;
-        Ok(jwt::verify(
-            access_token.expose_secret(),
-            inner.client_secret.expose_secret().as_bytes(),
+        inner.verifier.claims(
+            access_token,
+            &inner.client_secret,
             &inner.validation,
-        )?)
+            &Fetch {
+                http: &inner.http,
+                max: inner.max_response_size,
+                now: inner.validation.get_clock().now(),
+            },
+        )
+    }
+
+    /// The extra parameters, as form pairs.
+    fn extra_params(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.inner
+            .extra_params
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
     }
 
     /// What to keep out of anything shown of a reply to a request carrying
@@ -277,7 +330,7 @@ impl Client {
     ) -> Result<Tokens, Error> {
         let inner = &self.inner;
         let redactor = self.redactor(secret);
-        let reply = self.post(&inner.token_url, pairs)?;
+        let reply = self.post(&inner.token_url, pairs, Endpoint::Token)?;
         let received_at = inner.validation.get_clock().now();
         let token = grant::interpret(&reply, &redactor)?;
         drop(reply);
@@ -291,7 +344,7 @@ impl Client {
             id_token: token.id_token,
             scope: token.scope,
             expires_in: token.expires_in,
-            expires_at: earliest(from_expires_in, claims.exp()),
+            expires_at: earliest(from_expires_in, claims.as_ref().and_then(Claims::exp)),
             claims,
         })
     }
@@ -302,18 +355,28 @@ impl Client {
         &'a self,
         url: &str,
         mut pairs: Vec<(&'a str, &'a str)>,
+        endpoint: Endpoint,
     ) -> Result<grant::Reply, Error> {
         let inner = &self.inner;
         let client_secret = inner.client_secret.expose_secret();
-        if inner.auth == ClientAuth::Post {
-            pairs.push(("client_id", &inner.client_id));
-            pairs.push(("client_secret", client_secret));
+        match inner.auth {
+            ClientAuth::Post => {
+                pairs.push(("client_id", &inner.client_id));
+                pairs.push(("client_secret", client_secret));
+            }
+            // A public client names itself, and proves nothing.
+            ClientAuth::None => pairs.push(("client_id", &inner.client_id)),
+            _ => {}
         }
         let body = form::encode(&pairs);
         let authorization = form::basic_authorization(&inner.client_id, client_secret, inner.auth);
-        inner
-            .http
-            .post_form(url, body.as_bytes(), authorization, inner.max_response_size)
+        inner.http.post_form(
+            url,
+            body.as_bytes(),
+            authorization,
+            inner.max_response_size,
+            endpoint,
+        )
     }
 }
 
@@ -338,6 +401,23 @@ impl TokenTypeHint {
             TokenTypeHint::AccessToken => "access_token",
         }
     }
+}
+
+/// A token given to send (a refresh token, a token to revoke, a stored
+/// access token): not empty, and RFC 6749's VSCHAR only (%x20-7E, what a
+/// token can be) — anything else was not issued by a provider.
+fn check_token(setting: Setting, token: &Secret) -> Result<(), Error> {
+    if token.is_empty() {
+        return Err(ConfigError::new(setting, "is empty").into());
+    }
+    if !crate::response::is_vschar(token.expose_secret()) {
+        return Err(ConfigError::new(
+            setting,
+            "holds a character outside RFC 6749's VSCHAR (%x20-7E): no token does",
+        )
+        .into());
+    }
+    Ok(())
 }
 
 /// The earlier of two optional instants (the known one when only one is).

@@ -16,7 +16,7 @@ use std::time::Duration;
 use ureq::unversioned::transport::Connector as _;
 use zeroize::{Zeroize, Zeroizing};
 
-use crate::error::{ConfigError, Error, Setting, TransportError, TransportKind};
+use crate::error::{ConfigError, Endpoint, Error, Setting, TransportError, TransportKind};
 use crate::grant::Reply;
 use crate::response::{ResponseError, ResponseProblem};
 
@@ -123,6 +123,7 @@ impl Http {
         body: &[u8],
         authorization: Option<Zeroizing<String>>,
         max: usize,
+        endpoint: Endpoint,
     ) -> Result<Reply, Error> {
         let mut request = self
             .agent
@@ -131,47 +132,72 @@ impl Http {
         if let Some(value) = authorization {
             request = request.header("Authorization", sensitive_header(value)?);
         }
-        let mut response = request.send(body).map_err(transport)?;
-        let status = response.status().as_u16();
-        let encoded = response
-            .headers()
-            .get("content-encoding")
-            .is_some_and(|v| !v.as_bytes().eq_ignore_ascii_case(b"identity"));
-        let mut reply = Reply {
-            status,
-            encoded,
-            body: Zeroizing::new(Vec::new()),
-        };
-        if encoded || (300..400).contains(&status) {
-            return Ok(reply);
-        }
-        reply.body = read_capped(
-            response.body_mut().with_config().limit(u64::MAX).reader(),
-            max,
-        )
-        .map_err(|e| match e {
-            ReadError::TooLarge => Error::Response(ResponseError {
-                problem: ResponseProblem::TooLarge { max },
+        let response = request.send(body).map_err(|e| transport(e, endpoint))?;
+        read_reply(response, max, endpoint)
+    }
+
+    /// GETs `url` (a provider's published key set) and reads the reply as
+    /// [`post_form`](Self::post_form) does: the same agent (TLS, timeouts,
+    /// no redirect followed), its body capped at `max` bytes.
+    pub(crate) fn get(&self, url: &str, max: usize, endpoint: Endpoint) -> Result<Reply, Error> {
+        let response = self
+            .agent
+            .get(url)
+            .call()
+            .map_err(|e| transport(e, endpoint))?;
+        read_reply(response, max, endpoint)
+    }
+}
+
+/// The status, whether the body is content-encoded, and the body (unless a
+/// redirect or encoded), read into a zeroized buffer of at most `max` bytes.
+fn read_reply(
+    mut response: ureq::http::Response<ureq::Body>,
+    max: usize,
+    endpoint: Endpoint,
+) -> Result<Reply, Error> {
+    let status = response.status().as_u16();
+    let encoded = response
+        .headers()
+        .get("content-encoding")
+        .is_some_and(|v| !v.as_bytes().eq_ignore_ascii_case(b"identity"));
+    let mut reply = Reply {
+        status,
+        encoded,
+        body: Zeroizing::new(Vec::new()),
+    };
+    if encoded || (300..400).contains(&status) {
+        return Ok(reply);
+    }
+    reply.body = read_capped(
+        response.body_mut().with_config().limit(u64::MAX).reader(),
+        max,
+    )
+    .map_err(|e| match e {
+        ReadError::TooLarge => Error::Response(ResponseError {
+            problem: ResponseProblem::TooLarge { max },
+            status: Some(status),
+            excerpt: None,
+            endpoint,
+        }),
+        ReadError::Io(e) => match io_kind(&e) {
+            Some(kind) => Error::Transport(TransportError {
+                kind,
+                detail: match e.get_ref().and_then(|i| i.downcast_ref::<ureq::Error>()) {
+                    Some(u) => detail(u, kind),
+                    None => e.to_string(),
+                },
+                endpoint,
+            }),
+            None => Error::Response(ResponseError {
+                problem: ResponseProblem::Truncated,
                 status: Some(status),
                 excerpt: None,
+                endpoint,
             }),
-            ReadError::Io(e) => match io_kind(&e) {
-                Some(kind) => Error::Transport(TransportError {
-                    kind,
-                    detail: match e.get_ref().and_then(|i| i.downcast_ref::<ureq::Error>()) {
-                        Some(u) => detail(u, kind),
-                        None => e.to_string(),
-                    },
-                }),
-                None => Error::Response(ResponseError {
-                    problem: ResponseProblem::Truncated,
-                    status: Some(status),
-                    excerpt: None,
-                }),
-            },
-        })?;
-        Ok(reply)
-    }
+        },
+    })?;
+    Ok(reply)
 }
 
 /// A header value backed by a zeroized buffer (moved, not copied): `http`
@@ -219,24 +245,29 @@ fn read_capped(mut reader: impl Read, max: usize) -> Result<Zeroizing<Vec<u8>>, 
     Ok(out)
 }
 
-fn transport(e: ureq::Error) -> Error {
+fn transport(e: ureq::Error, endpoint: Endpoint) -> Error {
     let kind = match &e {
         ureq::Error::BadUri(_) | ureq::Error::Http(_) => {
-            return Error::Config(ConfigError::new(
-                Setting::TokenUrl,
-                "rejected by the HTTP client",
-            ));
+            let setting = match endpoint {
+                Endpoint::Token => Setting::TokenUrl,
+                Endpoint::Revocation => Setting::RevocationUrl,
+                Endpoint::Jwks => Setting::Verification,
+            };
+            return Error::Config(ConfigError::new(setting, "rejected by the HTTP client"));
         }
         // An answer came, but not well-formed HTTP (a bad status line,
         // oversized headers, broken chunking): a malformed response.
         ureq::Error::Protocol(_) | ureq::Error::LargeResponseHeader(..) => {
-            return Error::Response(ResponseError::new(ResponseProblem::Protocol));
+            let mut r = ResponseError::new(ResponseProblem::Protocol);
+            r.endpoint = endpoint;
+            return Error::Response(r);
         }
         other => transport_kind(other).unwrap_or(TransportKind::Io),
     };
     Error::Transport(TransportError {
         kind,
         detail: detail(&e, kind),
+        endpoint,
     })
 }
 

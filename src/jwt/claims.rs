@@ -263,3 +263,20 @@ impl<'de> serde::de::Visitor<'de> for Contains<'_> {
         Ok(found)
     }
 }
+
+impl Claims {
+    /// No claims: the payload `{}` (what [`Tokens`](crate::Tokens) holds for
+    /// an opaque access token, which is not parsed or verified).
+    pub(crate) fn empty() -> Claims {
+        Claims {
+            json: WipedText(String::from("{}")),
+            iss: None,
+            sub: None,
+            jti: None,
+            aud: Aud::None,
+            exp: None,
+            nbf: None,
+            iat: None,
+        }
+    }
+}

@@ -52,7 +52,10 @@ pub enum JwtError {
     Header(&'static str),
     /// `alg` is a string other than exactly `"HS256"` (`none` included, in any
     /// spelling).
-    Algorithm,
+    Algorithm {
+        /// TEMPORARY stub.
+        found: Option<&'static str>,
+    },
     /// The HMAC-SHA256 tag does not match (wrong key, altered token, or a tag
     /// that is not 32 bytes).
     Signature,
@@ -92,6 +95,8 @@ pub enum JwtError {
     Issuer,
     /// `aud` does not contain the expected audience.
     Audience,
+    /// TEMPORARY (stub until the key-set verifier lands).
+    UnknownKey,
 }
 
 impl JwtError {
@@ -107,7 +112,7 @@ impl JwtError {
             JwtError::Malformed(_) => "malformed",
             JwtError::Base64 { .. } => "base64",
             JwtError::Header(_) => "header",
-            JwtError::Algorithm => "algorithm",
+            JwtError::Algorithm { .. } => "algorithm",
             JwtError::Signature => "signature",
             JwtError::Payload(_) => "payload",
             JwtError::InvalidClaim { .. } => "invalid_claim",
@@ -117,6 +122,7 @@ impl JwtError {
             JwtError::IssuedInFuture { .. } => "issued_in_future",
             JwtError::Issuer => "issuer",
             JwtError::Audience => "audience",
+            JwtError::UnknownKey => "unknown_key",
         }
     }
 }
@@ -133,7 +139,7 @@ impl fmt::Display for JwtError {
                 write!(f, "token {segment} is not strict base64url without padding")
             }
             JwtError::Header(why) => write!(f, "unacceptable token header: {why}"),
-            JwtError::Algorithm => {
+            JwtError::Algorithm { .. } => {
                 f.write_str("unacceptable token algorithm: only HS256 is accepted")
             }
             JwtError::Signature => f.write_str("token signature does not match"),
@@ -155,6 +161,7 @@ impl fmt::Display for JwtError {
             JwtError::Audience => {
                 f.write_str("token audience (`aud`) does not contain the expected one")
             }
+            JwtError::UnknownKey => f.write_str("stub"),
         }
     }
 }

@@ -52,8 +52,12 @@
 mod claims;
 mod error;
 mod header;
+#[cfg(feature = "asymmetric")]
+mod keys_stub;
 mod payload;
 mod validation;
+#[cfg(feature = "asymmetric")]
+pub use keys_stub::{IgnoredKey, KeySet, KeySetError};
 
 pub use claims::Claims;
 pub use error::{JwtError, Segment};

@@ -20,6 +20,7 @@ use serde::de::{self, MapAccess, Visitor};
 use serde_json::value::RawValue;
 use zeroize::Zeroizing;
 
+use crate::error::Endpoint;
 use crate::json::{self, KeySet, Problem, Str, StrictAny};
 use crate::redact::Redactor;
 use crate::secret::Secret;
@@ -201,6 +202,11 @@ pub enum ResponseProblem {
     /// The answer is not well-formed HTTP (a bad status line, headers over
     /// the cap, broken chunked encoding).
     Protocol,
+    /// A JWKS URL answered with something that is not a key set (RFC 7517
+    /// §5): not JSON, duplicate member names, no `keys` array, too many keys.
+    #[cfg(feature = "asymmetric")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "asymmetric")))]
+    KeySet(crate::jwt::KeySetError),
 }
 
 impl fmt::Display for ResponseProblem {
@@ -220,6 +226,8 @@ impl fmt::Display for ResponseProblem {
             ResponseProblem::Truncated => f.write_str("body truncated or unreadable"),
             ResponseProblem::ContentEncoding => f.write_str("unsupported content encoding"),
             ResponseProblem::Protocol => f.write_str("the answer is not well-formed HTTP"),
+            #[cfg(feature = "asymmetric")]
+            ResponseProblem::KeySet(e) => write!(f, "not a usable key set: {e}"),
         }
     }
 }
@@ -236,6 +244,8 @@ pub struct ResponseError {
     /// responses that are not token responses, never from one that may hold
     /// a token.
     pub excerpt: Option<String>,
+    /// The endpoint that answered.
+    pub endpoint: Endpoint,
 }
 
 impl ResponseError {
@@ -245,6 +255,7 @@ impl ResponseError {
             problem,
             status: None,
             excerpt: None,
+            endpoint: Endpoint::Token,
         }
     }
 }
@@ -264,6 +275,7 @@ impl ResponseError {
 
 impl fmt::Display for ResponseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.endpoint.prefix())?;
         match self.status {
             Some(status) if self.is_unavailable() => {
                 write!(f, "provider unavailable (HTTP {status})")?;
@@ -327,7 +339,7 @@ pub fn parse(body: &[u8], redactor: &Redactor) -> Result<Parsed, ResponseError> 
     let access_token = match raw.access_token {
         None => return Err(ResponseProblem::MissingMember("access_token").into()),
         Some(v) => match string("access_token", v)? {
-            Some(s) if !s.is_empty() => Secret::from(s),
+            Some(s) if !s.is_empty() => token("access_token", s)?,
             _ => return Err(ResponseProblem::MissingMember("access_token").into()),
         },
     };
@@ -439,12 +451,30 @@ fn optional_secret(
     member: &'static str,
     raw: Option<&RawValue>,
 ) -> Result<Option<Secret>, ResponseError> {
-    Ok(match raw {
-        None => None,
-        Some(v) => string(member, v)?
-            .filter(|s| !s.is_empty())
-            .map(Secret::from),
-    })
+    match raw.map(|v| string(member, v)).transpose()?.flatten() {
+        Some(s) if !s.is_empty() => token(member, s).map(Some),
+        _ => Ok(None),
+    }
+}
+
+/// Whether `s` is made of RFC 6749's VSCHAR (%x20-7E, Appendix A): the
+/// characters every token (access, refresh, ID) is made of.
+pub(crate) fn is_vschar(s: &str) -> bool {
+    s.bytes().all(|b| (0x20..=0x7e).contains(&b))
+}
+
+/// A token member as a [`Secret`], when it is made of VSCHAR only: a
+/// newline, a control character or anything beyond ASCII in a token is a
+/// malformed response, found before the token is printed, stored or used.
+fn token(member: &'static str, text: Zeroizing<String>) -> Result<Secret, ResponseError> {
+    if !is_vschar(&text) {
+        return Err(ResponseProblem::InvalidMember {
+            member,
+            reason: "holds a character outside RFC 6749's VSCHAR (%x20-7E)",
+        }
+        .into());
+    }
+    Ok(Secret::from(text))
 }
 
 fn expires_in(raw: &RawValue) -> Result<Option<u64>, ResponseError> {

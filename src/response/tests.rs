@@ -345,3 +345,41 @@ fn a_leading_byte_order_mark_is_tolerated() {
 fn token_type_tolerates_surrounding_whitespace() {
     token(r#"{"access_token":"a","token_type":" Bearer "}"#);
 }
+
+#[test]
+fn tokens_are_any_vschar_string_spaces_included() {
+    // RFC 6749 Appendix A: %x20-7E, as they came (escapes decoded).
+    let t =
+        token(r#"{"access_token":" a b\"\\%+=~ ","refresh_token":"r t","id_token":"i\u0020d"}"#);
+    assert_eq!(t.access_token.expose_secret(), " a b\"\\%+=~ ");
+    assert_eq!(t.refresh_token.unwrap().expose_secret(), "r t");
+    assert_eq!(t.id_token.unwrap().expose_secret(), "i d");
+}
+
+#[test]
+fn a_token_outside_vschar_is_a_malformed_response() {
+    for member in ["access_token", "refresh_token", "id_token"] {
+        for bad in [
+            r"a\nb",
+            r"a\u0000",
+            r"a\tb",
+            "é",
+            r"\u007f",
+            r"\ud83d\ude00",
+        ] {
+            let body = if member == "access_token" {
+                format!(r#"{{"access_token":"{bad}"}}"#)
+            } else {
+                format!(r#"{{"access_token":"at","{member}":"{bad}"}}"#)
+            };
+            assert_eq!(
+                problem(&body),
+                ResponseProblem::InvalidMember {
+                    member,
+                    reason: "holds a character outside RFC 6749's VSCHAR (%x20-7E)",
+                },
+                "{body}"
+            );
+        }
+    }
+}

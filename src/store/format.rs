@@ -1,6 +1,8 @@
 //! The store file's format: `ropc-store 1`, then one `key value` line per
 //! item (tokens, expiry, the account form-urlencoded), then `end` — every
-//! line printable ASCII, the final `end` proving the file is whole.
+//! line printable ASCII, the final `end` proving the file is whole. A token
+//! is kept as it came: any RFC 6749 VSCHAR string (%x20-7E, spaces
+//! included), everything after the first space of its line.
 
 use zeroize::Zeroizing;
 
@@ -28,8 +30,7 @@ fn account(t: &StoredTokens) -> [(&'static str, Option<&str>); 3] {
 /// written before accounts were recorded has no account lines, and is read
 /// all the same.
 pub(super) fn serialize(t: &StoredTokens) -> Result<Zeroizing<String>, &'static str> {
-    let token_ok =
-        |s: &Secret| !s.is_empty() && s.expose_secret().bytes().all(|b| b.is_ascii_graphic());
+    let token_ok = |s: &Secret| !s.is_empty() && crate::response::is_vschar(s.expose_secret());
     for s in [&t.access_token, &t.refresh_token].into_iter().flatten() {
         if !token_ok(s) {
             return Err("a token holds characters the store cannot keep");
@@ -94,7 +95,15 @@ pub(super) fn parse(bytes: &[u8]) -> Result<StoredTokens, &'static str> {
     };
     for line in lines {
         let (key, value) = line.split_once(' ').ok_or("a line without a value")?;
-        if value.is_empty() || !value.bytes().all(|b| b.is_ascii_graphic()) {
+        // A token is any VSCHAR string (spaces included); every other value
+        // is one printable word.
+        let is_token = matches!(key, "access_token" | "refresh_token");
+        let well_formed = if is_token {
+            crate::response::is_vschar(value)
+        } else {
+            value.bytes().all(|b| b.is_ascii_graphic())
+        };
+        if value.is_empty() || !well_formed {
             return Err("a malformed value");
         }
         let slot_taken = match key {
@@ -181,7 +190,8 @@ mod tests {
             "ropc-store 2\nrefresh_token r\nend\n",
             "ropc-store 1\nend\n",
             "ropc-store 1\nrefresh_token\nend\n",
-            "ropc-store 1\nrefresh_token a b\nend\n",
+            "ropc-store 1\nrefresh_token a\tb\nend\n",
+            "ropc-store 1\nexpires_at 1 2\nrefresh_token r\nend\n",
             "ropc-store 1\nrefresh_token r\nrefresh_token s\nend\n",
             "ropc-store 1\nrefresh_token r\nexpires_at soon\nend\n",
             "ropc-store 1\nrefresh_token r\nwho knows\nend\n",
@@ -197,11 +207,22 @@ mod tests {
     }
 
     #[test]
-    fn tokens_with_whitespace_cannot_be_stored() {
-        let t = StoredTokens {
-            refresh_token: Some(Secret::from("a b")),
-            ..StoredTokens::default()
-        };
-        assert!(serialize(&t).is_err());
+    fn every_vschar_token_is_kept_as_it_came() {
+        for token in [" a b ", "a  b", "\"\\%+=&#' ~", " ", "x"] {
+            let t = StoredTokens::new(Some(Secret::from(token)), Some(Secret::from(token)), None);
+            let text = serialize(&t).unwrap();
+            assert_eq!(parse(text.as_bytes()).unwrap(), t, "{token:?}");
+        }
+    }
+
+    #[test]
+    fn tokens_outside_vschar_cannot_be_stored() {
+        for token in ["a\nb", "a\tb", "é", "a\u{7f}", ""] {
+            let t = StoredTokens {
+                refresh_token: Some(Secret::from(token)),
+                ..StoredTokens::default()
+            };
+            assert!(serialize(&t).is_err(), "{token:?}");
+        }
     }
 }

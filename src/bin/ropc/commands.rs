@@ -9,42 +9,68 @@ use zeroize::Zeroizing;
 
 use crate::Fail;
 use crate::config::{self, Endpoint, Line, Problems};
+use crate::keysource::{self, KeySource};
 use crate::output::{self, emit};
 
 pub(crate) fn token(output: Option<&Path>) -> Result<(), Fail> {
     let mut p = Problems::default();
-    let client = config::client(&mut p, Endpoint::Token);
+    let keys = keysource::read(&mut p);
+    let client = config::client(&mut p, Endpoint::Token, keys.as_ref());
     let username = p.required("ROPC_USERNAME");
     let scopes = p.ok(config::scopes());
-    let (client, username, scopes) = p.finish((|| Some((client?, username?, scopes?)))())?;
+    let (keys, client, username, scopes) =
+        p.finish((|| Some((keys?, client?, username?, scopes?)))())?;
     output::check_file(output)?;
     let password = config::password(&username)?;
     let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
-    let tokens = client.password_grant(&username, &password, &scopes)?;
+    let tokens = client
+        .password_grant(&username, &password, &scopes)
+        .map_err(|e| keysource::failure(&keys, e))?;
     drop(password);
     output::deliver(output::tokens_json(&tokens)?, output)
 }
 
 pub(crate) fn refresh(output: Option<&Path>) -> Result<(), Fail> {
     let mut p = Problems::default();
-    let client = config::client(&mut p, Endpoint::Token);
+    let keys = keysource::read(&mut p);
+    let client = config::client(&mut p, Endpoint::Token, keys.as_ref());
     let scopes = p.ok(config::scopes());
-    let (client, scopes) = p.finish(client.zip(scopes))?;
+    let (keys, client, scopes) = p.finish((|| Some((keys?, client?, scopes?)))())?;
     output::check_file(output)?;
     let refresh_token = config::stdin_line("the refresh token")?
         .filter(|t| !t.is_empty())
         .ok_or_else(|| Fail::usage("no refresh token on the first line of stdin"))?;
     let refresh_token = Secret::from(refresh_token);
     let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
-    let tokens = client.refresh_with(&refresh_token, &scopes)?;
+    let tokens = client
+        .refresh_with(&refresh_token, &scopes)
+        .map_err(|e| keysource::failure(&keys, e))?;
     output::deliver(output::tokens_json(&tokens)?, output)
 }
 
 pub(crate) fn verify() -> Result<(), Fail> {
     let mut p = Problems::default();
-    let key = config::client_secret(&mut p);
+    let keys = keysource::read(&mut p);
     let validation = p.ok(config::validation());
-    let (key, validation) = p.finish(key.zip(validation))?;
+    // The key: the client secret (the default), or a key set; with
+    // ROPC_VERIFY=none there is nothing to verify with.
+    let checker = match &keys {
+        Some(KeySource::ClientSecret) => config::client_secret(&mut p).map(Checker::Secret),
+        Some(KeySource::Opaque) => {
+            p.invalid(
+                "ROPC_VERIFY=none: opaque tokens are not verified, so `ropc verify` has \
+                 nothing to verify with (set ROPC_JWKS_URL, ROPC_JWT_KEYS_FILE or the client \
+                 secret instead)",
+            );
+            None
+        }
+        #[cfg(feature = "asymmetric")]
+        Some(KeySource::Keys(set)) => Some(Checker::Keys(set.clone())),
+        #[cfg(feature = "asymmetric")]
+        Some(KeySource::Jwks(url)) => config::jwks_client(&mut p, url).map(Checker::Jwks),
+        None => None,
+    };
+    let (keys, checker, validation) = p.finish((|| Some((keys?, checker?, validation?)))())?;
     // A token longer than the verifier's cap is a failed verification like
     // any other (exit 4), found after reading one byte past the cap.
     let max = jwt::DEFAULT_MAX_TOKEN_SIZE;
@@ -66,9 +92,32 @@ pub(crate) fn verify() -> Result<(), Fail> {
             });
         }
     };
-    let claims =
-        jwt::verify(&token, key.expose_secret().as_bytes(), &validation).map_err(Error::Jwt)?;
+    let claims = match checker {
+        Checker::Secret(key) => {
+            jwt::verify(&token, key.expose_secret().as_bytes(), &validation).map_err(Error::Jwt)
+        }
+        #[cfg(feature = "asymmetric")]
+        Checker::Keys(set) => set.verify(&token, &validation).map_err(Error::Jwt),
+        #[cfg(feature = "asymmetric")]
+        Checker::Jwks(client) => client
+            .verify_access_token(&Secret::from(token))
+            .and_then(|c| c.ok_or(Error::Jwt(jwt::JwtError::Malformed("not verified")))),
+    }
+    .map_err(|e| keysource::failure(&keys, e))?;
     emit(output::claims_json(claims.as_json())?)
+}
+
+/// What `ropc verify` checks a token with.
+enum Checker {
+    /// HS256 with the client secret.
+    Secret(Secret),
+    /// The keys of ROPC_JWT_KEYS_FILE.
+    #[cfg(feature = "asymmetric")]
+    Keys(ropc::jwt::KeySet),
+    /// A client that fetches ROPC_JWKS_URL's keys (and only that: it sends
+    /// no grant), verifying with ROPC_ISSUER/ROPC_AUDIENCE/ROPC_LEEWAY.
+    #[cfg(feature = "asymmetric")]
+    Jwks(ropc::Client),
 }
 
 /// Whether two paths name the same file, however spelled: the same
@@ -96,10 +145,12 @@ fn same_file(a: &Path, b: &Path) -> bool {
 
 pub(crate) fn access(store: &Path, output: Option<&Path>) -> Result<(), Fail> {
     let mut p = Problems::default();
-    let client = config::client(&mut p, Endpoint::Token);
+    let keys = keysource::read(&mut p);
+    let client = config::client(&mut p, Endpoint::Token, keys.as_ref());
     let username = p.required("ROPC_USERNAME");
     let scopes = p.ok(config::scopes());
-    let (client, username, scopes) = p.finish((|| Some((client?, username?, scopes?)))())?;
+    let (keys, client, username, scopes) =
+        p.finish((|| Some((keys?, client?, username?, scopes?)))())?;
     // Every problem with the store path or the output file is found before
     // a password is asked for or sent.
     if let Some(output) = output
@@ -143,7 +194,7 @@ pub(crate) fn access(store: &Path, output: Option<&Path>) -> Result<(), Fail> {
             Some(t) => (t.access_token().clone(), Some(e)),
             None => return Err(Error::Store(e).into()),
         },
-        Err(e) => return Err(e.into()),
+        Err(e) => return Err(keysource::failure(&keys, e)),
     };
     output::deliver(output::line(token.expose_secret()), output)?;
     match unsaved {
@@ -172,7 +223,7 @@ pub(crate) fn logout(store: &Path) -> Result<(), Fail> {
         None => None,
         Some(_) => {
             let mut p = Problems::default();
-            let client = config::client(&mut p, Endpoint::Revocation);
+            let client = config::client(&mut p, Endpoint::Revocation, None);
             // Compared with the store's account when set.
             let token_url = p.var("ROPC_TOKEN_URL");
             let username = p.var("ROPC_USERNAME");
@@ -243,7 +294,7 @@ pub(crate) fn logout(store: &Path) -> Result<(), Fail> {
 /// `ROPC_REVOCATION_URL` (RFC 7009).
 pub(crate) fn revoke() -> Result<(), Fail> {
     let mut p = Problems::default();
-    let client = config::client(&mut p, Endpoint::Revocation);
+    let client = config::client(&mut p, Endpoint::Revocation, None);
     let client = p.finish(client)?;
     let token = config::stdin_line("the refresh token")?
         .filter(|t| !t.is_empty())

@@ -14,6 +14,7 @@ use zeroize::Zeroizing;
 
 use crate::Fail;
 use crate::hygiene;
+use crate::keysource::KeySource;
 use crate::output::unbuffered;
 
 pub(crate) fn var(name: &str) -> Result<Option<String>, Fail> {
@@ -165,8 +166,20 @@ fn strip_newline(s: &mut Zeroizing<String>) {
     s.truncate(keep);
 }
 
-/// The client secret, from `ROPC_CLIENT_SECRET` or `ROPC_CLIENT_SECRET_FILE`.
+/// The client secret, from `ROPC_CLIENT_SECRET` or `ROPC_CLIENT_SECRET_FILE`;
+/// recorded as missing when neither is set.
 pub(crate) fn client_secret(p: &mut Problems) -> Option<Secret> {
+    let secret = optional_client_secret(p, "");
+    if matches!(secret, Some(None)) {
+        p.missing("ROPC_CLIENT_SECRET (or ROPC_CLIENT_SECRET_FILE)");
+    }
+    secret.flatten()
+}
+
+/// The client secret when one is set: `Some(None)` when neither variable
+/// is, `None` when what is set is invalid (recorded). `why` is added to a
+/// problem's message (why the secret is needed at all).
+fn optional_client_secret(p: &mut Problems, why: &str) -> Option<Option<Secret>> {
     let inline = p.var("ROPC_CLIENT_SECRET");
     let file = p.var("ROPC_CLIENT_SECRET_FILE");
     let secret = match (inline, file) {
@@ -185,18 +198,15 @@ pub(crate) fn client_secret(p: &mut Problems) -> Option<Secret> {
         (None, Some(path)) => {
             let mut s = p.ok(read_secret_file("ROPC_CLIENT_SECRET_FILE", &path))?;
             strip_newline(&mut s);
+            if s.is_empty() {
+                p.invalid(format!("ROPC_CLIENT_SECRET_FILE: {path} is empty{why}"));
+                return None;
+            }
             Secret::from(s)
         }
-        (None, None) => {
-            p.missing("ROPC_CLIENT_SECRET (or ROPC_CLIENT_SECRET_FILE)");
-            return None;
-        }
+        (None, None) => return Some(None),
     };
-    if secret.is_empty() {
-        p.invalid("the client secret is empty");
-        return None;
-    }
-    Some(secret)
+    Some(Some(secret))
 }
 
 /// The largest line read from stdin (a password or a refresh token).
@@ -362,9 +372,10 @@ fn client_auth() -> Result<Option<ClientAuth>, Fail> {
         Some("basic") => Some(ClientAuth::Basic),
         Some("basic-encoded") => Some(ClientAuth::BasicFormEncoded),
         Some("post") => Some(ClientAuth::Post),
+        Some("none") => Some(ClientAuth::None),
         Some(_) => {
             return Err(Fail::usage(
-                "ROPC_CLIENT_AUTH must be basic, basic-encoded or post",
+                "ROPC_CLIENT_AUTH must be basic, basic-encoded, post or none",
             ));
         }
     })
@@ -382,23 +393,55 @@ pub(crate) enum Endpoint {
 }
 
 /// The client: the URL `endpoint` needs, `ROPC_CLIENT_ID`, the client
-/// secret and the optional variables (`ROPC_REVOCATION_URL` among them).
-/// `None` when anything is missing or invalid (recorded in `p`, every
-/// variable checked).
-pub(crate) fn client(p: &mut Problems, endpoint: Endpoint) -> Option<Client> {
+/// secret (unless a public client, `ROPC_CLIENT_AUTH=none`, whose tokens are
+/// not verified with it), the key source (`keys`; for revocation, where no
+/// token is verified, `None`) and the optional variables
+/// (`ROPC_REVOCATION_URL`, `ROPC_EXTRA_PARAMS` among them). `None` when
+/// anything is missing or invalid (recorded in `p`, every variable
+/// checked).
+pub(crate) fn client(
+    p: &mut Problems,
+    endpoint: Endpoint,
+    keys: Option<&KeySource>,
+) -> Option<Client> {
     let (token_url, revocation_url) = match endpoint {
         Endpoint::Token => (p.required("ROPC_TOKEN_URL"), p.var("ROPC_REVOCATION_URL")),
         Endpoint::Revocation => (p.var("ROPC_TOKEN_URL"), p.required("ROPC_REVOCATION_URL")),
     };
     let id = p.required("ROPC_CLIENT_ID");
-    let secret = client_secret(p);
+    let auth = p.ok(client_auth());
+    let public = matches!(auth, Some(Some(ClientAuth::None)));
+    // The secret authenticates a confidential client, and is the HS256 key
+    // of the default verification: a public client verifying otherwise (or
+    // only revoking) needs none.
+    let secret_is_key = keys.is_some_and(KeySource::is_client_secret);
+    let secret = if public && !secret_is_key {
+        optional_client_secret(p, "").map(Option::unwrap_or_default)
+    } else if public {
+        let why = " (access tokens are verified with it: HS256; or set ROPC_JWKS_URL, \
+                   ROPC_JWT_KEYS_FILE or ROPC_VERIFY=none)";
+        match optional_client_secret(p, why) {
+            Some(None) => {
+                p.invalid(format!(
+                    "ROPC_CLIENT_SECRET (or ROPC_CLIENT_SECRET_FILE) is not set, and a public \
+                     client (ROPC_CLIENT_AUTH=none) still needs it{why}"
+                ));
+                None
+            }
+            other => other.flatten(),
+        }
+    } else {
+        client_secret(p)
+    };
     let validation = p.ok(validation());
     let timeout = p.ok(timeout());
-    let auth = p.ok(client_auth());
+    let extra = p.var("ROPC_EXTRA_PARAMS");
     let ca = p.var("ROPC_CA_FILE");
+    let jwks_url = keys.and_then(KeySource::jwks_url);
     let urls = [
         ("ROPC_TOKEN_URL", token_url.as_deref()),
         ("ROPC_REVOCATION_URL", revocation_url.as_deref()),
+        ("ROPC_JWKS_URL", jwks_url),
     ];
     // A client that only revokes has no use for a token URL; the library
     // wants one, and gets the revocation URL (which it never posts a grant
@@ -408,6 +451,9 @@ pub(crate) fn client(p: &mut Problems, endpoint: Endpoint) -> Option<Client> {
         // The client cannot be built, but the variables that can be checked
         // on their own are, so that all of them are named at once.
         check_urls(p, &urls);
+        if let Some(extra) = &extra {
+            p.ok(check_extra_params(extra));
+        }
         if let Some(ca) = ca {
             // A builder only to read the bundle with.
             let check = Client::builder("https://check.invalid/", "check", "check");
@@ -419,6 +465,9 @@ pub(crate) fn client(p: &mut Problems, endpoint: Endpoint) -> Option<Client> {
     if let Some(revocation_url) = &revocation_url {
         builder = builder.revocation_url(revocation_url);
     }
+    // Revocation verifies no token: nothing to verify with is needed.
+    builder =
+        builder.verification(keys.map_or(ropc::Verification::Opaque, KeySource::verification));
     if let Some(v) = validation {
         builder = builder.validation(v);
     }
@@ -430,6 +479,9 @@ pub(crate) fn client(p: &mut Problems, endpoint: Endpoint) -> Option<Client> {
     if let Some(Some(auth)) = auth {
         builder = builder.client_auth(auth);
     }
+    if let Some(extra) = &extra {
+        builder = p.ok(add_extra_params(builder, extra))?;
+    }
     if let Some(ca) = ca {
         builder = p.ok(add_ca(builder, &ca))?;
     }
@@ -437,11 +489,82 @@ pub(crate) fn client(p: &mut Problems, endpoint: Endpoint) -> Option<Client> {
         Ok(client) if p.is_empty() => Some(client),
         Ok(_) => None,
         Err(Error::Config(c))
-            if matches!(c.setting, Setting::TokenUrl | Setting::RevocationUrl) =>
+            if matches!(
+                c.setting,
+                Setting::TokenUrl | Setting::RevocationUrl | Setting::Verification
+            ) =>
         {
             // Each URL on its own, so that the message names the variable
             // at fault (and both when both are).
             check_urls(p, &urls);
+            if p.is_empty() {
+                p.invalid(Error::Config(c).to_string());
+            }
+            None
+        }
+        Err(Error::Config(c)) if c.setting == Setting::ExtraParams => {
+            p.invalid(format!("ROPC_EXTRA_PARAMS: {}", c.reason));
+            None
+        }
+        Err(e) => {
+            p.invalid(e.to_string());
+            None
+        }
+    }
+}
+
+/// `ROPC_EXTRA_PARAMS` (form-urlencoded `name=value&…`) on `builder`; a
+/// reserved name is found by `build`.
+fn add_extra_params(
+    builder: ropc::ClientBuilder,
+    extra: &str,
+) -> Result<ropc::ClientBuilder, Fail> {
+    builder.extra_params_encoded(extra).map_err(|e| match e {
+        Error::Config(c) => Fail::usage(format!("ROPC_EXTRA_PARAMS {}", c.reason)),
+        e => e.into(),
+    })
+}
+
+/// Checks `ROPC_EXTRA_PARAMS` on its own (a client that is built and
+/// dropped, never used), reserved names included.
+fn check_extra_params(extra: &str) -> Result<(), Fail> {
+    let builder = add_extra_params(
+        Client::builder("http://127.0.0.1/", "check", "check"),
+        extra,
+    )?;
+    match builder.build() {
+        Err(Error::Config(c)) if c.setting == Setting::ExtraParams => {
+            Err(Fail::usage(format!("ROPC_EXTRA_PARAMS: {}", c.reason)))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// A client for `ropc verify` with `ROPC_JWKS_URL`: it only fetches the key
+/// set (the library wants a token URL and gets the JWKS URL, which it never
+/// posts a grant to; no client credentials are involved), with the
+/// validation, timeout and CA bundle variables applied. `None` when
+/// something is invalid (recorded).
+#[cfg(feature = "asymmetric")]
+pub(crate) fn jwks_client(p: &mut Problems, url: &str) -> Option<Client> {
+    let validation = p.ok(validation())?;
+    let timeout = p.ok(timeout())?;
+    let mut builder = Client::builder(url, "ropc-verify", "")
+        .client_auth(ClientAuth::None)
+        .verification(ropc::Verification::JwksUrl(url.to_owned()))
+        .validation(validation);
+    if let Some(t) = timeout {
+        builder = builder
+            .timeout(t)
+            .connect_timeout(t.min(ropc::DEFAULT_CONNECT_TIMEOUT));
+    }
+    if let Some(ca) = p.var("ROPC_CA_FILE") {
+        builder = p.ok(add_ca(builder, &ca))?;
+    }
+    match builder.build() {
+        Ok(client) => Some(client),
+        Err(Error::Config(c)) => {
+            check_urls(p, &[("ROPC_JWKS_URL", Some(url))]);
             if p.is_empty() {
                 p.invalid(Error::Config(c).to_string());
             }

@@ -16,6 +16,7 @@ mod commands;
 mod config;
 mod help;
 mod hygiene;
+mod keysource;
 mod output;
 
 use std::io::Write;

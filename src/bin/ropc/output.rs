@@ -62,15 +62,25 @@ fn json_str_len(s: &str) -> usize {
 }
 
 /// The `ropc token` / `ropc refresh` object, and a newline:
-/// `{"token_type", "access_token", "refresh_token", "expires_in", "scope", "claims"}`.
+/// `{"token_type", "access_token", "refresh_token", "id_token", "expires_in",
+/// "scope", "claims"}` (`id_token` passed through unverified, or `null`;
+/// `claims` `null` for an opaque access token, which is not verified).
 pub(crate) fn tokens_json(tokens: &Tokens) -> Result<Buf, Fail> {
     let access = tokens.access_token().expose_secret();
     let refresh = tokens.refresh_token().map(Secret::expose_secret);
+    let id = tokens.id_token().map(Secret::expose_secret);
     let scope = tokens.scope();
-    let claims = compact_claims(tokens.claims().as_json(), 0)?;
+    let claims = if tokens.is_verified() {
+        compact_claims(tokens.claims().as_json(), 0)?
+    } else {
+        let mut null = Buf::with_capacity(4);
+        null.0.extend_from_slice(b"null");
+        null
+    };
     let mut out = Buf::with_capacity(
         json_str_len(access)
             + refresh.map_or(0, json_str_len)
+            + id.map_or(0, json_str_len)
             + scope.map_or(0, json_str_len)
             + claims.as_bytes().len()
             // The member names, "Bearer", `null`s, expires_in and the newline.
@@ -85,11 +95,12 @@ pub(crate) fn tokens_json(tokens: &Tokens) -> Result<Buf, Fail> {
 
 fn write_tokens(out: &mut Buf, tokens: &Tokens, claims: &RawValue) -> serde_json::Result<()> {
     let mut ser = serde_json::Serializer::new(&mut *out);
-    let mut map = ser.serialize_map(Some(6))?;
+    let mut map = ser.serialize_map(Some(7))?;
     map.serialize_entry("token_type", "Bearer")?;
     map.serialize_entry("access_token", tokens.access_token().expose_secret())?;
     let refresh = tokens.refresh_token().map(Secret::expose_secret);
     map.serialize_entry("refresh_token", &refresh)?;
+    map.serialize_entry("id_token", &tokens.id_token().map(Secret::expose_secret))?;
     map.serialize_entry("expires_in", &tokens.expires_in())?;
     map.serialize_entry("scope", &tokens.scope())?;
     map.serialize_entry("claims", claims)?;
