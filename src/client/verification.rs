@@ -18,16 +18,17 @@ use crate::jwt::{self, Claims, Validation};
 use crate::jwt::{JwtError, KeySet};
 use crate::secret::Secret;
 
-/// How long after fetching a JWKS a client waits before fetching it again
-/// for a token whose `kid` it does not know: 5 minutes from the last fetch.
+/// How long a client waits, after fetching a JWKS again for a token whose
+/// `kid` it did not know, before it does so again: 5 minutes.
 ///
-/// A provider that rotates its keys publishes the new key before it signs
-/// with it, so an unknown `kid` within minutes of a fetch is a forged or
-/// broken token, not a rotation; refetching for each would let anyone who
-/// can hand ropc a token make it hammer the provider. So one ropc process
-/// (which fetches when it first needs the keys) fetches at most twice
-/// however many tokens with unknown `kid`s it sees, and a long-lived
-/// [`Client`](crate::Client) at most once per cooldown after that.
+/// A client fetches the key set when it first needs it, and keeps it. A
+/// token with a `kid` the set does not have makes it fetch the set again
+/// (the provider may have rotated its keys) — at most once per cooldown:
+/// until 5 minutes have passed since that fetch, further unknown `kid`s are
+/// refused without a request. So a forged `kid`, however many tokens carry
+/// one, costs the provider at most one extra request per 5 minutes, and one
+/// `ropc` process fetches the key set at most twice. A fetch that is the
+/// first of the call (the set was just fetched) is not repeated.
 pub const JWKS_REFETCH_COOLDOWN: Duration = Duration::from_secs(5 * 60);
 
 /// How a client verifies the access tokens it receives: chosen when it is
@@ -178,8 +179,9 @@ pub(crate) struct Jwks {
 #[derive(Default)]
 struct Cache {
     keys: Option<Arc<KeySet>>,
-    /// When the key set was last fetched (successfully or not).
-    fetched_at: Option<i64>,
+    /// When the key set was last fetched again for an unknown `kid`
+    /// (successfully or not): the cooldown runs from there.
+    refetched_at: Option<i64>,
 }
 
 #[cfg(feature = "asymmetric")]
@@ -195,13 +197,19 @@ impl Jwks {
         // Held across the fetch: threads that need the keys meanwhile wait
         // for this fetch instead of sending their own.
         let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
-        let keys = match &cache.keys {
-            Some(keys) => keys.clone(),
-            None => self.fetch(&mut cache, fetch)?,
+        let (keys, just_fetched) = match &cache.keys {
+            Some(keys) => (keys.clone(), false),
+            None => (self.fetch(&mut cache, fetch)?, true),
         };
         match keys.verify(token, validation) {
-            Err(JwtError::UnknownKey) if cooldown_over(cache.fetched_at, fetch.now) => {
+            Err(JwtError::UnknownKey)
+                if !just_fetched && cooldown_over(cache.refetched_at, fetch.now) =>
+            {
                 drop(keys);
+                // Counted before the request: a failed refetch starts the
+                // cooldown too (a provider that is down is not asked again
+                // for every token).
+                cache.refetched_at = Some(fetch.now);
                 let keys = self.fetch(&mut cache, fetch)?;
                 Ok(keys.verify(token, validation)?)
             }
@@ -210,9 +218,6 @@ impl Jwks {
     }
 
     fn fetch(&self, cache: &mut Cache, fetch: &Fetch<'_>) -> Result<Arc<KeySet>, Error> {
-        // A failed fetch starts the cooldown too: a provider that is down
-        // is not asked again for every token.
-        cache.fetched_at = Some(fetch.now);
         let reply = fetch.http.get(&self.url, fetch.max, Endpoint::Jwks)?;
         let keys = Arc::new(grant::interpret_key_set(&reply)?);
         cache.keys = Some(keys.clone());

@@ -1,14 +1,14 @@
 //! The help texts: `ropc --help` and `ropc <command> --help`.
 
 pub(crate) const MAIN: &str = "\
-ropc — OAuth 2.0 password grant client with HS256 verification
+ropc — OAuth 2.0 password grant client that verifies the tokens it gets
 
 Usage: ropc <command> [options]
 
 Commands:
   token                 password grant; prints the tokens and claims as JSON
   refresh               refresh grant (refresh token on stdin); same output
-  verify                verify a JWT (on stdin) with the client secret; prints its claims
+  verify                verify a JWT (on stdin) with the key source; prints its claims
   access --store PATH   print a valid access token, refreshing or logging in as needed
   logout --store PATH   revoke the stored refresh token at the provider (with
                         ROPC_REVOCATION_URL), then wipe and remove the store
@@ -25,7 +25,7 @@ Options:
 Configuration (environment; secrets never on the command line):
   ROPC_TOKEN_URL        token URL (https; http only for loopback)
   ROPC_CLIENT_ID        client id
-  ROPC_CLIENT_SECRET    client secret (also the HS256 key), or
+  ROPC_CLIENT_SECRET    client secret (also the HS256 key by default), or
   ROPC_CLIENT_SECRET_FILE  a file holding it (one trailing newline stripped)
   ROPC_USERNAME         the resource owner's username
   ROPC_PASSWORD_FILE    file holding the password; otherwise asked for on the
@@ -39,7 +39,26 @@ Configuration (environment; secrets never on the command line):
   ROPC_REVOCATION_URL   the provider's RFC 7009 revocation endpoint (optional;
                         https, http only for loopback), for logout and revoke
   ROPC_TIMEOUT          whole-request timeout in seconds (optional, default 30)
-  ROPC_CLIENT_AUTH      basic (default), basic-encoded (RFC 6749 2.3.1) or post
+  ROPC_CLIENT_AUTH      basic (default), basic-encoded (RFC 6749 2.3.1), post,
+                        or none (a public client: client_id in the body, no
+                        secret needed unless tokens are verified with it)
+  ROPC_EXTRA_PARAMS     form-encoded name=value&... added to the password and
+                        refresh grants (e.g. audience=https%3A%2F%2Fapi.example);
+                        grant_type, username, password, scope, client_id,
+                        client_secret and refresh_token are refused
+
+How access tokens are verified (set at most one; default: HS256 with the
+client secret):
+  ROPC_JWKS_URL         the provider's published keys (JWKS; https, http only
+                        for loopback): RS256/384/512, PS256/384/512, ES256,
+                        ES384, EdDSA; fetched once, again for an unknown kid at
+                        most once per 5 minutes
+  ROPC_JWT_KEYS_FILE    the same algorithms with keys from a file: a JWKS, one
+                        JWK, or PEM public keys (read up to 64 KiB)
+  ROPC_VERIFY=none      opaque access tokens: not verified; claims is null and
+                        the expiry comes from expires_in
+With a key set the key decides the algorithm: HS256 is never accepted, kid
+selects the key, and jku/x5u/jwk/x5c headers are never used.
 
 Secret files (ROPC_CLIENT_SECRET_FILE, ROPC_PASSWORD_FILE) are read up to 64 KiB.
 A regular file that others can read or write, or its group can write, is
@@ -56,8 +75,12 @@ Usage: ropc token [--output FILE]
 Runs the password grant with ROPC_USERNAME and the password from
 ROPC_PASSWORD_FILE; without it, when stdin is a terminal, the password is
 asked for on the terminal without echo; otherwise it is the first line of
-stdin. Verifies the access token and prints one JSON object on stdout:
-  {\"token_type\", \"access_token\", \"refresh_token\", \"expires_in\", \"scope\", \"claims\"}
+stdin. Verifies the access token (see `ropc --help` for the key source) and
+prints one JSON object on stdout:
+  {\"token_type\", \"access_token\", \"refresh_token\", \"id_token\", \"expires_in\",
+   \"scope\", \"claims\"}
+`id_token` is passed through as the provider sent it (not verified) or null;
+`claims` is the verified payload, or null with ROPC_VERIFY=none.
 
 With --output FILE nothing is printed: FILE is replaced atomically (a new file
 beside it, mode 0600, created with O_EXCL under a random name, written and
@@ -79,10 +102,12 @@ passed in when the provider sent none). --output FILE as for `ropc token`.
 pub(crate) const VERIFY: &str = "\
 Usage: ropc verify
 
-Reads a JWT from the first line of stdin and verifies it (HS256, key from
-ROPC_CLIENT_SECRET or ROPC_CLIENT_SECRET_FILE; ROPC_ISSUER, ROPC_AUDIENCE and
-ROPC_LEEWAY apply). Prints the verified claims as JSON, exactly as in the
-token. Exit 4 names the failed check.
+Reads a JWT from the first line of stdin and verifies it with the key source:
+HS256 with ROPC_CLIENT_SECRET or ROPC_CLIENT_SECRET_FILE (the default), or
+ROPC_JWKS_URL, or ROPC_JWT_KEYS_FILE (with ROPC_VERIFY=none there is nothing to
+verify with: exit 2). ROPC_ISSUER, ROPC_AUDIENCE and ROPC_LEEWAY apply. Prints
+the verified claims as JSON, exactly as in the token. Exit 4 names the failed
+check.
 ";
 
 pub(crate) const ACCESS: &str = "\
