@@ -30,7 +30,8 @@ impl ProviderBuilder {
         }
     }
 
-    /// Registers a client (id and secret; the secret is the HS256 key).
+    /// Registers a confidential client: its id and secret (under
+    /// [`Signing::Hs256`], the key its tokens are signed with).
     #[must_use]
     pub fn client(mut self, id: impl Into<String>, secret: impl Into<Secret>) -> Self {
         self.config.clients.push((id.into(), secret.into()));
@@ -318,8 +319,9 @@ impl ProviderBuilder {
     }
 
     /// Makes refresh tokens reproducible: the same seed gives the same
-    /// sequence of refresh tokens (with a [`Clock::Fixed`] clock, access
-    /// tokens are reproducible anyway). For tests that must know a token
+    /// sequence of refresh tokens, opaque access tokens and `kid`s (with a
+    /// [`Clock::Fixed`] clock, HS256 access tokens are reproducible anyway;
+    /// ES256 and Ed25519 keys are new at every start). For tests that must know a token
     /// before it is issued; never for anything real.
     #[must_use]
     pub fn seed(mut self, seed: u64) -> Self {

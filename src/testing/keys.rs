@@ -35,12 +35,14 @@ use super::lock;
 /// (`{"alg":…,"typ":"JWT","kid":…}`) naming a key the provider publishes at
 /// [`Provider::jwks_url`](super::Provider::jwks_url). The ES256 and Ed25519
 /// keys are generated with ring when the provider starts (and at each
-/// `Provider::rotate_signing_key`). ring cannot
-/// generate RSA keys, so the RS256 keys come from a fixed set of 2048-bit
-/// keys compiled into ropc: **they are public test keys, published with
-/// ropc's source, and must never protect anything real**. Providers in one
-/// process take the RSA keys that fewest others use, so two live providers
-/// have different RSA keys while fewer than eight RSA keys are in use.
+/// `Provider::rotate_signing_key`). ring cannot generate RSA keys, so the
+/// RS256 keys come from a fixed set of eight 2048-bit keys compiled into
+/// ropc: **they are public test keys, published with ropc's source, and
+/// must never protect anything real**. A provider publishes up to seven of
+/// them at once without repeating one (it keeps the eighth for
+/// [`Misbehavior::WrongKey`](super::Misbehavior::WrongKey)), and a new key
+/// is one that the fewest live providers in the process use: two providers
+/// have different RSA keys while one of the eight is unused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum Signing {

@@ -140,7 +140,8 @@ pub enum Misbehavior {
     Redirect(u16),
     /// Sign access tokens (and id tokens) with another key: not the client
     /// secret; under an asymmetric [`Signing`], a key of the same kind that
-    /// is never published, the header naming the current key's `kid`.
+    /// this provider never publishes, the header naming the current key's
+    /// `kid`.
     WrongKey,
     /// Sign access tokens (and id tokens) with HS512 and say so in the
     /// header; under an asymmetric [`Signing`], HS256 keyed with the current
