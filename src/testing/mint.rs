@@ -10,7 +10,7 @@ use sha2::Digest;
 use zeroize::Zeroizing;
 
 #[cfg(feature = "asymmetric")]
-use super::keys::Key;
+use super::key_pair::Key;
 use super::to_json;
 use crate::secret::Secret;
 
