@@ -81,7 +81,8 @@
 // The rooms: `server` accepts connections and speaks HTTP/1.1; it hands each
 // request to `endpoint`, which authenticates the client, records the request
 // and answers the grant with tokens from `mint`, signed with the client
-// secret or a key of `keys`; `misbehavior` says how the configured
+// secret or a key of the ring in `keys` (each a `key_pair`, feature
+// `asymmetric`); `misbehavior` says how the configured
 // `Misbehavior` bends the answer. `resource`, `revocation` and `jwks` are
 // the other endpoints. `builder` configures and starts it all.
 mod builder;
