@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use sha2::Digest;
 
-use super::{Acceptor, Config, Misbehavior, Provider, Shared, State, server};
+use super::keys::KeyRing;
+use super::{Acceptor, Config, Misbehavior, Provider, Shared, Signing, State, server};
 use crate::jwt::Clock;
 use crate::secret::Secret;
 
@@ -29,10 +30,231 @@ impl ProviderBuilder {
         }
     }
 
-    /// Registers a client (id and secret; the secret is the HS256 key).
+    /// Registers a confidential client: its id and secret (under
+    /// [`Signing::Hs256`], the key its tokens are signed with).
     #[must_use]
     pub fn client(mut self, id: impl Into<String>, secret: impl Into<Secret>) -> Self {
         self.config.clients.push((id.into(), secret.into()));
+        self
+    }
+
+    /// Registers a public client (RFC 6749 §2.1): one with no secret, that
+    /// authenticates by sending its `client_id` in the body and no
+    /// `Authorization` header (§2.3; RFC 7591 calls it `none`). Sending a
+    /// Basic header or a `client_secret` as well is `invalid_client`. With
+    /// no secret to sign HS256 with, a public client needs an asymmetric
+    /// [`signing`](Self::signing), or [opaque access
+    /// tokens](Self::opaque_access_tokens) and no id tokens.
+    ///
+    /// ```
+    /// use ropc::testing::{Provider, SeenAuth};
+    ///
+    /// let provider = Provider::builder()
+    ///     .public_client("cli-app")
+    ///     .opaque_access_tokens(true)
+    ///     .user("alice", "wonderland")
+    ///     .start()?;
+    /// let agent: ureq::Agent = ureq::Agent::config_builder()
+    ///     .http_status_as_error(false)
+    ///     .build()
+    ///     .into();
+    /// let grant = [
+    ///     ("grant_type", "password"),
+    ///     ("username", "alice"),
+    ///     ("password", "wonderland"),
+    ///     ("client_id", "cli-app"),
+    /// ];
+    /// let answer = agent.post(provider.url()).send_form(grant)?;
+    /// assert_eq!(answer.status(), 200);
+    /// assert_eq!(provider.records()[0].auth, SeenAuth::Public);
+    ///
+    /// // With a secret as well, it is refused.
+    /// let with_secret = grant.into_iter().chain([("client_secret", "guess")]);
+    /// let answer = agent.post(provider.url()).send_form(with_secret)?;
+    /// assert_eq!(answer.status(), 401);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn public_client(mut self, id: impl Into<String>) -> Self {
+        self.config.public_clients.push(id.into());
+        self
+    }
+
+    /// How access tokens (and id tokens) are signed (default
+    /// [`Signing::Hs256`] with the client secret). The asymmetric kinds
+    /// publish their keys at [`Provider::jwks_url`] and put the key's `kid`
+    /// in each token's header.
+    ///
+    /// ```
+    /// # #[cfg(feature = "asymmetric")] {
+    /// use ropc::testing::{Provider, Signing};
+    ///
+    /// let provider = Provider::builder()
+    ///     .client("my-app", "client-secret")
+    ///     .user("alice", "wonderland")
+    ///     .signing(Signing::Rs256)
+    ///     .start()?;
+    /// let jwks = ureq::get(provider.jwks_url()).call()?.body_mut().read_to_string()?;
+    /// assert_eq!(jwks, provider.jwks_json());
+    /// let jwks: serde_json::Value = serde_json::from_str(&jwks)?;
+    /// let key = &jwks["keys"][0];
+    /// assert_eq!(key["kty"], "RSA");
+    /// assert_eq!(key["alg"], "RS256");
+    /// assert_eq!(key["use"], "sig");
+    /// assert_eq!(key["kid"].as_str(), provider.signing_kid().as_deref());
+    /// assert_eq!(provider.jwks_requests(), 1);
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn signing(mut self, signing: Signing) -> Self {
+        self.config.signing = signing;
+        self
+    }
+
+    /// Whether access tokens are opaque (default `false`: JWTs): random
+    /// strings like RFC 6749's `2YotnFZFEjr1zCsicMWpAA`, as Django OAuth
+    /// Toolkit, node oauth2-server or Authlib issue by default. The provider
+    /// remembers those it issued: the protected resource
+    /// ([`Provider::userinfo_url`]) answers them with the claims a JWT would
+    /// have carried until they expire, and revoking one ends it.
+    ///
+    /// ```
+    /// use ropc::testing::Provider;
+    ///
+    /// let provider = Provider::builder()
+    ///     .client("my-app", "client-secret")
+    ///     .user("alice", "wonderland")
+    ///     .opaque_access_tokens(true)
+    ///     .start()?;
+    /// let grant = [("grant_type", "password"), ("username", "alice"), ("password", "wonderland")];
+    /// let body = ureq::post(provider.url())
+    ///     .header("Authorization", "Basic bXktYXBwOmNsaWVudC1zZWNyZXQ=") // my-app:client-secret
+    ///     .send_form(grant)?
+    ///     .body_mut()
+    ///     .read_to_string()?;
+    /// let answer: serde_json::Value = serde_json::from_str(&body)?;
+    /// let token = answer["access_token"].as_str().unwrap();
+    /// assert!(!token.contains('.')); // not a JWT
+    ///
+    /// let claims = ureq::get(provider.userinfo_url())
+    ///     .header("Authorization", format!("Bearer {token}"))
+    ///     .call()?
+    ///     .body_mut()
+    ///     .read_to_string()?;
+    /// assert!(claims.contains(r#""sub":"alice""#));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn opaque_access_tokens(mut self, opaque: bool) -> Self {
+        self.config.opaque_access_tokens = opaque;
+        self
+    }
+
+    /// Makes the password and refresh grants require the parameter `name`
+    /// with exactly `value`, as Auth0 requires `audience` (or `realm`): a
+    /// grant without it, or with another value, is `400 invalid_request`
+    /// naming it. Can be called for several parameters. What a request sent
+    /// shows in [`RequestRecord::extra_params`](super::RequestRecord::extra_params).
+    ///
+    /// ```
+    /// use ropc::testing::Provider;
+    ///
+    /// let provider = Provider::builder()
+    ///     .client("my-app", "client-secret")
+    ///     .user("alice", "wonderland")
+    ///     .require_param("audience", "https://api.example")
+    ///     .start()?;
+    /// let agent: ureq::Agent = ureq::Agent::config_builder()
+    ///     .http_status_as_error(false)
+    ///     .build()
+    ///     .into();
+    /// let grant = [("grant_type", "password"), ("username", "alice"), ("password", "wonderland")];
+    /// let send = |form: &[(&str, &str)]| {
+    ///     agent
+    ///         .post(provider.url())
+    ///         .header("Authorization", "Basic bXktYXBwOmNsaWVudC1zZWNyZXQ=") // my-app:client-secret
+    ///         .send_form(form.iter().copied())
+    /// };
+    /// let mut refused = send(&grant)?;
+    /// assert_eq!(refused.status(), 400);
+    /// assert!(refused.body_mut().read_to_string()?.contains("audience"));
+    ///
+    /// let with_audience = [&grant[..], &[("audience", "https://api.example")]].concat();
+    /// assert_eq!(send(&with_audience)?.status(), 200);
+    /// let sent = &provider.records()[1].extra_params;
+    /// assert_eq!(sent, &[("audience".to_owned(), "https://api.example".to_owned())]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn require_param(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.config
+            .required_params
+            .push((name.into(), value.into()));
+        self
+    }
+
+    /// Whether token responses also carry an `id_token` (default `false`):
+    /// a JWT signed like the access tokens, with `iss`, `sub`, `aud` (the
+    /// client id), `exp` and `iat` (OpenID Connect Core §2). It is no access
+    /// token: the protected resource refuses it.
+    ///
+    /// ```
+    /// use ropc::testing::Provider;
+    ///
+    /// let provider = Provider::builder()
+    ///     .client("my-app", "client-secret")
+    ///     .user("alice", "wonderland")
+    ///     .id_tokens(true)
+    ///     .start()?;
+    /// let grant = [("grant_type", "password"), ("username", "alice"), ("password", "wonderland")];
+    /// let body = ureq::post(provider.url())
+    ///     .header("Authorization", "Basic bXktYXBwOmNsaWVudC1zZWNyZXQ=") // my-app:client-secret
+    ///     .send_form(grant)?
+    ///     .body_mut()
+    ///     .read_to_string()?;
+    /// let answer: serde_json::Value = serde_json::from_str(&body)?;
+    /// // HS256 with the client secret, as the access token.
+    /// let validation = ropc::Validation::default().audience("my-app");
+    /// let id = ropc::jwt::verify(answer["id_token"].as_str().unwrap(), b"client-secret", &validation)?;
+    /// assert_eq!(id.sub(), Some("alice"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn id_tokens(mut self, issue: bool) -> Self {
+        self.config.id_tokens = issue;
+        self
+    }
+
+    /// Whether refresh tokens (and opaque access tokens) are awkward
+    /// (default `false`): strings of every kind of RFC 6749 VSCHAR
+    /// (`%x20-7E`) — spaces (two in a row among them), `"`, `\`, `%`
+    /// (and a literal `%2B`), `+`, `=`, `&`, `#`, `'`, `:`, `;`, `,` — and
+    /// for refresh tokens a space at each end, so that a client's form
+    /// encoding, JSON, token store and command line can be shown to keep
+    /// them exactly. An access token has no space at its ends: it has to go
+    /// in an `Authorization` header, whose value cannot begin or end with
+    /// one (RFC 9110 §5.5).
+    ///
+    /// ```
+    /// use ropc::testing::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PASSWORD, DEMO_USERNAME, Provider};
+    ///
+    /// let provider = Provider::builder()
+    ///     .client(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET)
+    ///     .user(DEMO_USERNAME, DEMO_PASSWORD)
+    ///     .awkward_tokens(true)
+    ///     .start()?;
+    /// let client = ropc::Client::builder(provider.url(), DEMO_CLIENT_ID, DEMO_CLIENT_SECRET).build()?;
+    /// let tokens = client.password_grant(DEMO_USERNAME, &DEMO_PASSWORD.into(), &[])?;
+    /// let refresh = tokens.refresh_token().unwrap().expose_secret();
+    /// assert!(refresh.starts_with(' ') && refresh.contains(r#""\%2B+=&#'"#));
+    /// // Sent back exactly (form-encoded), it is accepted.
+    /// client.refresh(&tokens)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn awkward_tokens(mut self, awkward: bool) -> Self {
+        self.config.awkward_tokens = awkward;
         self
     }
 
@@ -97,8 +319,9 @@ impl ProviderBuilder {
     }
 
     /// Makes refresh tokens reproducible: the same seed gives the same
-    /// sequence of refresh tokens (with a [`Clock::Fixed`] clock, access
-    /// tokens are reproducible anyway). For tests that must know a token
+    /// sequence of refresh tokens, opaque access tokens and `kid`s (with a
+    /// [`Clock::Fixed`] clock, HS256 access tokens are reproducible anyway;
+    /// ES256 and Ed25519 keys are new at every start). For tests that must know a token
     /// before it is issued; never for anything real.
     #[must_use]
     pub fn seed(mut self, seed: u64) -> Self {
@@ -122,12 +345,21 @@ impl ProviderBuilder {
         self
     }
 
-    /// Binds 127.0.0.1 on a free port and starts serving.
+    /// Binds 127.0.0.1 on a free port, makes the signing key, and starts
+    /// serving.
     ///
     /// # Errors
     ///
-    /// When the socket cannot be bound.
+    /// `InvalidInput` for a configuration no provider could serve: a public
+    /// client under [`Signing::Hs256`] without opaque access tokens, or with
+    /// id tokens (there is no secret to sign them with); a client id
+    /// registered both as public and with a secret; a required parameter
+    /// that is one of the grant's own (`grant_type`, `username`,
+    /// `password`, `scope`, `client_id`, `client_secret`, `refresh_token`,
+    /// `token`, `token_type_hint`). Otherwise, when the socket cannot be
+    /// bound or ring cannot make a key.
     pub fn start(self) -> io::Result<Provider> {
+        check(&self.config)?;
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
         let addr = listener.local_addr()?;
         let mut seed = [0u8; 32];
@@ -140,9 +372,11 @@ impl ProviderBuilder {
             ),
         };
         seed.copy_from_slice(&sha2::Sha256::digest(entropy.as_bytes()));
+        let keys = KeyRing::new(self.config.signing, seed)?;
         let shared = Arc::new(Shared {
             config: Mutex::new(self.config),
             state: Mutex::new(State::default()),
+            keys: Mutex::new(keys),
             connections: AtomicUsize::new(0),
             stop: AtomicBool::new(false),
             seed,
@@ -167,4 +401,45 @@ impl ProviderBuilder {
             thread: Some(thread),
         })
     }
+}
+
+/// The names of the grant's own parameters: never required extras, never
+/// recorded as extras.
+pub(super) const OWN_PARAMS: [&str; 9] = [
+    "grant_type",
+    "username",
+    "password",
+    "scope",
+    "client_id",
+    "client_secret",
+    "refresh_token",
+    "token",
+    "token_type_hint",
+];
+
+/// Refuses a configuration no provider could serve.
+fn check(config: &Config) -> io::Result<()> {
+    let invalid = |why: String| Err(io::Error::new(io::ErrorKind::InvalidInput, why));
+    for id in &config.public_clients {
+        if config.clients.iter().any(|(cid, _)| cid == id) {
+            return invalid(format!(
+                "client {id:?} is registered both as a public client and with a secret"
+            ));
+        }
+        if config.signing == Signing::Hs256 && (!config.opaque_access_tokens || config.id_tokens) {
+            return invalid(format!(
+                "public client {id:?} has no secret to sign HS256 tokens with: choose an \
+                 asymmetric ProviderBuilder::signing, or opaque_access_tokens(true) without \
+                 id_tokens"
+            ));
+        }
+    }
+    for (name, _) in &config.required_params {
+        if OWN_PARAMS.contains(&name.as_str()) {
+            return invalid(format!(
+                "{name:?} is a parameter of the grant itself, not one to require"
+            ));
+        }
+    }
+    Ok(())
 }

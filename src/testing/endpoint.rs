@@ -5,11 +5,12 @@
 use serde::ser::{Serialize, SerializeStruct, Serializer};
 use zeroize::Zeroizing;
 
-use super::mint::{self, AccessClaims};
+use super::builder::OWN_PARAMS;
+use super::mint::{self, AccessClaims, IdClaims, Signer};
 use super::misbehavior::{self, TokenQuirks};
 use super::server::{Outcome, Reply, Request};
-use super::{Config, LiveRefreshToken, RequestRecord, SeenAuth, Shared, lock};
-use super::{resource, revocation};
+use super::{Config, LiveAccessToken, LiveRefreshToken, RequestRecord, SeenAuth, Shared, lock};
+use super::{jwks, resource, revocation};
 use crate::form::{self, ClientAuth};
 use crate::secret::Secret;
 
@@ -32,10 +33,14 @@ pub(super) fn handle(req: &Request, shared: &Shared, connection: usize) -> Outco
         token_type_hint: form.get("token_type_hint").map(str::to_owned),
         had_token: form.get("token").is_some(),
         user_agent: req.header("user-agent").map(str::to_owned),
+        extra_params: form.extra_params(),
     };
     let mut state = lock(&shared.state);
     if record.grant_type.as_deref() == Some("refresh_token") {
         state.refresh_grants += 1;
+    }
+    if req.path == jwks::PATH && req.method == "GET" {
+        state.jwks_requests += 1;
     }
     state.records.push(record);
     drop(state);
@@ -47,6 +52,9 @@ pub(super) fn handle(req: &Request, shared: &Shared, connection: usize) -> Outco
     }
     if req.path == resource::PATH {
         return resource::handle(req, shared);
+    }
+    if req.path == jwks::PATH {
+        return jwks::handle(req, shared);
     }
     if req.path == revocation::PATH {
         if req.method != "POST" {
@@ -120,11 +128,14 @@ struct TokenResponse<'a> {
     expires_in_as_string: bool,
     refresh_token: Option<&'a str>,
     scope: &'a str,
+    /// OpenID Connect Core §3.1.3.3.
+    id_token: Option<&'a str>,
 }
 
 impl Serialize for TokenResponse<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let len = 4 + usize::from(self.refresh_token.is_some());
+        let len =
+            4 + usize::from(self.refresh_token.is_some()) + usize::from(self.id_token.is_some());
         let mut body = serializer.serialize_struct("TokenResponse", len)?;
         body.serialize_field("access_token", self.access_token)?;
         body.serialize_field("token_type", self.token_type)?;
@@ -137,6 +148,9 @@ impl Serialize for TokenResponse<'_> {
             body.serialize_field("refresh_token", refresh_token)?;
         }
         body.serialize_field("scope", self.scope)?;
+        if let Some(id_token) = self.id_token {
+            body.serialize_field("id_token", id_token)?;
+        }
         body.end()
     }
 }
@@ -161,6 +175,16 @@ impl Form {
             .iter()
             .find(|(k, _)| k.as_str() == name)
             .map(|(_, v)| v.as_str())
+    }
+
+    /// Every parameter that is not one of the grant's own, in order.
+    fn extra_params(&self) -> Vec<(String, String)> {
+        self.0
+            .iter()
+            .flatten()
+            .filter(|(k, _)| !OWN_PARAMS.contains(&k.as_str()))
+            .map(|(k, v)| (k.as_str().to_owned(), v.as_str().to_owned()))
+            .collect()
     }
 }
 
@@ -201,6 +225,10 @@ fn authenticate(
                 Some(c) => (SeenAuth::Post, Some(c)),
                 None => (SeenAuth::Invalid, None),
             },
+            // A public client: its id, no secret (RFC 6749 §2.3, §3.2.1).
+            (Some(id), None) if config.public_clients.iter().any(|p| p == id) => {
+                (SeenAuth::Public, Some((id.to_owned(), Secret::default())))
+            }
             _ => (SeenAuth::Invalid, None),
         },
         (None, false) => (SeenAuth::None, None),
@@ -235,6 +263,18 @@ fn grant(
         return error(400, "invalid_request", "grant_type is missing");
     };
     let config = lock(&shared.config);
+    if matches!(grant_type, "password" | "refresh_token")
+        && let Some((name, _)) = config
+            .required_params
+            .iter()
+            .find(|(name, value)| form.get(name) != Some(value.as_str()))
+    {
+        return error(
+            400,
+            "invalid_request",
+            &format!("the {name} parameter is missing or has another value"),
+        );
+    }
     if let Some(scope) = form.get("scope")
         && !scope
             .split(' ')
@@ -263,13 +303,18 @@ fn grant(
     let now = config.clock.now();
     let lifetime = config.lifetime;
     let issuer = config.issuer.clone();
+    let (opaque, id_tokens, awkward) = (
+        config.opaque_access_tokens,
+        config.id_tokens,
+        config.awkward_tokens,
+    );
     drop(config);
 
     let mut state = lock(&shared.state);
     state.counter += 1;
     let jti = state.counter;
     let refresh = if granted.refresh_token {
-        let token = mint::refresh_token(&shared.seed, jti);
+        let token = mint::refresh_token(&shared.seed, jti, awkward);
         state.refresh.push(LiveRefreshToken {
             token: token.clone(),
             client_id: client_id.clone(),
@@ -280,8 +325,6 @@ fn grant(
     } else {
         None
     };
-    drop(state);
-
     let claims = AccessClaims {
         iss: &issuer,
         sub: &granted.username,
@@ -291,19 +334,79 @@ fn grant(
         jti,
         scope: &granted.scope,
     };
-    let access_token = mint::access_token(&claims, quirks.alg, quirks.key(&client_secret));
+    let opaque = opaque.then(|| {
+        let token = mint::opaque_access_token(&shared.seed, jti, awkward);
+        // Those the protected resource would refuse as expired: forgotten.
+        state
+            .access
+            .retain(|live| live.exp.saturating_add(resource::leeway()) >= now);
+        state.access.push(LiveAccessToken {
+            token: token.clone(),
+            client_id: client_id.clone(),
+            exp: claims.exp,
+            claims: super::to_json(&claims),
+        });
+        token
+    });
+    drop(state);
+    let access_token =
+        opaque.unwrap_or_else(|| Secret::from(sign(shared, quirks, &client_secret, &claims)));
+    let id_token = id_tokens.then(|| sign(shared, quirks, &client_secret, &IdClaims(&claims)));
 
     Reply::json(
         200,
         &TokenResponse {
-            access_token: &access_token,
+            access_token: access_token.expose_secret(),
             token_type: quirks.token_type,
             expires_in: lifetime,
             expires_in_as_string: quirks.expires_in_as_string,
             refresh_token: refresh.as_ref().map(Secret::expose_secret),
             scope: &granted.scope,
+            id_token: id_token.as_deref().map(String::as_str),
         },
     )
+}
+
+/// A JWT of `claims`, signed as the provider signs — HS256 with the client
+/// secret, or its current key — or as the misbehaviour bends it.
+fn sign(
+    shared: &Shared,
+    quirks: &TokenQuirks<'_>,
+    client_secret: &Secret,
+    claims: &impl Serialize,
+) -> Zeroizing<String> {
+    #[cfg(feature = "asymmetric")]
+    {
+        let keys = lock(&shared.keys);
+        let signer = keys.signer(quirks.wrong_key);
+        let confusion = matches!(quirks.alg, mint::Alg::Hs512)
+            .then(|| keys.current().map(|k| k.pem()))
+            .flatten();
+        drop(keys);
+        if let Some((key, kid)) = signer {
+            let signer = match &confusion {
+                // The public key's PEM text as an HMAC secret (CVE-2015-9235).
+                Some(pem) => Signer::Hmac {
+                    alg: mint::Alg::Hs256,
+                    key: pem.as_bytes(),
+                    kid: Some(&kid),
+                },
+                None => Signer::Key {
+                    key: &key,
+                    kid: &kid,
+                },
+            };
+            return mint::jwt(claims, &signer);
+        }
+    }
+    #[cfg(not(feature = "asymmetric"))]
+    let _ = shared;
+    let signer = Signer::Hmac {
+        alg: quirks.alg,
+        key: quirks.key(client_secret),
+        kid: None,
+    };
+    mint::jwt(claims, &signer)
 }
 
 /// The password grant (RFC 6749 §4.3.2): the resource owner's credentials.

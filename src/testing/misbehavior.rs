@@ -91,7 +91,12 @@ pub(super) fn after(m: Option<&Misbehavior>, reply: Reply) -> Outcome {
 
 /// How a misbehaviour changes issued tokens and the token response.
 pub(super) struct TokenQuirks<'a> {
-    wrong_key: bool,
+    /// Sign with a key that is not the client secret, nor published.
+    pub(super) wrong_key: bool,
+    /// HS512 instead of HS256; under an asymmetric [`Signing`], HS256 keyed
+    /// with the current public key's PEM (algorithm confusion).
+    ///
+    /// [`Signing`]: super::Signing
     pub(super) alg: Alg,
     expired: bool,
     pub(super) token_type: &'a str,

@@ -23,17 +23,74 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! ## Any kind of provider
+//!
+//! Most providers are not like the default one. [`ProviderBuilder`] makes
+//! the provider behave like the others, one choice at a time:
+//!
+//! | provider | builder choice |
+//! | --- | --- |
+//! | Keycloak, Entra ID, Okta, Auth0: RS256 (or ES256, EdDSA) with keys published as a JWKS | [`signing`](ProviderBuilder::signing) (feature `asymmetric`); the key set at [`Provider::jwks_url`], [`Provider::jwks_json`] or `Provider::public_key_pem`; `Provider::rotate_signing_key` and `Provider::retire_old_keys` rotate them on demand; [`Provider::set_jwks`] serves a hostile key set instead |
+//! | Django OAuth Toolkit, node oauth2-server, Authlib: opaque access tokens | [`opaque_access_tokens`](ProviderBuilder::opaque_access_tokens) |
+//! | a public client (no secret, `client_id` in the body) | [`public_client`](ProviderBuilder::public_client); seen as [`SeenAuth::Public`] |
+//! | Auth0's required `audience` (or `realm`) | [`require_param`](ProviderBuilder::require_param); sent parameters in [`RequestRecord::extra_params`] |
+//! | OpenID Connect: an `id_token` beside the access token | [`id_tokens`](ProviderBuilder::id_tokens) |
+//! | tokens with spaces, quotes and form syntax in them (RFC 6749 allows any `%x20-7E`) | [`awkward_tokens`](ProviderBuilder::awkward_tokens) |
+//!
+//! Under asymmetric signing every token's header names its key
+//! (`{"alg":…,"typ":"JWT","kid":…}`), and the protected resource
+//! ([`Provider::userinfo_url`]) checks tokens with the published keys. The
+//! RS256 keys are a fixed set of **public test keys** compiled into ropc
+//! (ring cannot generate RSA keys): never use them for anything real. The
+//! ES256 and Ed25519 keys are generated when the provider starts.
+//!
+//! ```
+//! # #[cfg(feature = "asymmetric")] {
+//! use ropc::testing::{Provider, Signing};
+//!
+//! let provider = Provider::builder()
+//!     .client("my-app", "client-secret")
+//!     .user("alice", "wonderland")
+//!     .signing(Signing::Es256)
+//!     .id_tokens(true)
+//!     .require_param("audience", "https://api.example")
+//!     .start()?;
+//! let grant = [
+//!     ("grant_type", "password"),
+//!     ("username", "alice"),
+//!     ("password", "wonderland"),
+//!     ("audience", "https://api.example"),
+//! ];
+//! let body = ureq::post(provider.url())
+//!     .header("Authorization", "Basic bXktYXBwOmNsaWVudC1zZWNyZXQ=") // my-app:client-secret
+//!     .send_form(grant)?
+//!     .body_mut()
+//!     .read_to_string()?;
+//! let answer: serde_json::Value = serde_json::from_str(&body)?;
+//! assert!(answer["id_token"].is_string());
+//! let kid = provider.signing_kid().unwrap();
+//! assert!(provider.jwks_json().contains(&kid));
+//! # }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! Enabled by the `testing` feature. In your own crate, take it as a
 //! dev-dependency only: `ropc = { version = "…", features = ["testing"] }`
 //! under `[dev-dependencies]`.
 
 // The rooms: `server` accepts connections and speaks HTTP/1.1; it hands each
 // request to `endpoint`, which authenticates the client, records the request
-// and answers the grant with tokens from `mint`; `misbehavior` says how the
-// configured `Misbehavior` bends the answer. `builder` configures and starts
-// it all.
+// and answers the grant with tokens from `mint`, signed with the client
+// secret or a key of the ring in `keys` (each a `key_pair`, feature
+// `asymmetric`); `misbehavior` says how the configured
+// `Misbehavior` bends the answer. `resource`, `revocation` and `jwks` are
+// the other endpoints. `builder` configures and starts it all.
 mod builder;
 mod endpoint;
+mod jwks;
+#[cfg(feature = "asymmetric")]
+mod key_pair;
+mod keys;
 mod mint;
 mod misbehavior;
 mod resource;
@@ -41,6 +98,7 @@ mod revocation;
 mod server;
 
 pub use builder::ProviderBuilder;
+pub use keys::Signing;
 
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -53,6 +111,7 @@ use zeroize::Zeroizing;
 
 use crate::jwt::Clock;
 use crate::secret::Secret;
+use keys::KeyRing;
 
 /// The demo client id [`Provider::start`] knows.
 pub const DEMO_CLIENT_ID: &str = "demo-client";
@@ -82,9 +141,15 @@ pub enum Misbehavior {
     NotJson,
     /// Redirect (`302`, `307`, `308`…) to `/moved` on the same server.
     Redirect(u16),
-    /// Sign access tokens with another key.
+    /// Sign access tokens (and id tokens) with another key: not the client
+    /// secret; under an asymmetric [`Signing`], a key of the same kind that
+    /// this provider never publishes, the header naming the current key's
+    /// `kid`.
     WrongKey,
-    /// Sign access tokens with HS512 (and say so in the header).
+    /// Sign access tokens (and id tokens) with HS512 and say so in the
+    /// header; under an asymmetric [`Signing`], HS256 keyed with the current
+    /// public key's PEM text, the header naming its `kid` (the
+    /// "public key as HMAC secret" confusion of CVE-2015-9235).
     OtherAlg,
     /// Issue access tokens that expired an hour ago.
     Expired,
@@ -118,6 +183,7 @@ pub enum Misbehavior {
 
 /// The client authentication a request used, as the provider saw it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum SeenAuth {
     /// No client credentials.
     None,
@@ -127,6 +193,9 @@ pub enum SeenAuth {
     BasicFormEncoded,
     /// `client_id` / `client_secret` in the body.
     Post,
+    /// A public client (RFC 6749 §2.1): its `client_id` in the body, no
+    /// secret and no `Authorization` header.
+    Public,
     /// Credentials that matched no client.
     Invalid,
 }
@@ -158,6 +227,12 @@ pub struct RequestRecord {
     pub token_type_hint: Option<String>,
     /// Whether the body carried a `token` parameter (a revocation request).
     pub had_token: bool,
+    /// Every other body parameter, in order, as sent: all but
+    /// `grant_type`, `username`, `password`, `scope`, `client_id`,
+    /// `client_secret`, `refresh_token`, `token` and `token_type_hint` —
+    /// e.g. an `audience` a client adds (see
+    /// [`ProviderBuilder::require_param`]).
+    pub extra_params: Vec<(String, String)>,
 }
 
 /// A stream the provider can serve HTTP on (a `TcpStream`, or a TLS stream
@@ -171,6 +246,8 @@ pub type Acceptor = Arc<dyn Fn(TcpStream) -> io::Result<Box<dyn Stream>> + Send 
 struct Config {
     seed: Option<u64>,
     clients: Vec<(String, Secret)>,
+    /// Clients without a secret (RFC 6749 §2.1).
+    public_clients: Vec<String>,
     users: Vec<(String, Secret)>,
     issuer: String,
     lifetime: u64,
@@ -179,6 +256,13 @@ struct Config {
     scopes: Vec<String>,
     misbehavior: Option<Misbehavior>,
     clock: Clock,
+    signing: Signing,
+    opaque_access_tokens: bool,
+    /// Parameters the password and refresh grants must carry, with these
+    /// values.
+    required_params: Vec<(String, String)>,
+    id_tokens: bool,
+    awkward_tokens: bool,
 }
 
 impl Default for Config {
@@ -194,6 +278,12 @@ impl Default for Config {
             scopes: ["openid", "email", "profile"].map(String::from).to_vec(),
             misbehavior: None,
             clock: Clock::System,
+            public_clients: Vec::new(),
+            signing: Signing::Hs256,
+            opaque_access_tokens: false,
+            required_params: Vec::new(),
+            id_tokens: false,
+            awkward_tokens: false,
         }
     }
 }
@@ -202,10 +292,13 @@ impl Default for Config {
 struct State {
     /// Live refresh tokens.
     refresh: Vec<LiveRefreshToken>,
+    /// Opaque access tokens issued and not yet expired.
+    access: Vec<LiveAccessToken>,
     counter: u64,
     records: Vec<RequestRecord>,
     refresh_grants: usize,
     revocations: usize,
+    jwks_requests: usize,
 }
 
 /// A refresh token that can still be used, and what it was issued for.
@@ -216,9 +309,20 @@ struct LiveRefreshToken {
     scope: String,
 }
 
+/// An opaque access token: what the protected resource answers for it.
+struct LiveAccessToken {
+    token: Secret,
+    client_id: String,
+    exp: i64,
+    /// The claims it stands for, as JSON (those a JWT would carry).
+    claims: Zeroizing<Vec<u8>>,
+}
+
 struct Shared {
     config: Mutex<Config>,
     state: Mutex<State>,
+    /// Locked last, never while waiting for `config` or `state`.
+    keys: Mutex<KeyRing>,
     connections: AtomicUsize,
     stop: AtomicBool,
     seed: [u8; 32],

@@ -1,7 +1,7 @@
 //! The token revocation endpoint (RFC 7009), `/revoke`: a POST of `token`
 //! (and optionally `token_type_hint`) with the client's authentication. A
 //! refresh token of that client is revoked (a later refresh gets
-//! `invalid_grant`); the answer is `200` whether or not the token was known
+//! `invalid_grant`), and so is an opaque access token; the answer is `200` whether or not the token was known
 //! (§2.2), `401 invalid_client` when the client is not authenticated, `400`
 //! for a request without `token` or with a `token_type_hint` the server does
 //! not know of (`unsupported_token_type`, §2.2.1).
@@ -45,10 +45,14 @@ pub(super) fn handle(
     }
     let token = Secret::from(token);
     let mut state = lock(&shared.state);
-    // Only the client a refresh token was issued to may revoke it (§2.1);
-    // access tokens are self-contained here and live out their lifetime.
+    // Only the client a token was issued to may revoke it (§2.1). An opaque
+    // access token ends here; a JWT is self-contained and lives out its
+    // lifetime.
     state
         .refresh
+        .retain(|live| !(live.token == token && live.client_id == client_id));
+    state
+        .access
         .retain(|live| !(live.token == token && live.client_id == client_id));
     drop(state);
     Outcome::Reply(Reply::new(
