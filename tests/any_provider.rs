@@ -138,7 +138,7 @@ fn a_rotated_key_is_fetched_once_and_a_forged_kid_never_more_than_once_per_coold
 
     // The provider rotates: the next token has a kid the cached set lacks,
     // and the set is fetched again (once).
-    p.rotate_signing_key();
+    p.rotate_signing_key().unwrap();
     let tokens = client.refresh(&tokens).unwrap();
     assert_eq!(p.jwks_requests(), 2);
 
@@ -374,7 +374,7 @@ fn the_id_token_is_kept_as_it_came() {
 fn tokens_with_spaces_and_awkward_characters_survive_refresh_and_the_store() {
     let p = CREDS
         .provider_builder()
-        .spaced_tokens(true)
+        .awkward_tokens(true)
         .start()
         .unwrap();
     let dir = common::tempdir("any-provider-spaced");

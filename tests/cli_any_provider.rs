@@ -273,7 +273,7 @@ fn access_keeps_spaced_tokens_and_refuses_a_token_with_a_newline() {
     // store as it came.
     let p = CREDS
         .provider_builder()
-        .spaced_tokens(true)
+        .awkward_tokens(true)
         .token_lifetime(std::time::Duration::from_secs(30))
         .start()
         .unwrap();
