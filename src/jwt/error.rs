@@ -52,10 +52,7 @@ pub enum JwtError {
     Header(&'static str),
     /// `alg` is a string other than exactly `"HS256"` (`none` included, in any
     /// spelling).
-    Algorithm {
-        /// TEMPORARY stub.
-        found: Option<&'static str>,
-    },
+    Algorithm,
     /// The HMAC-SHA256 tag does not match (wrong key, altered token, or a tag
     /// that is not 32 bytes).
     Signature,
@@ -95,8 +92,6 @@ pub enum JwtError {
     Issuer,
     /// `aud` does not contain the expected audience.
     Audience,
-    /// TEMPORARY (stub until the key-set verifier lands).
-    UnknownKey,
 }
 
 impl JwtError {
@@ -112,7 +107,7 @@ impl JwtError {
             JwtError::Malformed(_) => "malformed",
             JwtError::Base64 { .. } => "base64",
             JwtError::Header(_) => "header",
-            JwtError::Algorithm { .. } => "algorithm",
+            JwtError::Algorithm => "algorithm",
             JwtError::Signature => "signature",
             JwtError::Payload(_) => "payload",
             JwtError::InvalidClaim { .. } => "invalid_claim",
@@ -122,7 +117,6 @@ impl JwtError {
             JwtError::IssuedInFuture { .. } => "issued_in_future",
             JwtError::Issuer => "issuer",
             JwtError::Audience => "audience",
-            JwtError::UnknownKey => "unknown_key",
         }
     }
 }
@@ -139,7 +133,7 @@ impl fmt::Display for JwtError {
                 write!(f, "token {segment} is not strict base64url without padding")
             }
             JwtError::Header(why) => write!(f, "unacceptable token header: {why}"),
-            JwtError::Algorithm { .. } => {
+            JwtError::Algorithm => {
                 f.write_str("unacceptable token algorithm: only HS256 is accepted")
             }
             JwtError::Signature => f.write_str("token signature does not match"),
@@ -161,7 +155,6 @@ impl fmt::Display for JwtError {
             JwtError::Audience => {
                 f.write_str("token audience (`aud`) does not contain the expected one")
             }
-            JwtError::UnknownKey => f.write_str("stub"),
         }
     }
 }

@@ -29,7 +29,7 @@ pub(super) fn check(header: &[u8]) -> Result<(), JwtError> {
     match seen.alg {
         None => Err(JwtError::Header("`alg` is missing")),
         Some(Member::Str { hs256: true, .. }) => Ok(()),
-        Some(Member::Str { .. }) => Err(JwtError::Algorithm { found: None }),
+        Some(Member::Str { .. }) => Err(JwtError::Algorithm),
         Some(_) => Err(JwtError::Header("`alg` is not a string")),
     }
 }
