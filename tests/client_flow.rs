@@ -415,7 +415,12 @@ fn a_token_with_another_alg_is_refused() {
         .checking_client(&p)
         .password_grant(USER, &CREDS.password(), &[])
         .unwrap_err();
-    assert_eq!(err, Error::Jwt(JwtError::Algorithm));
+    assert_eq!(
+        err,
+        Error::Jwt(JwtError::Algorithm {
+            found: Some("HS512")
+        })
+    );
 }
 
 #[test]
