@@ -1,8 +1,15 @@
-//! HS256 JWT verification by hand (RFC 7515, RFC 7519 §7.2, RFC 8725).
+//! JWT verification (RFC 7515, RFC 7519 §7.2, RFC 8725): HS256 by hand with
+//! the client secret, and (feature `asymmetric`) RS/PS/ES/EdDSA with a
+//! provider's public keys.
 //!
 //! [`verify`] is a pure function: a compact token, a key and a
 //! [`Validation`] in, verified [`Claims`] or a [`JwtError`] naming the failed
-//! check out. The order of the checks is part of the design:
+//! check out. `KeySet::verify` (feature `asymmetric`) is its counterpart for
+//! public keys — a JWKS, one JWK or PEM — with the same checks in the same
+//! order and the same [`Claims`] out; between the header and the signature
+//! it picks the key by the rules of `KeySet`'s documentation (the key decides
+//! the algorithm; HS* and `none` are never accepted; `jku`, `x5u`, `jwk` and
+//! `x5c` are never used). The order of the checks is part of the design:
 //!
 //! 1. the key is not empty (HMAC would accept it, and anyone could forge);
 //!    the length cap, before any decoding;
@@ -49,14 +56,25 @@
 //! # Ok::<(), ropc::jwt::JwtError>(())
 //! ```
 
+#[cfg(feature = "asymmetric")]
+mod asymmetric;
 mod claims;
+#[cfg(feature = "asymmetric")]
+mod der;
 mod error;
 mod header;
+#[cfg(feature = "asymmetric")]
+mod jwk;
+#[cfg(feature = "asymmetric")]
+mod keys;
 mod payload;
 mod validation;
 
 pub use claims::Claims;
 pub use error::{JwtError, Segment};
+#[cfg(feature = "asymmetric")]
+#[cfg_attr(docsrs, doc(cfg(feature = "asymmetric")))]
+pub use keys::{IgnoredKey, KeySet, KeySetError, MAX_KEYS};
 pub use validation::{Clock, RegisteredClaim, Validation};
 
 use std::time::Duration;
