@@ -67,6 +67,8 @@ mod header;
 mod jwk;
 #[cfg(feature = "asymmetric")]
 mod keys;
+#[cfg(feature = "asymmetric")]
+mod material;
 mod payload;
 mod validation;
 
