@@ -1,8 +1,15 @@
-//! HS256 JWT verification by hand (RFC 7515, RFC 7519 §7.2, RFC 8725).
+//! JWT verification (RFC 7515, RFC 7519 §7.2, RFC 8725): HS256 by hand with
+//! the client secret, and (feature `asymmetric`) RS/PS/ES/EdDSA with a
+//! provider's public keys.
 //!
 //! [`verify`] is a pure function: a compact token, a key and a
 //! [`Validation`] in, verified [`Claims`] or a [`JwtError`] naming the failed
-//! check out. The order of the checks is part of the design:
+//! check out. `KeySet::verify` (feature `asymmetric`) is its counterpart for
+//! public keys — a JWKS, one JWK or PEM — with the same checks in the same
+//! order and the same [`Claims`] out; between the header and the signature
+//! it picks the key by the rules of `KeySet`'s documentation (the key decides
+//! the algorithm; HS* and `none` are never accepted; `jku`, `x5u`, `jwk` and
+//! `x5c` are never used). The order of the checks is part of the design:
 //!
 //! 1. the key is not empty (HMAC would accept it, and anyone could forge);
 //!    the length cap, before any decoding;
@@ -49,18 +56,27 @@
 //! # Ok::<(), ropc::jwt::JwtError>(())
 //! ```
 
+#[cfg(feature = "asymmetric")]
+mod asymmetric;
 mod claims;
+#[cfg(feature = "asymmetric")]
+mod der;
 mod error;
 mod header;
 #[cfg(feature = "asymmetric")]
-mod keys_stub;
+mod jwk;
+#[cfg(feature = "asymmetric")]
+mod keys;
+#[cfg(feature = "asymmetric")]
+mod material;
 mod payload;
 mod validation;
-#[cfg(feature = "asymmetric")]
-pub use keys_stub::{IgnoredKey, KeySet, KeySetError};
 
 pub use claims::Claims;
 pub use error::{JwtError, Segment};
+#[cfg(feature = "asymmetric")]
+#[cfg_attr(docsrs, doc(cfg(feature = "asymmetric")))]
+pub use keys::{IgnoredKey, KeySet, KeySetError, MAX_KEYS};
 pub use validation::{Clock, RegisteredClaim, Validation};
 
 use std::time::Duration;
@@ -84,7 +100,7 @@ pub const MAX_NUMERIC_DATE: i64 = 253_402_300_799;
 /// Acceptable headers as providers send them, base64url-encoded: a token
 /// whose first segment is one of these skips decoding and reading it.
 /// (Strict base64url maps each header to exactly one text; a test checks
-/// each decodes to a header [`header::check`] accepts.)
+/// each decodes to a header [`header::check_hs256`] accepts.)
 const COMMON_HEADERS: [&str; 5] = [
     "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9", // {"alg":"HS256","typ":"JWT"}
     "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9", // {"typ":"JWT","alg":"HS256"}
@@ -175,7 +191,7 @@ fn verify_segments(
             .map_err(|_| JwtError::Base64 {
                 segment: Segment::Header,
             })?;
-        header::check(&buf[..n])?;
+        header::check_hs256(&buf[..n])?;
     }
 
     // The tag: 32 bytes of strict base64url.
@@ -255,7 +271,7 @@ mod tests {
     fn the_common_headers_are_acceptable_headers() {
         for text in COMMON_HEADERS {
             let header = URL_SAFE_NO_PAD.decode(text).unwrap();
-            assert_eq!(header::check(&header), Ok(()), "{text}");
+            assert_eq!(header::check_hs256(&header), Ok(()), "{text}");
         }
     }
 
