@@ -482,8 +482,12 @@ impl ClientBuilder {
 /// key, and these were left out.
 #[cfg(feature = "asymmetric")]
 fn no_usable_key(keys: &crate::jwt::KeySet) -> String {
-    let _ = keys;
-    "the key set has no usable key".to_owned()
+    let reasons: Vec<String> = keys.ignored().iter().map(ToString::to_string).collect();
+    if reasons.is_empty() {
+        "the key set has no key".to_owned()
+    } else {
+        format!("the key set has no usable key ({})", reasons.join("; "))
+    }
 }
 
 /// Checks a URL against the policy; returns whether it is `https`.

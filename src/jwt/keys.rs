@@ -85,6 +85,16 @@ impl IgnoredKey {
     }
 }
 
+impl std::fmt::Display for IgnoredKey {
+    /// `key "kid": why`, or `a key without kid: why`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.kid {
+            Some(kid) => write!(f, "key {kid:?}: {}", self.reason),
+            None => write!(f, "a key without kid: {}", self.reason),
+        }
+    }
+}
+
 /// A usable key: its `kid`, the JWK's own `alg` if it named one (already
 /// checked to fit the material), and the key.
 #[derive(Clone)]

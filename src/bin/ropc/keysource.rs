@@ -169,14 +169,7 @@ fn keys_file(p: &mut Problems, path: &str) -> Option<KeySource> {
 /// Why the keys of a set were left out, as `: a (why), b (why)`.
 #[cfg(feature = "asymmetric")]
 fn ignored(keys: &ropc::jwt::KeySet) -> String {
-    let reasons: Vec<String> = keys
-        .ignored()
-        .iter()
-        .map(|k| match k.kid() {
-            Some(kid) => format!("key {kid:?}: {}", k.reason()),
-            None => k.reason().to_owned(),
-        })
-        .collect();
+    let reasons: Vec<String> = keys.ignored().iter().map(ToString::to_string).collect();
     if reasons.is_empty() {
         String::new()
     } else {
