@@ -234,7 +234,10 @@ fn opaque_tokens_are_taken_as_they_are_with_their_expires_in() {
         .password_grant(CREDS.user, &CREDS.password(), &[])
         .unwrap_err();
     assert!(
-        matches!(err, Error::Jwt(JwtError::Malformed(_) | JwtError::Base64 { .. })),
+        matches!(
+            err,
+            Error::Jwt(JwtError::Malformed(_) | JwtError::Base64 { .. })
+        ),
         "{err:?}"
     );
 }
@@ -380,9 +383,7 @@ fn tokens_with_spaces_and_awkward_characters_survive_refresh_and_the_store() {
     let dir = common::tempdir("any-provider-spaced");
     let store = FileStore::new(dir.join("tokens"));
     let session = Session::with_store(CREDS.client(&p), store.clone()).unwrap();
-    let tokens = session
-        .login(CREDS.user, &CREDS.password(), &[])
-        .unwrap();
+    let tokens = session.login(CREDS.user, &CREDS.password(), &[]).unwrap();
     let refresh = tokens.refresh_token().unwrap().clone();
     assert!(refresh.expose_secret().contains(' '), "{refresh:?}");
     let stored = store.load().unwrap().unwrap();
@@ -405,7 +406,9 @@ fn a_token_outside_vschar_is_refused_before_it_is_stored_or_used() {
         p.set_misbehavior(Some(Misbehavior::Reply {
             status: 200,
             content_type: "application/json".into(),
-            body: format!(r#"{{"access_token":"a.b.c","token_type":"Bearer","refresh_token":"{bad}"}}"#),
+            body: format!(
+                r#"{{"access_token":"a.b.c","token_type":"Bearer","refresh_token":"{bad}"}}"#
+            ),
         }));
         let err = session
             .login(CREDS.user, &CREDS.password(), &[])
@@ -453,7 +456,11 @@ fn headers_that_point_elsewhere_are_never_fetched() {
 
 #[test]
 fn a_jwks_url_follows_the_token_urls_rules() {
-    for url in ["http://id.example/jwks", "https://u:p@id.example/jwks", "ftp://x/"] {
+    for url in [
+        "http://id.example/jwks",
+        "https://u:p@id.example/jwks",
+        "ftp://x/",
+    ] {
         let err = Client::builder("http://127.0.0.1:1/token", "app", "s")
             .verification(Verification::JwksUrl(url.into()))
             .build()
@@ -483,12 +490,14 @@ fn a_stored_token_is_verified_with_the_key_source_when_read_back() {
     let dir = common::tempdir("any-provider-store");
     let store = FileStore::new(dir.join("tokens"));
     let session = Session::with_store(jwks_client(&p), store.clone()).unwrap();
-    session
-        .login(CREDS.user, &CREDS.password(), &[])
-        .unwrap();
+    session.login(CREDS.user, &CREDS.password(), &[]).unwrap();
     let session = Session::with_store(jwks_client(&p), store).unwrap();
     let token = session.access_token().unwrap();
-    assert_eq!(p.refresh_grants(), 0, "the stored token verified and was used");
+    assert_eq!(
+        p.refresh_grants(),
+        0,
+        "the stored token verified and was used"
+    );
     assert!(token.expose_secret().starts_with("eyJ"));
     std::fs::remove_dir_all(dir).unwrap();
 }

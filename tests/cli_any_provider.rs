@@ -67,7 +67,10 @@ fn token_and_refresh_verify_with_the_jwks_url() {
 fn token_and_verify_with_a_keys_file_jwks_or_pem() {
     let p = signing(Signing::Es256);
     let dir = common::tempdir("cli-any-keys");
-    for (name, content) in [("jwks.json", p.jwks_json()), ("key.pem", p.public_key_pem())] {
+    for (name, content) in [
+        ("jwks.json", p.jwks_json()),
+        ("key.pem", p.public_key_pem()),
+    ] {
         let path = dir.join(name);
         std::fs::write(&path, content).unwrap();
         let env = env_with(&p, &[("ROPC_JWT_KEYS_FILE", path.display().to_string())]);
@@ -100,7 +103,11 @@ fn opaque_tokens_with_verify_none_print_null_claims() {
 #[test]
 fn under_the_client_secret_the_failure_names_the_variable_that_fits() {
     let p = signing(Signing::Rs256);
-    let out = ropc(&["token"], &env_with(&p, &[]), &format!("{}\n", CREDS.password));
+    let out = ropc(
+        &["token"],
+        &env_with(&p, &[]),
+        &format!("{}\n", CREDS.password),
+    );
     assert_eq!(out.code, 4, "{}", out.stderr);
     assert!(out.stderr.contains("RS256"), "{}", out.stderr);
     assert!(out.stderr.contains("ROPC_JWKS_URL"), "{}", out.stderr);
@@ -109,7 +116,11 @@ fn under_the_client_secret_the_failure_names_the_variable_that_fits() {
         .opaque_access_tokens(true)
         .start()
         .unwrap();
-    let out = ropc(&["token"], &env_with(&opaque, &[]), &format!("{}\n", CREDS.password));
+    let out = ropc(
+        &["token"],
+        &env_with(&opaque, &[]),
+        &format!("{}\n", CREDS.password),
+    );
     assert_eq!(out.code, 4, "{}", out.stderr);
     assert!(out.stderr.contains("ROPC_VERIFY=none"), "{}", out.stderr);
 }
@@ -154,12 +165,32 @@ fn bad_key_source_values_are_exit_2_before_anything_is_sent() {
     );
     for (var, value, says) in [
         ("ROPC_VERIFY", "yes".to_owned(), "ROPC_VERIFY"),
-        ("ROPC_JWKS_URL", "http://id.example/jwks".to_owned(), "ROPC_JWKS_URL"),
+        (
+            "ROPC_JWKS_URL",
+            "http://id.example/jwks".to_owned(),
+            "ROPC_JWKS_URL",
+        ),
         ("ROPC_JWKS_URL", "not a url".to_owned(), "ROPC_JWKS_URL"),
-        ("ROPC_JWT_KEYS_FILE", "/nonexistent/keys".to_owned(), "ROPC_JWT_KEYS_FILE"),
-        ("ROPC_JWT_KEYS_FILE", "/dev/zero".to_owned(), "ROPC_JWT_KEYS_FILE"),
-        ("ROPC_JWT_KEYS_FILE", not_keys.display().to_string(), "ROPC_JWT_KEYS_FILE"),
-        ("ROPC_JWT_KEYS_FILE", only_oct.display().to_string(), "no usable key"),
+        (
+            "ROPC_JWT_KEYS_FILE",
+            "/nonexistent/keys".to_owned(),
+            "ROPC_JWT_KEYS_FILE",
+        ),
+        (
+            "ROPC_JWT_KEYS_FILE",
+            "/dev/zero".to_owned(),
+            "ROPC_JWT_KEYS_FILE",
+        ),
+        (
+            "ROPC_JWT_KEYS_FILE",
+            not_keys.display().to_string(),
+            "ROPC_JWT_KEYS_FILE",
+        ),
+        (
+            "ROPC_JWT_KEYS_FILE",
+            only_oct.display().to_string(),
+            "no usable key",
+        ),
     ] {
         for command in ["token", "verify"] {
             let out = ropc(&[command], &env_with(&p, &[(var, value.clone())]), "x\n");
@@ -178,7 +209,10 @@ fn a_jwks_that_cannot_be_fetched_or_read_is_exit_5_or_6() {
     // Unreachable: exit 5.
     let out = common::on_a_closed_port(
         |port| {
-            let env = env_with(&p, &[("ROPC_JWKS_URL", format!("http://127.0.0.1:{port}/jwks"))]);
+            let env = env_with(
+                &p,
+                &[("ROPC_JWKS_URL", format!("http://127.0.0.1:{port}/jwks"))],
+            );
             ropc(&["token"], &env, &format!("{}\n", CREDS.password))
         },
         |out| out.stderr.contains("connection"),
@@ -192,7 +226,10 @@ fn a_jwks_that_cannot_be_fetched_or_read_is_exit_5_or_6() {
     assert_eq!(out.code, 6, "{}", out.stderr);
     let env = env_with(
         &p,
-        &[("ROPC_JWKS_URL", p.jwks_url().replace("/jwks", "/nothing-here"))],
+        &[(
+            "ROPC_JWKS_URL",
+            p.jwks_url().replace("/jwks", "/nothing-here"),
+        )],
     );
     let out = ropc(&["token"], &env, &format!("{}\n", CREDS.password));
     assert_eq!(out.code, 6, "{}", out.stderr);
@@ -231,12 +268,23 @@ fn extra_params_are_sent_with_the_grants_and_reserved_names_refused() {
         .require_param("audience", "https://api.example/")
         .start()
         .unwrap();
-    let without = ropc(&["token"], &env_with(&p, &[]), &format!("{}\n", CREDS.password));
+    let without = ropc(
+        &["token"],
+        &env_with(&p, &[]),
+        &format!("{}\n", CREDS.password),
+    );
     assert_eq!(without.code, 3, "{}", without.stderr);
-    assert!(without.stderr.contains("invalid_request"), "{}", without.stderr);
+    assert!(
+        without.stderr.contains("invalid_request"),
+        "{}",
+        without.stderr
+    );
     let env = env_with(
         &p,
-        &[("ROPC_EXTRA_PARAMS", "audience=https%3A%2F%2Fapi.example%2F".into())],
+        &[(
+            "ROPC_EXTRA_PARAMS",
+            "audience=https%3A%2F%2Fapi.example%2F".into(),
+        )],
     );
     let out = json(&ropc(&["token"], &env, &format!("{}\n", CREDS.password)));
     let rt = out["refresh_token"].as_str().unwrap().to_owned();
@@ -261,7 +309,11 @@ fn extra_params_are_sent_with_the_grants_and_reserved_names_refused() {
 #[test]
 fn the_id_token_is_printed_as_it_came() {
     let p = CREDS.provider_builder().id_tokens(true).start().unwrap();
-    let out = json(&ropc(&["token"], &env_with(&p, &[]), &format!("{}\n", CREDS.password)));
+    let out = json(&ropc(
+        &["token"],
+        &env_with(&p, &[]),
+        &format!("{}\n", CREDS.password),
+    ));
     let id = out["id_token"].as_str().unwrap();
     assert_eq!(id.split('.').count(), 3);
 }
@@ -280,7 +332,11 @@ fn access_keeps_spaced_tokens_and_refuses_a_token_with_a_newline() {
     let dir = common::tempdir("cli-any-spaced");
     let store = dir.join("store").display().to_string();
     let env = env_with(&p, &[]);
-    let first = ropc(&["access", "--store", &store], &env, &format!("{}\n", CREDS.password));
+    let first = ropc(
+        &["access", "--store", &store],
+        &env,
+        &format!("{}\n", CREDS.password),
+    );
     assert_eq!(first.code, 0, "{}", first.stderr);
     let text = std::fs::read_to_string(&store).unwrap();
     let stored_rt = text
