@@ -3,9 +3,11 @@
 //! A small, blocking client for the OAuth 2.0 **Resource Owner Password
 //! Credentials** grant (RFC 6749 §4.3), for synchronous tools on small
 //! devices: it POSTs the user's username and password to the provider's token
-//! URL with HTTP Basic client authentication, verifies the HS256 access token
-//! it gets back **by hand** (HMAC-SHA256, constant-time comparison), refreshes
-//! it, and wipes every secret it holds from memory after use.
+//! URL with HTTP Basic client authentication, verifies the access token it
+//! gets back — HS256 with the client secret **by hand** (HMAC-SHA256,
+//! constant-time comparison) by default, or RS/PS/ES/EdDSA with the
+//! provider's published keys ([`Verification`]) — refreshes it, and wipes
+//! every secret it holds from memory after use.
 //!
 //! **Use this grant only when authorization code + PKCE cannot be used**: it
 //! hands the user's password to the application. Identity providers document
@@ -64,7 +66,10 @@
 //!   request flows one way: the form body and Basic credentials are built in
 //!   zeroized buffers, one POST is the only I/O, the reply is interpreted
 //!   (RFC 6749 §5, redacted), the access token verified;
-//! * [`jwt`]: HS256 verification and claim validation (pure);
+//! * [`Verification`]: how access tokens are verified — the client secret,
+//!   a JWKS URL, keys given, or not at all (opaque tokens);
+//! * [`jwt`]: HS256 verification, key sets ([`jwt::KeySet`]: RS/PS/ES/EdDSA)
+//!   and claim validation (pure);
 //! * [`Secret`]: a string wiped on drop, redacted when printed;
 //! * [`Session`], [`TokenStore`], [`FileStore`]: staying logged in across
 //!   calls and processes;

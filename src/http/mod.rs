@@ -125,28 +125,48 @@ impl Http {
         max: usize,
         endpoint: Endpoint,
     ) -> Result<Reply, Error> {
-        let mut request = self
-            .agent
-            .post(url)
+        let mut request = ureq::http::Request::post(url)
             .header("Content-Type", "application/x-www-form-urlencoded");
         if let Some(value) = authorization {
             request = request.header("Authorization", sensitive_header(value)?);
         }
-        let response = request.send(body).map_err(|e| transport(e, endpoint))?;
-        read_reply(response, max, endpoint)
+        self.exchange(request, body, max, endpoint)
     }
 
     /// GETs `url` (a provider's published key set) and reads the reply as
     /// [`post_form`](Self::post_form) does: the same agent (TLS, timeouts,
     /// no redirect followed), its body capped at `max` bytes.
+    #[cfg(feature = "asymmetric")]
     pub(crate) fn get(&self, url: &str, max: usize, endpoint: Endpoint) -> Result<Reply, Error> {
+        self.exchange(ureq::http::Request::get(url), &[], max, endpoint)
+    }
+
+    /// Sends one request through the one path both methods share (a GET
+    /// goes with an empty body: `Content-Length: 0`), and reads its reply.
+    fn exchange(
+        &self,
+        request: ureq::http::request::Builder,
+        body: &[u8],
+        max: usize,
+        endpoint: Endpoint,
+    ) -> Result<Reply, Error> {
+        let request = request.body(body).map_err(|_| url_refused(endpoint))?;
         let response = self
             .agent
-            .get(url)
-            .call()
+            .run(request)
             .map_err(|e| transport(e, endpoint))?;
         read_reply(response, max, endpoint)
     }
+}
+
+/// The URL of `endpoint` was refused by the HTTP client.
+fn url_refused(endpoint: Endpoint) -> Error {
+    let setting = match endpoint {
+        Endpoint::Token => Setting::TokenUrl,
+        Endpoint::Revocation => Setting::RevocationUrl,
+        Endpoint::Jwks => Setting::Verification,
+    };
+    Error::Config(ConfigError::new(setting, "rejected by the HTTP client"))
 }
 
 /// The status, whether the body is content-encoded, and the body (unless a
@@ -247,14 +267,7 @@ fn read_capped(mut reader: impl Read, max: usize) -> Result<Zeroizing<Vec<u8>>, 
 
 fn transport(e: ureq::Error, endpoint: Endpoint) -> Error {
     let kind = match &e {
-        ureq::Error::BadUri(_) | ureq::Error::Http(_) => {
-            let setting = match endpoint {
-                Endpoint::Token => Setting::TokenUrl,
-                Endpoint::Revocation => Setting::RevocationUrl,
-                Endpoint::Jwks => Setting::Verification,
-            };
-            return Error::Config(ConfigError::new(setting, "rejected by the HTTP client"));
-        }
+        ureq::Error::BadUri(_) | ureq::Error::Http(_) => return url_refused(endpoint),
         // An answer came, but not well-formed HTTP (a bad status line,
         // oversized headers, broken chunking): a malformed response.
         ureq::Error::Protocol(_) | ureq::Error::LargeResponseHeader(..) => {
