@@ -34,15 +34,22 @@ impl fmt::Display for OAuthError {
 
 impl std::error::Error for OAuthError {}
 
-/// What kind of transport failure happened.
+/// What kind of transport failure happened. The first three are known to
+/// come before any of the request was sent
+/// ([`TransportKind::before_sending`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum TransportKind {
     /// The host name could not be resolved.
     Dns,
-    /// The TCP connection could not be made.
+    /// The TCP connection could not be made (refused, or the host or
+    /// network unreachable).
     Connect,
-    /// A timeout expired.
+    /// Setting up the connection (name resolution, TCP) took longer than
+    /// the connect timeout.
+    ConnectTimeout,
+    /// The request's timeout expired once connected: while sending the
+    /// request or waiting for or reading the answer.
     Timeout,
     /// TLS failed (handshake, certificate verification).
     Tls,
@@ -58,6 +65,7 @@ impl fmt::Display for TransportKind {
         f.write_str(match self {
             TransportKind::Dns => "name resolution failed",
             TransportKind::Connect => "connection failed",
+            TransportKind::ConnectTimeout => "timed out connecting",
             TransportKind::Timeout => "timed out",
             TransportKind::Tls => "TLS failed",
             TransportKind::Proxy => "proxy failed",
@@ -88,6 +96,21 @@ impl Endpoint {
             Endpoint::Token | Endpoint::Revocation => "",
             Endpoint::Jwks => "fetching the key set (JWKS URL): ",
         }
+    }
+}
+
+impl TransportKind {
+    /// Whether a failure of this kind is known to come before any of the
+    /// request was sent: the name could not be resolved, the connection
+    /// was refused or unreachable, or it was not set up in time. Such a
+    /// request never reached the provider, so sending it again is safe —
+    /// even a refresh with a refresh token that rotates on use.
+    #[must_use]
+    pub fn before_sending(self) -> bool {
+        matches!(
+            self,
+            TransportKind::Dns | TransportKind::Connect | TransportKind::ConnectTimeout
+        )
     }
 }
 
@@ -297,6 +320,53 @@ impl Error {
                 e.response.code,
                 ErrorCode::ServerError | ErrorCode::TemporarilyUnavailable
             ),
+            _ => false,
+        }
+    }
+}
+
+impl Error {
+    /// Whether the request may have reached the provider: `false` only for
+    /// failures known to come before any of it was sent
+    /// ([`TransportKind::before_sending`]: the name not resolved, the
+    /// connection refused, unreachable or not set up in time) and for
+    /// errors found before sending (configuration, store). A timeout or a
+    /// reset after connecting, any answer (an error page, an RFC 6749
+    /// error), or a token that failed verification: the provider may have
+    /// acted on the request — a refresh may have rotated the refresh token
+    /// it carried, so it must not be sent again.
+    ///
+    /// ```
+    /// use ropc::Client;
+    ///
+    /// // Nothing listens on port 1: refused before anything was sent.
+    /// let client = Client::builder("http://127.0.0.1:1/token", "app", "secret")
+    ///     .retry(ropc::RetryPolicy::none())
+    ///     .build()?;
+    /// let err = client.password_grant("alice", &"pw".into(), &[]).unwrap_err();
+    /// assert!(!err.may_have_reached_provider());
+    /// # Ok::<(), ropc::Error>(())
+    /// ```
+    #[must_use]
+    pub fn may_have_reached_provider(&self) -> bool {
+        match self {
+            Error::Transport(t) => !t.kind.before_sending(),
+            Error::Config(_) | Error::Store(_) => false,
+            Error::OAuth(_) | Error::Jwt(_) | Error::Response(_) | Error::LoginRequired => true,
+        }
+    }
+
+    /// Whether the provider answered that it did not process the request
+    /// and that it may be sent again later: HTTP 429 or 503 (with or
+    /// without a body), or an RFC 6749 `temporarily_unavailable` error.
+    #[must_use]
+    pub fn was_not_processed(&self) -> bool {
+        use crate::response::{ErrorCode, ResponseProblem};
+        match self {
+            Error::Response(r) => {
+                r.problem == ResponseProblem::Status && matches!(r.status, Some(429 | 503))
+            }
+            Error::OAuth(e) => e.response.code == ErrorCode::TemporarilyUnavailable,
             _ => false,
         }
     }

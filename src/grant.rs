@@ -8,11 +8,60 @@ use crate::redact::Redactor;
 use crate::response::{self, Parsed, ResponseError, ResponseProblem, TokenResponse};
 
 /// A reply as it came: the status, whether the body was content-encoded
-/// (then not read), and the body (capped, zeroized; empty for a redirect).
+/// (then not read), the body (capped, zeroized; empty for a redirect), and
+/// the two headers that say something about time.
 pub(crate) struct Reply {
     pub(crate) status: u16,
     pub(crate) encoded: bool,
     pub(crate) body: Zeroizing<Vec<u8>>,
+    /// The `Date` header (RFC 9110 §6.6.1), in seconds since the Unix
+    /// epoch, when there was a valid one: the provider's clock.
+    pub(crate) date: Option<i64>,
+    /// The `Retry-After` header (RFC 9110 §10.2.3), when there was a valid
+    /// one.
+    pub(crate) retry_after: Option<RetryAfter>,
+}
+
+/// A `Retry-After` header: a number of seconds, or an HTTP-date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RetryAfter {
+    Seconds(u64),
+    /// Seconds since the Unix epoch.
+    At(i64),
+}
+
+impl RetryAfter {
+    /// Reads a `Retry-After` value: `delay-seconds` (digits only) or an
+    /// HTTP-date (any of its three formats); `None` for anything else.
+    pub(crate) fn parse(value: &str) -> Option<RetryAfter> {
+        let value = value.trim();
+        if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+            // A number too large for u64 is "longer than any wait".
+            return Some(RetryAfter::Seconds(value.parse().unwrap_or(u64::MAX)));
+        }
+        http_date(value).map(RetryAfter::At)
+    }
+
+    /// How long it says to wait: seconds as they are, a date measured
+    /// against the same response's `Date` (never the local clock, which may
+    /// be wrong); `None` for a date without a `Date` to measure it by.
+    pub(crate) fn wait(self, date: Option<i64>) -> Option<std::time::Duration> {
+        match self {
+            RetryAfter::Seconds(s) => Some(std::time::Duration::from_secs(s)),
+            RetryAfter::At(at) => {
+                let secs = at.saturating_sub(date?).max(0);
+                Some(std::time::Duration::from_secs(secs.unsigned_abs()))
+            }
+        }
+    }
+}
+
+/// An HTTP-date (RFC 9110 §5.6.7: IMF-fixdate, or the obsolete RFC 850 and
+/// asctime forms) in seconds since the Unix epoch.
+pub(crate) fn http_date(value: &str) -> Option<i64> {
+    let at = httpdate::parse_http_date(value.trim()).ok()?;
+    let secs = at.duration_since(std::time::UNIX_EPOCH).ok()?.as_secs();
+    i64::try_from(secs).ok()
 }
 
 /// The token response in `reply`, or the error it amounts to.
@@ -130,6 +179,8 @@ fn excerpt(bytes: &[u8], redactor: &Redactor) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
 
     fn reply(status: u16, body: &str) -> Reply {
@@ -137,7 +188,44 @@ mod tests {
             status,
             encoded: false,
             body: Zeroizing::new(body.as_bytes().to_vec()),
+            date: None,
+            retry_after: None,
         }
+    }
+
+    #[test]
+    fn retry_after_is_seconds_or_an_http_date() {
+        assert_eq!(RetryAfter::parse("120"), Some(RetryAfter::Seconds(120)));
+        assert_eq!(RetryAfter::parse(" 0 "), Some(RetryAfter::Seconds(0)));
+        assert_eq!(
+            RetryAfter::parse("99999999999999999999999"),
+            Some(RetryAfter::Seconds(u64::MAX))
+        );
+        // RFC 9110's example, in its three formats.
+        for date in [
+            "Sun, 06 Nov 1994 08:49:37 GMT",
+            "Sunday, 06-Nov-94 08:49:37 GMT",
+            "Sun Nov  6 08:49:37 1994",
+        ] {
+            assert_eq!(RetryAfter::parse(date), Some(RetryAfter::At(784_111_777)));
+        }
+        for bad in ["", "-1", "1.5", "soon", "Sun, 06 Nov 1994 08:49:37 PST", "0x10"] {
+            assert_eq!(RetryAfter::parse(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn an_http_date_retry_after_is_measured_against_the_responses_date() {
+        let at = RetryAfter::At(1_000_120);
+        assert_eq!(at.wait(Some(1_000_000)), Some(Duration::from_secs(120)));
+        // Already past: no wait.
+        assert_eq!(at.wait(Some(1_000_500)), Some(Duration::ZERO));
+        // No Date to measure by: not used (the local clock may be wrong).
+        assert_eq!(at.wait(None), None);
+        assert_eq!(
+            RetryAfter::Seconds(7).wait(None),
+            Some(Duration::from_secs(7))
+        );
     }
 
     fn problem(r: &Reply) -> Option<ResponseProblem> {

@@ -139,6 +139,7 @@
 #![deny(missing_docs)]
 
 mod client;
+mod clock;
 mod error;
 mod form;
 mod grant;
@@ -156,9 +157,11 @@ pub mod testing;
 mod tokens;
 
 pub use client::{
-    Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_SIZE, DEFAULT_TIMEOUT,
-    JWKS_REFETCH_COOLDOWN, MAX_CA_BUNDLE_SIZE, RESERVED_PARAMS, TokenTypeHint, Verification,
+    BACKOFF_BASE, Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_SIZE,
+    DEFAULT_RETRIES, DEFAULT_TIMEOUT, JWKS_REFETCH_COOLDOWN, MAX_CA_BUNDLE_SIZE, MAX_RETRY_AFTER, RESERVED_PARAMS, Retry,
+    RetryPolicy, TokenTypeHint, Verification,
 };
+pub use clock::{Clock, Jitter, MAX_REFRESH_WINDOW, ManualClock};
 pub use error::{
     ConfigError, Endpoint, Error, OAuthError, Setting, StoreError, TransportError, TransportKind,
 };

@@ -6,6 +6,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use crate::client::Client;
+use crate::clock::{Clock, Jitter};
 use crate::error::{ConfigError, Error, Setting, StoreError};
 use crate::response::ErrorCode;
 use crate::secret::Secret;
@@ -19,6 +20,11 @@ pub const DEFAULT_SKEW: Duration = Duration::from_secs(60);
 struct State {
     /// The current tokens, when an access token is held.
     tokens: Option<Tokens>,
+    /// When the current access token is due for a refresh, as time after
+    /// its receipt (drawn once per token, kept in the store); `None` when
+    /// its expiry is not known (or a store written before ropc kept it:
+    /// then its `expires_at` and the skew decide).
+    due_after: Option<Duration>,
     /// The refresh token to use next (kept even when the access token is
     /// gone, e.g. loaded from a store).
     refresh: Option<Secret>,
@@ -78,6 +84,7 @@ pub struct Session {
     /// The user the session is bound to ([`Session::with_store_for`]).
     user: Option<String>,
     skew: Duration,
+    jitter: Jitter,
     state: Mutex<State>,
 }
 
@@ -97,18 +104,21 @@ impl Session {
     #[must_use]
     pub fn new(client: Client, tokens: Tokens) -> Session {
         let refresh = tokens.refresh_token().cloned();
-        Session {
+        let session = Session {
             client,
             store: None,
             user: None,
             skew: DEFAULT_SKEW,
-            state: Mutex::new(State {
-                tokens: Some(tokens),
-                refresh,
-                unsaved: false,
-                username: None,
-            }),
+            jitter: Jitter::random(),
+            state: Mutex::new(State::default()),
+        };
+        {
+            let mut state = session.lock_state();
+            state.due_after = session.draw_due(&tokens);
+            state.tokens = Some(tokens);
+            state.refresh = refresh;
         }
+        session
     }
 
     /// A session backed by `store`: it starts from what the store holds (an
@@ -184,6 +194,7 @@ impl Session {
             }),
             user,
             skew: DEFAULT_SKEW,
+            jitter: Jitter::random(),
         };
         {
             let mut state = session.lock_state();
@@ -192,11 +203,42 @@ impl Session {
         Ok(session)
     }
 
-    /// Refresh when the access token expires within `skew` (default 60 s).
+    /// The refresh margin (default 60 s): an access token is refreshed at
+    /// a point drawn for it in `[exp − skew − w, exp − skew]`, `w` a tenth
+    /// of its life, at most [`MAX_REFRESH_WINDOW`](crate::MAX_REFRESH_WINDOW)
+    /// ([`Jitter::refresh_offset`]). Applies to tokens received from now
+    /// on.
     #[must_use]
-    pub fn skew(mut self, skew: Duration) -> Session {
-        self.skew = skew;
-        self
+    pub fn skew(self, skew: Duration) -> Session {
+        let mut session = self;
+        session.skew = skew;
+        session.redraw();
+        session
+    }
+
+    /// Where the refresh point's chance comes from (default
+    /// [`Jitter::random`]; a seed for tests and simulations,
+    /// [`Jitter::none`] for the latest point, as every device would pick
+    /// alike). Applies to tokens received from now on.
+    #[must_use]
+    pub fn jitter(self, jitter: Jitter) -> Session {
+        let mut session = self;
+        session.jitter = jitter;
+        session.redraw();
+        session
+    }
+
+    /// Draws the current in-memory token's refresh point again (after the
+    /// skew or the jitter changed, before it was saved anywhere).
+    fn redraw(&mut self) {
+        let state = self.state.get_mut().unwrap_or_else(PoisonError::into_inner);
+        if state.unsaved || self.store.is_none() {
+            let due = state.tokens.as_ref().and_then(|t| {
+                let lifetime = t.lifetime()?;
+                Some(self.jitter.refresh_offset(lifetime, self.skew))
+            });
+            state.due_after = due;
+        }
     }
 
     /// The client.
@@ -209,11 +251,7 @@ impl Session {
     #[must_use]
     pub fn is_logged_in(&self) -> bool {
         let state = self.lock_state();
-        state.refresh.is_some()
-            || state
-                .tokens
-                .as_ref()
-                .is_some_and(|t| !t.expires_within(self.skew, self.now()))
+        state.refresh.is_some() || self.fresh(&state).is_some()
     }
 
     /// The current tokens, if any.
@@ -419,9 +457,44 @@ impl Session {
         self.store.as_ref().map(|s| s.lock()).transpose()
     }
 
-    /// Now, by the client's validation clock.
-    fn now(&self) -> i64 {
-        self.client.validation().get_clock().now()
+    /// The client's clock.
+    fn clock(&self) -> &Clock {
+        self.client.validation().get_clock()
+    }
+
+    /// When `tokens`, just received, are due for a refresh (after their
+    /// receipt).
+    fn draw_due(&self, tokens: &Tokens) -> Option<Duration> {
+        Some(self.jitter.refresh_offset(tokens.lifetime()?, self.skew))
+    }
+
+    /// Whether `tokens` are due for a refresh: by the time elapsed on the
+    /// boot clock since their receipt when they were received in this boot,
+    /// otherwise only when the wall clock reads before their receipt or
+    /// past their refresh point (a token from another boot is used only
+    /// between the two).
+    fn is_due(&self, tokens: &Tokens, due_after: Option<Duration>) -> bool {
+        let clock = self.clock();
+        let Some(due_after) = due_after else {
+            // Its expiry is not known, or it came from a store that did not
+            // keep the refresh point: its expiry and the skew decide.
+            return tokens.expires_within(self.skew, clock.now());
+        };
+        let elapsed = match (&tokens.received.boot, clock.boot()) {
+            (Some(then), Some(now)) => now.since(then),
+            _ => None,
+        };
+        match elapsed {
+            Some(elapsed) => elapsed >= due_after,
+            None => {
+                let wall = clock.now();
+                let due_at = tokens
+                    .received
+                    .at
+                    .saturating_add(i64::try_from(due_after.as_secs()).unwrap_or(i64::MAX));
+                !(tokens.received.at <= wall && wall < due_at)
+            }
+        }
     }
 
     fn lock_state(&self) -> MutexGuard<'_, State> {
@@ -432,7 +505,7 @@ impl Session {
         state
             .tokens
             .as_ref()
-            .filter(|t| !t.expires_within(self.skew, self.now()))
+            .filter(|t| !self.is_due(t, state.due_after))
             .map(|t| t.access_token().clone())
     }
 
@@ -465,11 +538,23 @@ impl Session {
             state.username.clone_from(&stored.username);
         }
         state.refresh = stored.refresh_token.clone();
-        state.tokens = stored.access_token.and_then(|access| {
+        let received = stored.receipt();
+        state.due_after = stored.due_after();
+        let restored = stored.access_token.map(|access| {
             self.client
-                .restore(access, stored.refresh_token, stored.expires_at)
-                .ok()
+                .restore_received(access, stored.refresh_token, stored.expires_at, received)
         });
+        state.tokens = match restored {
+            None => None,
+            Some(Ok(tokens)) => Some(tokens),
+            // A stored token that fails verification (expired, signed with
+            // a key that was retired) is dropped: the refresh token takes
+            // over.
+            Some(Err(Error::Jwt(_) | Error::Config(_))) => None,
+            // The keys to verify with could not be fetched: nothing could
+            // be verified now, a refreshed token included.
+            Some(Err(e)) => return Err(e),
+        };
         Ok(())
     }
 
@@ -477,6 +562,7 @@ impl Session {
     /// unsaved) when the save fails.
     fn adopt(&self, state: &mut State, tokens: Tokens) -> Result<(), Error> {
         state.refresh = tokens.refresh_token().cloned();
+        state.due_after = self.draw_due(&tokens);
         state.tokens = Some(tokens);
         state.unsaved = true;
         self.save(state)
@@ -495,7 +581,8 @@ impl Session {
                 self.client.token_url(),
                 self.client.client_id(),
                 state.username.as_deref(),
-            );
+            )
+            .with_receipt(&tokens.received, state.due_after);
             store.save(&stored)?;
         }
         state.unsaved = false;

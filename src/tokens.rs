@@ -36,6 +36,16 @@ pub struct Tokens {
     pub(crate) expires_at: Option<i64>,
     /// `None` for an opaque access token (not parsed or verified).
     pub(crate) claims: Option<Claims>,
+    pub(crate) received: Receipt,
+}
+
+/// When tokens were received: on the wall clock (the provider's, by its
+/// answer's `Date`, when the local one disagreed with it), and on the boot
+/// clock when there is one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Receipt {
+    pub(crate) at: i64,
+    pub(crate) boot: Option<crate::clock::BootTime>,
 }
 
 /// What [`Tokens::claims`] gives for an opaque access token.
@@ -100,6 +110,25 @@ impl Tokens {
         self.expires_at
     }
 
+    /// When the tokens were received, in seconds since the Unix epoch: by
+    /// the provider's clock (its answer's `Date`) when the local clock
+    /// disagreed with it by more than the leeway, otherwise by the local
+    /// clock. `expires_at` counts from here.
+    #[must_use]
+    pub fn received_at(&self) -> i64 {
+        self.received.at
+    }
+
+    /// How long the access token lives from its receipt: until
+    /// [`expires_at`](Self::expires_at), counted from
+    /// [`received_at`](Self::received_at). `None` when its expiry is not
+    /// known.
+    #[must_use]
+    pub fn lifetime(&self) -> Option<Duration> {
+        let secs = self.expires_at?.saturating_sub(self.received.at);
+        Some(Duration::from_secs(secs.max(0).unsigned_abs()))
+    }
+
     /// Whether the access token expires within `skew` of `now` (seconds
     /// since the Unix epoch, e.g. `ropc::jwt::Clock::System.now()` or the
     /// client's validation clock). A token without a known expiry never does.
@@ -135,6 +164,7 @@ impl fmt::Debug for Tokens {
             .field("scope", &self.scope)
             .field("expires_in", &self.expires_in)
             .field("expires_at", &self.expires_at)
+            .field("received_at", &self.received.at)
             .field("claims", &self.claims)
             .finish_non_exhaustive()
     }

@@ -6,6 +6,7 @@ use std::net::{IpAddr, Ipv6Addr};
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::retry::RetryPolicy;
 use super::verification::{Verification, Verifier};
 use super::{Client, Inner};
 use crate::error::{ConfigError, Error, Setting};
@@ -63,6 +64,7 @@ pub struct ClientBuilder {
     validation: Validation,
     verification: Verification,
     extra_params: Vec<(String, String)>,
+    retry: RetryPolicy,
     connect_timeout: Duration,
     timeout: Duration,
     max_response_size: usize,
@@ -106,6 +108,7 @@ impl fmt::Debug for ClientBuilder {
             .field("validation", &self.validation)
             .field("verification", &self.verification)
             .field("extra_params", &self.extra_params)
+            .field("retry", &self.retry)
             .field("connect_timeout", &self.connect_timeout)
             .field("timeout", &self.timeout)
             .field("max_response_size", &self.max_response_size)
@@ -126,6 +129,7 @@ impl ClientBuilder {
             validation: Validation::default(),
             verification: Verification::default(),
             extra_params: Vec::new(),
+            retry: RetryPolicy::new(),
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             timeout: DEFAULT_TIMEOUT,
             max_response_size: DEFAULT_MAX_RESPONSE_SIZE,
@@ -254,6 +258,16 @@ impl ClientBuilder {
     #[must_use]
     pub fn clock(mut self, clock: Clock) -> Self {
         self.validation = self.validation.clock(clock);
+        self
+    }
+
+    /// How failures that may pass are retried (default
+    /// [`RetryPolicy::new`]: 2 retries; [`RetryPolicy::none`] turns them
+    /// off). Only what cannot have reached the provider, or what it said it
+    /// did not process, is sent again (see [`RetryPolicy`]).
+    #[must_use]
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
         self
     }
 
@@ -406,6 +420,7 @@ impl ClientBuilder {
                 validation: self.validation,
                 verifier: Verifier::new(self.verification),
                 extra_params: self.extra_params,
+                retry: self.retry,
                 max_response_size: self.max_response_size,
             }),
         })

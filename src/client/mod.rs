@@ -5,12 +5,14 @@
 //! ([`jwt`](crate::jwt)), [`Tokens`].
 
 mod builder;
+mod retry;
 mod verification;
 
 pub use builder::{
     ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_SIZE, DEFAULT_TIMEOUT,
     MAX_CA_BUNDLE_SIZE, RESERVED_PARAMS,
 };
+pub use retry::{BACKOFF_BASE, DEFAULT_RETRIES, MAX_RETRY_AFTER, Retry, RetryPolicy};
 pub use verification::{JWKS_REFETCH_COOLDOWN, Verification};
 
 use std::fmt;
@@ -20,10 +22,12 @@ use crate::error::{ConfigError, Endpoint, Error, Setting};
 use crate::form::{self, ClientAuth};
 use crate::grant;
 use crate::http::Http;
+use crate::clock::Clock;
 use crate::jwt::{Claims, Validation};
 use crate::redact::Redactor;
 use crate::secret::Secret;
-use crate::tokens::Tokens;
+use crate::tokens::{Receipt, Tokens};
+use retry::Failed;
 use verification::{Fetch, Verifier};
 
 struct Inner {
@@ -37,6 +41,7 @@ struct Inner {
     verifier: Verifier,
     /// Sent with the password and refresh grants (never with revocation).
     extra_params: Vec<(String, String)>,
+    retry: RetryPolicy,
     max_response_size: usize,
 }
 
@@ -225,8 +230,13 @@ impl Client {
             ("token", token.expose_secret()),
             ("token_type_hint", hint.as_str()),
         ];
-        let reply = self.post(url, pairs, Endpoint::Revocation)?;
-        grant::interpret_revocation(&reply, &redactor)
+        inner.retry.run(false, || {
+            let reply = self.post(url, pairs.clone(), Endpoint::Revocation)?;
+            grant::interpret_revocation(&reply, &redactor).map_err(|error| Failed {
+                error,
+                retry_after: wait_asked(&reply),
+            })
+        })
     }
 
     /// Verifies an access token as this client verifies the ones it
@@ -256,6 +266,52 @@ impl Client {
             expires_in: None,
             expires_at,
             claims,
+            received: Receipt {
+                at: self.inner.validation.get_clock().now(),
+                boot: None,
+            },
+        })
+    }
+
+    /// As [`restore`](Self::restore), for tokens received at `received` (a
+    /// store's record): their time claims are checked at the time the
+    /// provider's clock reads now by the boot clock — the receipt plus the
+    /// time elapsed since, when received in this boot — and otherwise by
+    /// the wall clock.
+    pub(crate) fn restore_received(
+        &self,
+        access_token: Secret,
+        refresh_token: Option<Secret>,
+        expires_at: Option<i64>,
+        received: Option<Receipt>,
+    ) -> Result<Tokens, Error> {
+        check_token(Setting::Token, &access_token)?;
+        let clock = self.inner.validation.get_clock();
+        let elapsed = received
+            .as_ref()
+            .and_then(|r| Some((r.at, clock.boot()?.since(r.boot.as_ref()?)?)));
+        let (now, received) = match (elapsed, received) {
+            (Some((at, elapsed)), Some(received)) => (
+                at.saturating_add(i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX)),
+                received,
+            ),
+            (_, received) => {
+                let now = clock.now();
+                (now, received.unwrap_or(Receipt { at: now, boot: None }))
+            }
+        };
+        let validation = self.inner.validation.clone().clock(Clock::Fixed(now));
+        let claims = self.verify_with(&access_token, &validation)?;
+        let expires_at = earliest(expires_at, claims.as_ref().and_then(Claims::exp));
+        Ok(Tokens {
+            access_token,
+            refresh_token,
+            id_token: None,
+            scope: None,
+            expires_in: None,
+            expires_at,
+            claims,
+            received,
         })
     }
 
@@ -288,15 +344,31 @@ impl Client {
     }
 
     fn verify(&self, access_token: &Secret) -> Result<Option<Claims>, Error> {
+        self.verify_with(access_token, &self.inner.validation)
+    }
+
+    fn verify_with(
+        &self,
+        access_token: &Secret,
+        validation: &Validation,
+    ) -> Result<Option<Claims>, Error> {
         let inner = &self.inner;
+        let clock = inner.validation.get_clock();
         inner.verifier.claims(
             access_token,
             &inner.client_secret,
-            &inner.validation,
+            validation,
             &Fetch {
                 http: &inner.http,
                 max: inner.max_response_size,
-                now: inner.validation.get_clock().now(),
+                retry: &inner.retry,
+                // The cooldown is measured on the boot clock where there is
+                // one: a wall clock set back or forward neither extends nor
+                // ends it.
+                now: clock.since_boot().map_or_else(
+                    || clock.now(),
+                    |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+                ),
             },
         )
     }
@@ -330,14 +402,28 @@ impl Client {
     ) -> Result<Tokens, Error> {
         let inner = &self.inner;
         let redactor = self.redactor(secret);
-        let reply = self.post(&inner.token_url, pairs, Endpoint::Token)?;
-        let received_at = inner.validation.get_clock().now();
-        let token = grant::interpret(&reply, &redactor)?;
-        drop(reply);
-        let claims = self.verify(&token.access_token)?;
+        let clock = inner.validation.get_clock();
+        let (token, received) = inner.retry.run(false, || {
+            let reply = self.post(&inner.token_url, pairs.clone(), Endpoint::Token)?;
+            let received = Receipt {
+                at: self.reference_time(clock.now(), reply.date),
+                boot: clock.boot(),
+            };
+            match grant::interpret(&reply, &redactor) {
+                Ok(token) => Ok((token, received)),
+                Err(error) => Err(Failed {
+                    error,
+                    retry_after: wait_asked(&reply),
+                }),
+            }
+        })?;
+        // The time claims of a token just issued are checked against the
+        // provider's clock when the local one disagrees with it.
+        let validation = inner.validation.clone().clock(Clock::Fixed(received.at));
+        let claims = self.verify_with(&token.access_token, &validation)?;
         let from_expires_in = token
             .expires_in
-            .map(|s| received_at.saturating_add(i64::try_from(s).unwrap_or(i64::MAX)));
+            .map(|s| received.at.saturating_add(i64::try_from(s).unwrap_or(i64::MAX)));
         Ok(Tokens {
             access_token: token.access_token,
             refresh_token: token.refresh_token.or_else(|| previous_refresh.cloned()),
@@ -346,7 +432,20 @@ impl Client {
             expires_in: token.expires_in,
             expires_at: earliest(from_expires_in, claims.as_ref().and_then(Claims::exp)),
             claims,
+            received,
         })
+    }
+
+    /// The time a token just received is checked against: the provider's
+    /// (its answer's `Date`) when the local clock disagrees with it by more
+    /// than the leeway — a device that booted in 1970, a clock that jumped
+    /// — otherwise the local clock's.
+    fn reference_time(&self, local: i64, date: Option<i64>) -> i64 {
+        let leeway = self.inner.validation.get_leeway().as_secs();
+        match date {
+            Some(date) if date.abs_diff(local) > leeway => date,
+            _ => local,
+        }
     }
 
     /// POSTs `pairs` (plus the client credentials, the one way configured)
@@ -418,6 +517,12 @@ fn check_token(setting: Setting, token: &Secret) -> Result<(), Error> {
         .into());
     }
     Ok(())
+}
+
+/// How long an answer asked to wait before the request is sent again
+/// (`Retry-After`, a date measured against the answer's own `Date`).
+fn wait_asked(reply: &grant::Reply) -> Option<std::time::Duration> {
+    reply.retry_after.and_then(|r| r.wait(reply.date))
 }
 
 /// The earlier of two optional instants (the known one when only one is).

@@ -164,6 +164,7 @@ impl Verifier {
 pub(crate) struct Fetch<'a> {
     pub(crate) http: &'a Http,
     pub(crate) max: usize,
+    pub(crate) retry: &'a super::RetryPolicy,
     /// Now, in seconds, on the clock the cooldown is measured on.
     pub(crate) now: i64,
 }
@@ -218,8 +219,16 @@ impl Jwks {
     }
 
     fn fetch(&self, cache: &mut Cache, fetch: &Fetch<'_>) -> Result<Arc<KeySet>, Error> {
-        let reply = fetch.http.get(&self.url, fetch.max, Endpoint::Jwks)?;
-        let keys = Arc::new(grant::interpret_key_set(&reply)?);
+        // A GET changes nothing at the provider: any transient failure is
+        // retried.
+        let keys = fetch.retry.run(true, || {
+            let reply = fetch.http.get(&self.url, fetch.max, Endpoint::Jwks)?;
+            grant::interpret_key_set(&reply).map_err(|error| super::Failed {
+                error,
+                retry_after: reply.retry_after.and_then(|r| r.wait(reply.date)),
+            })
+        })?;
+        let keys = Arc::new(keys);
         cache.keys = Some(keys.clone());
         Ok(keys)
     }

@@ -17,7 +17,7 @@ use ureq::unversioned::transport::Connector as _;
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::error::{ConfigError, Endpoint, Error, Setting, TransportError, TransportKind};
-use crate::grant::Reply;
+use crate::grant::{Reply, RetryAfter};
 use crate::response::{ResponseError, ResponseProblem};
 
 /// The `User-Agent` ropc sends.
@@ -99,7 +99,13 @@ impl Http {
             .input_buffer_size(32 * 1024)
             .output_buffer_size(16 * 1024)
             .max_response_header_size(16 * 1024)
-            .timeout_connect(Some(settings.connect_timeout))
+            // Resolving and connecting get at most the whole request's
+            // time, so that when they run out the error names that phase
+            // (ureq reports the earliest deadline, a phase before the
+            // global one on a tie): a failure known to come before
+            // anything was sent is one that may be retried.
+            .timeout_resolve(Some(settings.connect_timeout.min(settings.timeout)))
+            .timeout_connect(Some(settings.connect_timeout.min(settings.timeout)))
             .timeout_global(Some(settings.timeout))
             .https_only(settings.https_only);
         #[cfg(any(feature = "rustls", feature = "native-tls"))]
@@ -108,7 +114,7 @@ impl Http {
         let agent = ureq::Agent::with_parts(
             config.build(),
             ureq::unversioned::transport::DefaultConnector::new().chain(wipe::WipeConnector),
-            ureq::unversioned::resolver::DefaultResolver::default(),
+            NameResolver::default(),
         );
         Ok(Http { agent })
     }
@@ -181,10 +187,20 @@ fn read_reply(
         .headers()
         .get("content-encoding")
         .is_some_and(|v| !v.as_bytes().eq_ignore_ascii_case(b"identity"));
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+    };
+    let date = header("date").and_then(crate::grant::http_date);
+    let retry_after = header("retry-after").and_then(RetryAfter::parse);
     let mut reply = Reply {
         status,
         encoded,
         body: Zeroizing::new(Vec::new()),
+        date,
+        retry_after,
     };
     if encoded || (300..400).contains(&status) {
         return Ok(reply);
@@ -218,6 +234,28 @@ fn read_reply(
         },
     })?;
     Ok(reply)
+}
+
+/// ureq's resolver, whose failures are reported as what they are: the name
+/// could not be resolved ([`TransportKind::Dns`], so known to come before
+/// anything was sent), not as an I/O error of unknown origin.
+#[derive(Debug, Default)]
+struct NameResolver(ureq::unversioned::resolver::DefaultResolver);
+
+impl ureq::unversioned::resolver::Resolver for NameResolver {
+    fn resolve(
+        &self,
+        uri: &ureq::http::Uri,
+        config: &ureq::config::Config,
+        timeout: ureq::unversioned::transport::NextTimeout,
+    ) -> Result<ureq::unversioned::resolver::ResolvedSocketAddrs, ureq::Error> {
+        self.0
+            .resolve(uri, config, timeout)
+            .map_err(|e| match e {
+                ureq::Error::Io(_) => ureq::Error::HostNotFound,
+                e => e,
+            })
+    }
 }
 
 /// A header value backed by a zeroized buffer (moved, not copied): `http`
@@ -297,6 +335,11 @@ fn detail(e: &ureq::Error, kind: TransportKind) -> String {
 fn transport_kind(e: &ureq::Error) -> Option<TransportKind> {
     Some(match e {
         ureq::Error::Protocol(_) | ureq::Error::LargeResponseHeader(..) => return None,
+        // Resolving and connecting come before anything is sent (the TLS
+        // handshake comes with the first write, so it is not among them).
+        ureq::Error::Timeout(ureq::Timeout::Resolve | ureq::Timeout::Connect) => {
+            TransportKind::ConnectTimeout
+        }
         ureq::Error::Timeout(_) => TransportKind::Timeout,
         ureq::Error::HostNotFound => TransportKind::Dns,
         ureq::Error::ConnectionFailed => TransportKind::Connect,
@@ -326,7 +369,12 @@ fn io_kind(e: &std::io::Error) -> Option<TransportKind> {
     }
     match e.kind() {
         K::TimedOut | K::WouldBlock => Some(TransportKind::Timeout),
-        K::ConnectionRefused => Some(TransportKind::Connect),
+        // Only a connect can be refused, or find no route: nothing was sent.
+        K::ConnectionRefused
+        | K::HostUnreachable
+        | K::NetworkUnreachable
+        | K::NetworkDown
+        | K::AddrNotAvailable => Some(TransportKind::Connect),
         K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe => Some(TransportKind::Io),
         _ => None,
     }

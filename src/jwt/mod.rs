@@ -77,7 +77,8 @@ pub use error::{JwtError, Segment};
 #[cfg(feature = "asymmetric")]
 #[cfg_attr(docsrs, doc(cfg(feature = "asymmetric")))]
 pub use keys::{IgnoredKey, KeySet, KeySetError, MAX_KEYS};
-pub use validation::{Clock, RegisteredClaim, Validation};
+pub use crate::clock::Clock;
+pub use validation::{RegisteredClaim, Validation};
 
 use std::time::Duration;
 

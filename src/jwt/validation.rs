@@ -1,10 +1,9 @@
 //! What [`verify`](super::verify) checks beyond the signature, and the clock it reads.
 
-use std::fmt;
-use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use super::{Claims, DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_SIZE, JwtError};
+use crate::clock::Clock;
 
 /// A registered claim that a [`Validation`] can require to be present.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,43 +52,6 @@ impl RegisteredClaim {
 
     fn bit(self) -> u8 {
         1 << (self as u8)
-    }
-}
-
-/// Where [`verify`](super::verify) reads the current time from, in seconds since the Unix
-/// epoch.
-#[derive(Clone, Default)]
-pub enum Clock {
-    /// The system clock.
-    #[default]
-    System,
-    /// A fixed instant, for tests and for replaying a decision.
-    Fixed(i64),
-    /// Any function, e.g. a test clock that can be moved forward.
-    Custom(Arc<dyn Fn() -> i64 + Send + Sync>),
-}
-
-impl Clock {
-    /// The current time in whole seconds since the Unix epoch.
-    #[must_use]
-    pub fn now(&self) -> i64 {
-        match self {
-            Clock::System => SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX)),
-            Clock::Fixed(t) => *t,
-            Clock::Custom(f) => f(),
-        }
-    }
-}
-
-impl fmt::Debug for Clock {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Clock::System => f.write_str("System"),
-            Clock::Fixed(t) => f.debug_tuple("Fixed").field(t).finish(),
-            Clock::Custom(_) => f.write_str("Custom(..)"),
-        }
     }
 }
 

@@ -25,10 +25,11 @@ fn account(t: &StoredTokens) -> [(&'static str, Option<&str>); 3] {
 }
 
 /// `ropc-store 1` / `token_url …` / `client_id …` / `username …` /
-/// `access_token …` / `refresh_token …` / `expires_at …` / `end`: one item
+/// `access_token …` / `refresh_token …` / `expires_at …` / `received_at …`
+/// / `boot_id …` / `received_boot_ms …` / `refresh_at …` / `end`: one item
 /// per line, the final `end` line proving the file is whole. A store
-/// written before accounts were recorded has no account lines, and is read
-/// all the same.
+/// written before accounts (or receipts) were recorded has no such lines,
+/// and is read all the same.
 pub(super) fn serialize(t: &StoredTokens) -> Result<Zeroizing<String>, &'static str> {
     let token_ok = |s: &Secret| !s.is_empty() && crate::response::is_vschar(s.expose_secret());
     for s in [&t.access_token, &t.refresh_token].into_iter().flatten() {
@@ -46,7 +47,10 @@ pub(super) fn serialize(t: &StoredTokens) -> Result<Zeroizing<String>, &'static 
             .sum::<usize>()
         + t.access_token.as_ref().map_or(0, |s| s.len() + 14)
         + t.refresh_token.as_ref().map_or(0, |s| s.len() + 15)
-        + 40
+        + t.boot_id.as_ref().map_or(0, |s| s.len() + 9)
+        // expires_at, received_at, received_boot_ms, refresh_at: each a
+        // name, a space, at most 20 digits and a sign, a newline.
+        + 4 * (17 + 22)
         + 4;
     let mut out = Zeroizing::new(String::with_capacity(len));
     out.push_str(MAGIC);
@@ -69,14 +73,40 @@ pub(super) fn serialize(t: &StoredTokens) -> Result<Zeroizing<String>, &'static 
         out.push_str(r.expose_secret());
         out.push('\n');
     }
-    if let Some(e) = t.expires_at {
-        out.push_str("expires_at ");
-        out.push_str(&e.to_string());
+    let numbers = [
+        ("expires_at", t.expires_at),
+        ("received_at", t.received_at),
+        (
+            "received_boot_ms",
+            t.received_since_boot
+                .and_then(|d| i64::try_from(d.as_millis()).ok()),
+        ),
+        ("refresh_at", t.refresh_at),
+    ];
+    for (key, value) in numbers {
+        if let Some(v) = value {
+            out.push_str(key);
+            out.push(' ');
+            out.push_str(&v.to_string());
+            out.push('\n');
+        }
+    }
+    if let Some(b) = &t.boot_id {
+        if b.is_empty() || !b.bytes().all(|c| c.is_ascii_graphic()) {
+            return Err("a boot id the store cannot keep");
+        }
+        out.push_str("boot_id ");
+        out.push_str(b);
         out.push('\n');
     }
     out.push_str("end\n");
     debug_assert!(out.len() <= len, "the store text outgrew its buffer");
     Ok(out)
+}
+
+/// A number of the store: an integer, as written.
+fn number(value: &str) -> Result<i64, &'static str> {
+    value.parse::<i64>().map_err(|_| "a malformed number")
 }
 
 pub(super) fn parse(bytes: &[u8]) -> Result<StoredTokens, &'static str> {
@@ -109,10 +139,16 @@ pub(super) fn parse(bytes: &[u8]) -> Result<StoredTokens, &'static str> {
         let slot_taken = match key {
             "access_token" => out.access_token.replace(Secret::from(value)).is_some(),
             "refresh_token" => out.refresh_token.replace(Secret::from(value)).is_some(),
-            "expires_at" => {
-                let v = value.parse::<i64>().map_err(|_| "a malformed expires_at")?;
-                out.expires_at.replace(v).is_some()
+            "expires_at" => out.expires_at.replace(number(value)?).is_some(),
+            "received_at" => out.received_at.replace(number(value)?).is_some(),
+            "refresh_at" => out.refresh_at.replace(number(value)?).is_some(),
+            "received_boot_ms" => {
+                let ms = u64::try_from(number(value)?).map_err(|_| "a malformed number")?;
+                out.received_since_boot
+                    .replace(std::time::Duration::from_millis(ms))
+                    .is_some()
             }
+            "boot_id" => out.boot_id.replace(value.to_owned()).is_some(),
             "token_url" => out.token_url.replace(decoded(value)?).is_some(),
             "client_id" => out.client_id.replace(decoded(value)?).is_some(),
             "username" => out.username.replace(decoded(value)?).is_some(),
@@ -153,6 +189,26 @@ mod tests {
             parse(serialize(&only_refresh).unwrap().as_bytes()).unwrap(),
             only_refresh
         );
+    }
+
+    #[test]
+    fn the_receipt_and_the_refresh_point_round_trip() {
+        let mut t = sample();
+        t.received_at = Some(1_700_000_000);
+        t.boot_id = Some("0b1c2d3e-aaaa-bbbb-cccc-0123456789ab".into());
+        t.received_since_boot = Some(std::time::Duration::from_millis(123_456_789));
+        t.refresh_at = Some(1_700_003_300);
+        let text = serialize(&t).unwrap();
+        assert!(text.len() <= text.capacity());
+        assert_eq!(parse(text.as_bytes()).unwrap(), t);
+        for bad in [
+            "ropc-store 1\nrefresh_token r\nreceived_boot_ms -5\nend\n",
+            "ropc-store 1\nrefresh_token r\nrefresh_at x\nend\n",
+            "ropc-store 1\nrefresh_token r\nboot_id a b\nend\n",
+            "ropc-store 1\nrefresh_token r\nboot_id a\nboot_id a\nend\n",
+        ] {
+            assert!(parse(bad.as_bytes()).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

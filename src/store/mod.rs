@@ -6,9 +6,12 @@ mod format;
 mod safe_open;
 
 use std::fs::File;
+use std::time::Duration;
 
+use crate::clock::BootTime;
 use crate::error::Error;
 use crate::secret::Secret;
+use crate::tokens::Receipt;
 pub use file::FileStore;
 #[cfg(feature = "cli")]
 pub(crate) use safe_open::{check_replaceable, replace_atomically};
@@ -52,6 +55,21 @@ pub struct StoredTokens {
     pub client_id: Option<String>,
     /// The resource owner they were issued for, when recorded.
     pub username: Option<String>,
+    /// When the tokens were received, in seconds since the Unix epoch (by
+    /// the provider's clock when the local one disagreed with it), when
+    /// recorded.
+    pub received_at: Option<i64>,
+    /// The boot they were received in ([`Clock::boot_id`](crate::Clock::boot_id)),
+    /// when recorded.
+    pub boot_id: Option<String>,
+    /// The boot clock's reading when they were received
+    /// ([`Clock::since_boot`](crate::Clock::since_boot)), when recorded.
+    pub received_since_boot: Option<Duration>,
+    /// When the access token is due for a refresh, in seconds since the
+    /// Unix epoch: the point drawn for it (see
+    /// [`Session::jitter`](crate::Session::jitter)), kept so that every
+    /// process using the store agrees.
+    pub refresh_at: Option<i64>,
 }
 
 impl StoredTokens {
@@ -85,6 +103,45 @@ impl StoredTokens {
         self.client_id = known(client_id.into());
         self.username = username.map(str::to_owned).and_then(known);
         self
+    }
+
+    /// The same tokens, with when they were received (on the wall clock and,
+    /// where there is one, the boot clock) and when they are due for a
+    /// refresh (`due_after` their receipt).
+    #[must_use]
+    pub(crate) fn with_receipt(mut self, received: &Receipt, due_after: Option<Duration>) -> Self {
+        self.received_at = Some(received.at);
+        if let Some(boot) = &received.boot {
+            self.boot_id = Some(boot.boot_id.clone());
+            self.received_since_boot = Some(boot.since_boot);
+        }
+        self.refresh_at = due_after.map(|d| {
+            received
+                .at
+                .saturating_add(i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        });
+        self
+    }
+
+    /// When the tokens were received, as recorded.
+    pub(crate) fn receipt(&self) -> Option<Receipt> {
+        Some(Receipt {
+            at: self.received_at?,
+            boot: match (&self.boot_id, self.received_since_boot) {
+                (Some(boot_id), Some(since_boot)) => Some(BootTime {
+                    since_boot,
+                    boot_id: boot_id.clone(),
+                }),
+                _ => None,
+            },
+        })
+    }
+
+    /// When the access token is due for a refresh after its receipt, as
+    /// recorded.
+    pub(crate) fn due_after(&self) -> Option<Duration> {
+        let secs = self.refresh_at?.checked_sub(self.received_at?)?;
+        Some(Duration::from_secs(u64::try_from(secs).ok()?))
     }
 
     /// Every way the recorded account differs from this token URL, client
@@ -124,6 +181,10 @@ impl std::fmt::Debug for StoredTokens {
             .field("token_url", &self.token_url)
             .field("client_id", &self.client_id)
             .field("username", &self.username)
+            .field("received_at", &self.received_at)
+            .field("boot_id", &self.boot_id)
+            .field("received_since_boot", &self.received_since_boot)
+            .field("refresh_at", &self.refresh_at)
             .finish()
     }
 }

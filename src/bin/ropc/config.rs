@@ -358,6 +358,45 @@ pub(crate) fn validation() -> Result<Validation, Fail> {
     Ok(v)
 }
 
+/// The retry policy: `ROPC_RETRIES` retries (default 2, `0` turns them
+/// off, at most 10), each announced on stderr with `ROPC_VERBOSE=1`.
+pub(crate) fn retry() -> Result<ropc::RetryPolicy, Fail> {
+    let retries = match var("ROPC_RETRIES")? {
+        None => ropc::DEFAULT_RETRIES,
+        Some(v) => match v.trim().parse::<u32>() {
+            Ok(n) if n <= MAX_RETRIES => n,
+            _ => {
+                return Err(Fail::usage(format!(
+                    "ROPC_RETRIES must be a whole number from 0 to {MAX_RETRIES}"
+                )));
+            }
+        },
+    };
+    let verbose = match var("ROPC_VERBOSE")?.as_deref() {
+        None | Some("0") => false,
+        Some("1") => true,
+        Some(_) => return Err(Fail::usage("ROPC_VERBOSE must be 1 (or 0, or unset)")),
+    };
+    let policy = ropc::RetryPolicy::new().retries(retries);
+    Ok(if verbose {
+        policy.on_retry(|r| {
+            // One line; the error's message holds no secret.
+            eprintln!(
+                "ropc: retry {} of {} in {:.1} s: {}",
+                r.number,
+                r.of,
+                r.wait.as_secs_f64(),
+                r.error
+            );
+        })
+    } else {
+        policy
+    })
+}
+
+/// The most retries `ROPC_RETRIES` may ask for.
+pub(crate) const MAX_RETRIES: u32 = 10;
+
 /// `ROPC_TIMEOUT`, when set.
 fn timeout() -> Result<Option<Duration>, Fail> {
     match seconds("ROPC_TIMEOUT", 3600)? {
@@ -435,6 +474,7 @@ pub(crate) fn client(
     };
     let validation = p.ok(validation());
     let timeout = p.ok(timeout());
+    let retry = p.ok(retry());
     let extra = p.var("ROPC_EXTRA_PARAMS");
     let ca = p.var("ROPC_CA_FILE");
     let jwks_url = keys.and_then(KeySource::jwks_url);
@@ -478,6 +518,9 @@ pub(crate) fn client(
     }
     if let Some(Some(auth)) = auth {
         builder = builder.client_auth(auth);
+    }
+    if let Some(retry) = retry {
+        builder = builder.retry(retry);
     }
     if let Some(extra) = &extra {
         builder = p.ok(add_extra_params(builder, extra))?;
@@ -549,10 +592,12 @@ fn check_extra_params(extra: &str) -> Result<(), Fail> {
 pub(crate) fn jwks_client(p: &mut Problems, url: &str) -> Option<Client> {
     let validation = p.ok(validation())?;
     let timeout = p.ok(timeout())?;
+    let retry = p.ok(retry())?;
     let mut builder = Client::builder(url, "ropc-verify", "")
         .client_auth(ClientAuth::None)
         .verification(ropc::Verification::JwksUrl(url.to_owned()))
-        .validation(validation);
+        .validation(validation)
+        .retry(retry);
     if let Some(t) = timeout {
         builder = builder
             .timeout(t)
@@ -625,10 +670,10 @@ fn url_problem(var: &str, url: &str, e: &Error) -> String {
 /// How a timeout reads on the command line: how long was waited, and what
 /// sets it (`ROPC_TIMEOUT`; connecting gets at most
 /// [`ropc::DEFAULT_CONNECT_TIMEOUT`] of it).
-pub(crate) fn timeout_phrase(detail: &str) -> String {
+pub(crate) fn timeout_phrase(kind: ropc::TransportKind) -> String {
     let set = seconds("ROPC_TIMEOUT", 3600).ok().flatten();
     let whole = set.unwrap_or(ropc::DEFAULT_TIMEOUT);
-    if detail.contains("connect") {
+    if kind == ropc::TransportKind::ConnectTimeout {
         let connect = whole.min(ropc::DEFAULT_CONNECT_TIMEOUT);
         return format!("could not connect within {} s", connect.as_secs());
     }

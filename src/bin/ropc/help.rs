@@ -38,7 +38,11 @@ Configuration (environment; secrets never on the command line):
   ROPC_CA_FILE          PEM bundle of extra trusted root certificates (optional)
   ROPC_REVOCATION_URL   the provider's RFC 7009 revocation endpoint (optional;
                         https, http only for loopback), for logout and revoke
-  ROPC_TIMEOUT          whole-request timeout in seconds (optional, default 30)
+  ROPC_TIMEOUT          whole-request timeout in seconds, per attempt
+                        (optional, default 30; connecting gets at most 10 of it)
+  ROPC_RETRIES          retries of a failure that may pass (optional, default 2;
+                        0 turns them off; at most 10)
+  ROPC_VERBOSE          1: one line on stderr for each retry
   ROPC_CLIENT_AUTH      basic (default), basic-encoded (RFC 6749 2.3.1), post,
                         or none (a public client: client_id in the body, no
                         secret needed unless tokens are verified with it)
@@ -64,9 +68,22 @@ Secret files (ROPC_CLIENT_SECRET_FILE, ROPC_PASSWORD_FILE) are read up to 64 KiB
 A regular file that others can read or write, or its group can write, is
 refused (exit 2, naming its mode): 0600, 0400, or 0640 for a service's group.
 
+Retries: only what cannot have reached the provider (the name not resolved,
+the connection refused or unreachable, connecting timed out) and answers that
+say it was not processed (HTTP 429 or 503, temporarily_unavailable) are sent
+again; a refresh that may have reached the provider never is (its refresh token
+may have been rotated). Wait n (from 0) is random up to 0.5 s * 2^n, or what
+Retry-After says when that is at most 10 s (a longer one: the error, at once).
+The longest a command takes with the defaults: each request up to 3 attempts
+of 30 s and 2 waits of 10 s = 110 s; `token` and `refresh` make at most 2
+requests (the grant, and with ROPC_JWKS_URL the key set): 220 s; `verify`,
+`revoke` and `logout` 1: 110 s; `access` at most 4 (the key set, a refresh, a
+password grant, the key set again for a rotated key): 440 s.
+
 Exit status: 0 success; 2 usage or configuration error (one line naming every
 variable missing or at fault); 3 the provider refused; 4 the token failed
-verification; 5 transport failure; 6 malformed or oversized provider response.
+verification; 5 transport failure (or HTTP 429/503 left after the retries);
+6 malformed or oversized provider response.
 ";
 
 pub(crate) const TOKEN: &str = "\

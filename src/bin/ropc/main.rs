@@ -12,6 +12,7 @@
 #![forbid(unsafe_code)]
 
 mod args;
+mod clock;
 mod commands;
 mod config;
 mod help;
@@ -48,17 +49,36 @@ impl From<Error> for Fail {
             Error::OAuth(_) | Error::LoginRequired => 3,
             Error::Jwt(_) => 4,
             Error::Transport(_) => 5,
+            // A provider that said "not now" (429, 503) after the retries
+            // (or asking for a longer wait than is waited for) is a passing
+            // failure like a transport one; `temporarily_unavailable` is an
+            // RFC 6749 refusal and stays 3.
+            Error::Response(_) if e.was_not_processed() => 5,
             // Error::Response and anything added later.
             _ => 6,
         };
         let message = match &e {
             // How long was waited, and the variable that sets it.
-            Error::Transport(t) if t.kind == ropc::TransportKind::Timeout => {
+            Error::Transport(t)
+                if matches!(
+                    t.kind,
+                    ropc::TransportKind::Timeout | ropc::TransportKind::ConnectTimeout
+                ) =>
+            {
                 format!(
-                    "transport error: timed out: {}",
-                    config::timeout_phrase(&t.detail)
+                    "{}transport error: timed out: {}",
+                    if t.endpoint == ropc::Endpoint::Jwks {
+                        "fetching the key set (JWKS URL): "
+                    } else {
+                        ""
+                    },
+                    config::timeout_phrase(t.kind)
                 )
             }
+            Error::Jwt(j) => match clock::hint(j) {
+                Some(hint) => format!("{e} ({hint})"),
+                None => e.to_string(),
+            },
             e => e.to_string(),
         };
         Fail { code, message }
