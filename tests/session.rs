@@ -501,10 +501,13 @@ fn ropc(args: &[&str], p: &Provider, stdin: &str, extra: &[(&str, &str)]) -> (i3
 
 /// Rewrites the stored access token's expiry (to simulate time passing for
 /// the `ropc` processes, which read the system clock).
+/// Moves the stored token's expiry, and its refresh point with it, by `at`
+/// (a token near expiry, without waiting for it).
 fn expire_stored_token(path: &Path, at: impl Fn(i64) -> i64) {
     let fs = FileStore::new(path);
     let mut stored = fs.load().unwrap().unwrap();
     stored.expires_at = Some(at(stored.expires_at.unwrap()));
+    stored.refresh_at = stored.refresh_at.map(&at);
     fs.save(&stored).unwrap();
 }
 

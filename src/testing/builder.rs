@@ -10,7 +10,7 @@ use std::time::Duration;
 use sha2::Digest;
 
 use super::keys::KeyRing;
-use super::{Acceptor, Config, Misbehavior, Provider, Shared, Signing, State, server};
+use super::{Acceptor, Config, DateHeader, Misbehavior, Provider, Shared, Signing, State, server};
 use crate::jwt::Clock;
 use crate::secret::Secret;
 
@@ -19,6 +19,7 @@ pub struct ProviderBuilder {
     config: Config,
     acceptor: Option<Acceptor>,
     host: String,
+    port: u16,
 }
 
 impl ProviderBuilder {
@@ -27,6 +28,7 @@ impl ProviderBuilder {
             config: Config::default(),
             acceptor: None,
             host: "127.0.0.1".into(),
+            port: 0,
         }
     }
 
@@ -337,6 +339,51 @@ impl ProviderBuilder {
         self
     }
 
+    /// The `Date` header of every answer (default [`DateHeader::Clock`]:
+    /// the provider's clock), or none.
+    #[must_use]
+    pub fn date(mut self, date: DateHeader) -> Self {
+        self.config.date = date;
+        self
+    }
+
+    /// Refresh token reuse detection, as Auth0, Okta and Keycloak do it
+    /// with rotating refresh tokens (default off): a refresh token that
+    /// comes back after it was rotated away revokes every refresh token of
+    /// its family (those descended from the same login), and is answered
+    /// `invalid_grant`. [`Provider::reuse_detections`] counts them.
+    ///
+    /// ```
+    /// use ropc::testing::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PASSWORD, DEMO_USERNAME, Provider};
+    ///
+    /// let provider = Provider::builder()
+    ///     .client(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET)
+    ///     .user(DEMO_USERNAME, DEMO_PASSWORD)
+    ///     .detect_refresh_token_reuse(true)
+    ///     .start()?;
+    /// let client = ropc::Client::builder(provider.url(), DEMO_CLIENT_ID, DEMO_CLIENT_SECRET).build()?;
+    /// let first = client.password_grant(DEMO_USERNAME, &DEMO_PASSWORD.into(), &[])?;
+    /// let second = client.refresh(&first)?; // rotates
+    /// assert!(client.refresh(&first).is_err()); // the old one again: reuse
+    /// assert_eq!(provider.reuse_detections(), 1);
+    /// assert!(client.refresh(&second).is_err()); // the whole family is gone
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn detect_refresh_token_reuse(mut self, detect: bool) -> Self {
+        self.config.detect_reuse = detect;
+        self
+    }
+
+    /// The port to bind on 127.0.0.1 (default 0: a free one). A test that
+    /// restarts its provider on the same port keeps the URLs a stored
+    /// session was made for.
+    #[must_use]
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
     /// The host name used in [`Provider::url`] (default `127.0.0.1`; a TLS
     /// certificate usually names `localhost`). It must resolve to 127.0.0.1.
     #[must_use]
@@ -360,7 +407,7 @@ impl ProviderBuilder {
     /// bound or ring cannot make a key.
     pub fn start(self) -> io::Result<Provider> {
         check(&self.config)?;
-        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, self.port))?;
         let addr = listener.local_addr()?;
         let mut seed = [0u8; 32];
         let entropy = match self.config.seed {
@@ -376,6 +423,8 @@ impl ProviderBuilder {
         let shared = Arc::new(Shared {
             config: Mutex::new(self.config),
             state: Mutex::new(State::default()),
+            refusing: Mutex::new((false, false)),
+            listener_changed: std::sync::Condvar::new(),
             keys: Mutex::new(keys),
             connections: AtomicUsize::new(0),
             stop: AtomicBool::new(false),
@@ -392,7 +441,7 @@ impl ProviderBuilder {
             let acceptor = self.acceptor;
             std::thread::Builder::new()
                 .name("ropc-provider".into())
-                .spawn(move || server::accept_loop(&listener, &shared, acceptor.as_ref()))?
+                .spawn(move || server::accept_loop(listener, &shared, acceptor.as_ref()))?
         };
         Ok(Provider {
             shared,

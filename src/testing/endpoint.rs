@@ -17,7 +17,9 @@ use crate::secret::Secret;
 /// Answers one request: records it, lets the misbehaviour have its say,
 /// then serves the token endpoint.
 pub(super) fn handle(req: &Request, shared: &Shared, connection: usize) -> Outcome {
-    let misbehavior = lock(&shared.config).misbehavior.clone();
+    // One of the next requests' misbehaviours, or the configured one.
+    let next = lock(&shared.state).next.pop_front();
+    let misbehavior = next.or_else(|| lock(&shared.config).misbehavior.clone());
     let form = Form::parse(&req.body);
     let authorization = req.header("authorization");
     let (auth, client) = authenticate(shared, authorization, &form);
@@ -241,6 +243,9 @@ struct Granted {
     username: String,
     scope: String,
     refresh_token: bool,
+    /// The family a refresh token continues (a refresh), or `None` for a
+    /// new one (a login).
+    family: Option<u64>,
 }
 
 /// Answers a token request from an authenticated (or not) client.
@@ -320,6 +325,7 @@ fn grant(
             client_id: client_id.clone(),
             username: granted.username.clone(),
             scope: granted.scope.clone(),
+            family: granted.family.unwrap_or(jti),
         });
         Some(token)
     } else {
@@ -432,6 +438,7 @@ fn password_grant(config: &Config, form: &Form) -> Result<Granted, Reply> {
             .get("scope")
             .map_or_else(|| config.scopes.join(" "), str::to_owned),
         refresh_token: config.issue_refresh,
+        family: None,
     })
 }
 
@@ -455,11 +462,31 @@ fn refresh_grant(
                 username: live.username.clone(),
                 scope: live.scope.clone(),
                 refresh_token: config.rotate,
+                family: Some(live.family),
             };
             if config.rotate {
-                state.refresh.remove(i);
+                let live = state.refresh.remove(i);
+                state.rotated.push((live.token, live.family));
             }
             Ok(granted)
+        }
+        None if config.detect_reuse => {
+            // A token rotated away, back again: someone holds a copy.
+            // Revoke the family, as Auth0 and Keycloak do.
+            if let Some(family) = state
+                .rotated
+                .iter()
+                .find(|(rotated, _)| *rotated == token)
+                .map(|(_, family)| *family)
+            {
+                state.reuse_detections += 1;
+                state.refresh.retain(|live| live.family != family);
+            }
+            Err(error(
+                400,
+                "invalid_grant",
+                "the refresh token is invalid, expired or revoked",
+            ))
         }
         _ => Err(error(
             400,

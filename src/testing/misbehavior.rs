@@ -63,6 +63,21 @@ pub(super) fn before(m: &Misbehavior, req: &Request, password: Option<&str>) -> 
             let body = Zeroizing::new(body.clone().into_bytes());
             Some(Outcome::Reply(Reply::new(*status, content_type, body)))
         }
+        Misbehavior::Unavailable {
+            status,
+            retry_after,
+        } => {
+            let text = if *status == 429 {
+                "Too Many Requests"
+            } else {
+                "Service Unavailable"
+            };
+            let mut r = Reply::new(*status, "text/plain", Zeroizing::new(text.as_bytes().to_vec()));
+            if let Some(after) = retry_after {
+                r.headers.push(("Retry-After", after.clone()));
+            }
+            Some(Outcome::Reply(r))
+        }
         Misbehavior::NotJson => Some(Outcome::Reply(Reply::new(
             200,
             "application/json",
@@ -85,6 +100,8 @@ pub(super) fn after(m: Option<&Misbehavior>, reply: Reply) -> Outcome {
             Outcome::Reply(endpoint::error(200, "invalid_grant", "sent with HTTP 200"))
         }
         Some(Misbehavior::SlowBody(pause)) => Outcome::Drip(reply, *pause),
+        // Processed (a refresh token rotated), the answer lost.
+        Some(Misbehavior::ProcessThenClose) => Outcome::Close,
         _ => Outcome::Reply(reply),
     }
 }

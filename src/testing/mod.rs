@@ -179,6 +179,34 @@ pub enum Misbehavior {
     /// Answer a grant normally, but send the body one byte at a time with
     /// this pause between bytes (a provider dripping its answer).
     SlowBody(Duration),
+    /// Answer with this status (`503 Service Unavailable`, `429 Too Many
+    /// Requests`), a `Retry-After` header when given (`"1"`, `"120"`, an
+    /// HTTP-date), and a short text body: a provider under load that did not
+    /// process the request.
+    Unavailable {
+        /// The HTTP status.
+        status: u16,
+        /// The `Retry-After` header's value, if any.
+        retry_after: Option<String>,
+    },
+    /// Process the request (a refresh rotates its refresh token), then close
+    /// the connection without answering: a reply lost on a flaky link.
+    ProcessThenClose,
+}
+
+/// The `Date` header the provider sends (RFC 9110 §6.6.1; every real
+/// server sends one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum DateHeader {
+    /// The provider's own clock ([`ProviderBuilder::clock`]), as a server
+    /// with a correct clock sends it. The default.
+    #[default]
+    Clock,
+    /// This instant, in seconds since the Unix epoch.
+    Fixed(i64),
+    /// No `Date` header at all.
+    None,
 }
 
 /// The client authentication a request used, as the provider saw it.
@@ -263,6 +291,9 @@ struct Config {
     required_params: Vec<(String, String)>,
     id_tokens: bool,
     awkward_tokens: bool,
+    date: DateHeader,
+    /// A refresh token used again after it was rotated revokes its family.
+    detect_reuse: bool,
 }
 
 impl Default for Config {
@@ -284,6 +315,8 @@ impl Default for Config {
             required_params: Vec::new(),
             id_tokens: false,
             awkward_tokens: false,
+            date: DateHeader::Clock,
+            detect_reuse: false,
         }
     }
 }
@@ -292,6 +325,15 @@ impl Default for Config {
 struct State {
     /// Live refresh tokens.
     refresh: Vec<LiveRefreshToken>,
+    /// Refresh tokens rotated away, with their family (for reuse detection).
+    rotated: Vec<(Secret, u64)>,
+    /// How many times a rotated refresh token came back.
+    reuse_detections: usize,
+    /// Misbehaviours for the next requests, in order, before the
+    /// configured one applies again.
+    next: std::collections::VecDeque<Misbehavior>,
+    /// How many of the next connections to close unread.
+    drop_connections: usize,
     /// Opaque access tokens issued and not yet expired.
     access: Vec<LiveAccessToken>,
     counter: u64,
@@ -307,6 +349,9 @@ struct LiveRefreshToken {
     client_id: String,
     username: String,
     scope: String,
+    /// The login it descends from: a password grant starts a family, each
+    /// rotation continues it.
+    family: u64,
 }
 
 /// An opaque access token: what the protected resource answers for it.
@@ -321,6 +366,10 @@ struct LiveAccessToken {
 struct Shared {
     config: Mutex<Config>,
     state: Mutex<State>,
+    /// Whether the port should be closed (connections refused), and the
+    /// accept loop's answer: whether it is.
+    refusing: Mutex<(bool, bool)>,
+    listener_changed: std::sync::Condvar,
     /// Locked last, never while waiting for `config` or `state`.
     keys: Mutex<KeyRing>,
     connections: AtomicUsize,
@@ -508,9 +557,81 @@ impl Provider {
     }
 }
 
+impl Provider {
+    /// The next `n` requests misbehave as `m` (whatever they are: grants,
+    /// revocations, key set fetches), then the configured misbehaviour, if
+    /// any, applies again. For a provider that fails a few times, then
+    /// answers: `Misbehavior::Unavailable` twice, say.
+    pub fn misbehave_next(&self, n: usize, m: Misbehavior) {
+        let mut state = lock(&self.shared.state);
+        state.next.extend(std::iter::repeat_n(m, n));
+    }
+
+    /// The next `n` connections are closed as soon as they are accepted,
+    /// nothing read from them (the request may have been sent: the client
+    /// cannot know it was not read).
+    pub fn drop_connections(&self, n: usize) {
+        lock(&self.shared.state).drop_connections += n;
+    }
+
+    /// Closes the port: connections are refused (`ECONNREFUSED`) until
+    /// [`accept_connections`](Self::accept_connections). Returns once the
+    /// port is closed.
+    pub fn refuse_connections(&self) {
+        self.set_refusing(true);
+    }
+
+    /// Opens the port again (the same one) after
+    /// [`refuse_connections`](Self::refuse_connections). Returns once it
+    /// accepts connections.
+    pub fn accept_connections(&self) {
+        self.set_refusing(false);
+    }
+
+    fn set_refusing(&self, refuse: bool) {
+        let mut flags = lock(&self.shared.refusing);
+        flags.0 = refuse;
+        drop(flags);
+        self.shared.listener_changed.notify_all();
+        if refuse {
+            // Wake the accept loop, which then closes the listener.
+            let _ = TcpStream::connect_timeout(&self.addr, Duration::from_secs(1));
+        }
+        let mut flags = lock(&self.shared.refusing);
+        while flags.1 != refuse && !self.shared.stop.load(Ordering::SeqCst) {
+            flags = self
+                .shared
+                .listener_changed
+                .wait(flags)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+    }
+
+    /// Changes the `Date` header from the next answer.
+    pub fn set_date(&self, date: DateHeader) {
+        lock(&self.shared.config).date = date;
+    }
+
+    /// How many times a refresh token came back after it was rotated (with
+    /// [`ProviderBuilder::detect_refresh_token_reuse`], each revoked its
+    /// family).
+    #[must_use]
+    pub fn reuse_detections(&self) -> usize {
+        lock(&self.shared.state).reuse_detections
+    }
+
+    /// How many refresh tokens are live (issued, not rotated away, revoked
+    /// or revoked with their family).
+    #[must_use]
+    pub fn live_refresh_tokens(&self) -> usize {
+        lock(&self.shared.state).refresh.len()
+    }
+}
+
 impl Drop for Provider {
     fn drop(&mut self) {
         self.shared.stop.store(true, Ordering::SeqCst);
+        self.shared.listener_changed.notify_all();
         // Wake the accept loop.
         let _ = TcpStream::connect_timeout(&self.addr, Duration::from_secs(1));
         if let Some(t) = self.thread.take() {

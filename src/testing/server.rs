@@ -10,7 +10,9 @@ use std::time::Duration;
 
 use zeroize::Zeroizing;
 
-use super::{Acceptor, Shared, Stream, endpoint, to_json};
+use super::{Acceptor, DateHeader, Shared, Stream, endpoint, lock, to_json};
+use crate::jwt::MAX_NUMERIC_DATE;
+use std::sync::PoisonError;
 
 /// Largest request head and body the provider reads.
 const MAX_HEAD: usize = 16 * 1024;
@@ -78,15 +80,65 @@ pub(super) enum Outcome {
 /// Accepts connections until the provider stops, serving each on its own
 /// thread.
 pub(super) fn accept_loop(
-    listener: &TcpListener,
+    listener: TcpListener,
     shared: &Arc<Shared>,
     acceptor: Option<&Acceptor>,
 ) {
-    for conn in listener.incoming() {
+    let Ok(addr) = listener.local_addr() else {
+        return;
+    };
+    let mut listener = Some(listener);
+    loop {
         if shared.stop.load(Ordering::SeqCst) {
             break;
         }
-        let Ok(tcp) = conn else { continue };
+        // Refusing: the listener is closed (so connections are refused),
+        // until the port is to be opened again.
+        if lock(&shared.refusing).0 {
+            listener = None;
+            let mut flags = lock(&shared.refusing);
+            flags.1 = true;
+            shared.listener_changed.notify_all();
+            while flags.0 && !shared.stop.load(Ordering::SeqCst) {
+                flags = shared
+                    .listener_changed
+                    .wait(flags)
+                    .unwrap_or_else(PoisonError::into_inner);
+            }
+            drop(flags);
+            if shared.stop.load(Ordering::SeqCst) {
+                break;
+            }
+        }
+        if listener.is_none() {
+            listener = rebind(addr);
+            let mut flags = lock(&shared.refusing);
+            flags.1 = false;
+            shared.listener_changed.notify_all();
+            drop(flags);
+            if listener.is_none() {
+                break;
+            }
+        }
+        let Some(l) = &listener else { break };
+        let Ok((tcp, _)) = l.accept() else { continue };
+        if shared.stop.load(Ordering::SeqCst) {
+            break;
+        }
+        if lock(&shared.refusing).0 {
+            // The wake-up connection of `refuse_connections`.
+            continue;
+        }
+        {
+            let mut state = lock(&shared.state);
+            if state.drop_connections > 0 {
+                // Closed unread: the client may have sent its request.
+                state.drop_connections -= 1;
+                drop(state);
+                drop(tcp);
+                continue;
+            }
+        }
         let n = shared.connections.fetch_add(1, Ordering::SeqCst) + 1;
         let shared = shared.clone();
         let acceptor = acceptor.cloned();
@@ -108,6 +160,34 @@ pub(super) fn accept_loop(
     }
 }
 
+/// The same address bound again (a few tries: the port may linger a moment).
+fn rebind(addr: std::net::SocketAddr) -> Option<TcpListener> {
+    for _ in 0..50 {
+        if let Ok(l) = TcpListener::bind(addr) {
+            return Some(l);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    None
+}
+
+/// The `Date` header to send now, if any (an IMF-fixdate).
+fn date_header(shared: &Shared) -> Option<String> {
+    let config = lock(&shared.config);
+    let at = match config.date {
+        DateHeader::Clock => config.clock.now(),
+        DateHeader::Fixed(at) => at,
+        DateHeader::None => return None,
+    };
+    drop(config);
+    let secs = u64::try_from(at)
+        .ok()
+        .filter(|&s| s <= MAX_NUMERIC_DATE.unsigned_abs())?;
+    Some(httpdate::fmt_http_date(
+        std::time::UNIX_EPOCH + Duration::from_secs(secs),
+    ))
+}
+
 /// Answers the requests of one connection, in order, until it closes.
 fn serve(mut stream: Box<dyn Stream>, shared: &Shared, connection: usize) {
     let mut pending = Zeroizing::new(Vec::with_capacity(MAX_HEAD + MAX_BODY));
@@ -119,7 +199,12 @@ fn serve(mut stream: Box<dyn Stream>, shared: &Shared, connection: usize) {
             return;
         };
         let reply = match endpoint::handle(&request, shared, connection) {
-            Outcome::Reply(r) => r,
+            Outcome::Reply(mut r) => {
+                if let Some(date) = date_header(shared) {
+                    r.headers.push(("Date", date));
+                }
+                r
+            }
             Outcome::Close => return,
             Outcome::Truncate(r) => {
                 let _ = write_reply(&mut stream, &r, Some(r.body.len() * 2), true);
@@ -180,8 +265,10 @@ fn head(reply: &Reply, length: usize, close: bool) -> String {
         401 => "Unauthorized",
         404 => "Not Found",
         405 => "Method Not Allowed",
+        429 => "Too Many Requests",
         500 => "Internal Server Error",
         502 => "Bad Gateway",
+        503 => "Service Unavailable",
         _ => "Status",
     };
     let mut head = format!("HTTP/1.1 {} {reason}\r\n", reply.status);
