@@ -217,7 +217,10 @@ fn parse_uptime(text: &str) -> Option<Duration> {
     let (secs, fraction) = first.split_once('.').unwrap_or((first, "0"));
     if secs.is_empty()
         || fraction.is_empty()
-        || !secs.bytes().chain(fraction.bytes()).all(|b| b.is_ascii_digit())
+        || !secs
+            .bytes()
+            .chain(fraction.bytes())
+            .all(|b| b.is_ascii_digit())
     {
         return None;
     }
@@ -341,7 +344,11 @@ impl Default for Jitter {
 
 impl fmt::Debug for Jitter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(if self.0.is_some() { "Jitter" } else { "Jitter::none" })
+        f.write_str(if self.0.is_some() {
+            "Jitter"
+        } else {
+            "Jitter::none"
+        })
     }
 }
 
@@ -379,7 +386,10 @@ mod tests {
             since_boot: Duration::from_secs(s),
             boot_id: id.into(),
         };
-        assert_eq!(at(100, "a").since(&at(40, "a")), Some(Duration::from_secs(60)));
+        assert_eq!(
+            at(100, "a").since(&at(40, "a")),
+            Some(Duration::from_secs(60))
+        );
         assert_eq!(at(100, "b").since(&at(40, "a")), None);
         assert_eq!(at(10, "a").since(&at(40, "a")), None);
     }
@@ -411,7 +421,10 @@ mod tests {
             let day = j.refresh_offset(Duration::from_secs(86_400), skew);
             assert!(day >= Duration::from_secs(86_400 - 60 - 600));
             // A token shorter than the skew is due at once.
-            assert_eq!(j.refresh_offset(Duration::from_secs(30), skew), Duration::ZERO);
+            assert_eq!(
+                j.refresh_offset(Duration::from_secs(30), skew),
+                Duration::ZERO
+            );
         }
     }
 }

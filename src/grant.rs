@@ -209,7 +209,14 @@ mod tests {
         ] {
             assert_eq!(RetryAfter::parse(date), Some(RetryAfter::At(784_111_777)));
         }
-        for bad in ["", "-1", "1.5", "soon", "Sun, 06 Nov 1994 08:49:37 PST", "0x10"] {
+        for bad in [
+            "",
+            "-1",
+            "1.5",
+            "soon",
+            "Sun, 06 Nov 1994 08:49:37 PST",
+            "0x10",
+        ] {
             assert_eq!(RetryAfter::parse(bad), None, "{bad:?}");
         }
     }

@@ -158,8 +158,8 @@ mod tokens;
 
 pub use client::{
     BACKOFF_BASE, Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_SIZE,
-    DEFAULT_RETRIES, DEFAULT_TIMEOUT, JWKS_REFETCH_COOLDOWN, MAX_CA_BUNDLE_SIZE, MAX_RETRY_AFTER, RESERVED_PARAMS, Retry,
-    RetryPolicy, TokenTypeHint, Verification,
+    DEFAULT_RETRIES, DEFAULT_TIMEOUT, JWKS_REFETCH_COOLDOWN, MAX_CA_BUNDLE_SIZE, MAX_RETRY_AFTER,
+    RESERVED_PARAMS, Retry, RetryPolicy, TokenTypeHint, Verification,
 };
 pub use clock::{Clock, Jitter, MAX_REFRESH_WINDOW, ManualClock};
 pub use error::{

@@ -18,11 +18,11 @@ pub use verification::{JWKS_REFETCH_COOLDOWN, Verification};
 use std::fmt;
 use std::sync::Arc;
 
+use crate::clock::Clock;
 use crate::error::{ConfigError, Endpoint, Error, Setting};
 use crate::form::{self, ClientAuth};
 use crate::grant;
 use crate::http::Http;
-use crate::clock::Clock;
 use crate::jwt::{Claims, Validation};
 use crate::redact::Redactor;
 use crate::secret::Secret;
@@ -297,7 +297,13 @@ impl Client {
             ),
             (_, received) => {
                 let now = clock.now();
-                (now, received.unwrap_or(Receipt { at: now, boot: None }))
+                (
+                    now,
+                    received.unwrap_or(Receipt {
+                        at: now,
+                        boot: None,
+                    }),
+                )
             }
         };
         let validation = self.inner.validation.clone().clock(Clock::Fixed(now));
@@ -421,9 +427,11 @@ impl Client {
         // provider's clock when the local one disagrees with it.
         let validation = inner.validation.clone().clock(Clock::Fixed(received.at));
         let claims = self.verify_with(&token.access_token, &validation)?;
-        let from_expires_in = token
-            .expires_in
-            .map(|s| received.at.saturating_add(i64::try_from(s).unwrap_or(i64::MAX)));
+        let from_expires_in = token.expires_in.map(|s| {
+            received
+                .at
+                .saturating_add(i64::try_from(s).unwrap_or(i64::MAX))
+        });
         Ok(Tokens {
             access_token: token.access_token,
             refresh_token: token.refresh_token.or_else(|| previous_refresh.cloned()),

@@ -312,7 +312,10 @@ mod tests {
     fn a_get_is_retried_after_any_transient_failure() {
         let (attempts, _, outcome) = run(
             true,
-            vec![(transport(TransportKind::Timeout), None), (status(502), None)],
+            vec![
+                (transport(TransportKind::Timeout), None),
+                (status(502), None),
+            ],
         );
         assert!(outcome.is_ok());
         assert_eq!(attempts, 3);
@@ -322,7 +325,10 @@ mod tests {
     fn answers_that_were_not_processed_are_retried_after_retry_after() {
         let (attempts, waits, outcome) = run(
             false,
-            vec![(status(503), Some(Duration::from_secs(1))), (status(429), None)],
+            vec![
+                (status(503), Some(Duration::from_secs(1))),
+                (status(429), None),
+            ],
         );
         assert!(outcome.is_ok());
         assert_eq!(attempts, 3);

@@ -187,12 +187,7 @@ fn read_reply(
         .headers()
         .get("content-encoding")
         .is_some_and(|v| !v.as_bytes().eq_ignore_ascii_case(b"identity"));
-    let header = |name: &str| {
-        response
-            .headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-    };
+    let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok());
     let date = header("date").and_then(crate::grant::http_date);
     let retry_after = header("retry-after").and_then(RetryAfter::parse);
     let mut reply = Reply {
@@ -249,12 +244,10 @@ impl ureq::unversioned::resolver::Resolver for NameResolver {
         config: &ureq::config::Config,
         timeout: ureq::unversioned::transport::NextTimeout,
     ) -> Result<ureq::unversioned::resolver::ResolvedSocketAddrs, ureq::Error> {
-        self.0
-            .resolve(uri, config, timeout)
-            .map_err(|e| match e {
-                ureq::Error::Io(_) => ureq::Error::HostNotFound,
-                e => e,
-            })
+        self.0.resolve(uri, config, timeout).map_err(|e| match e {
+            ureq::Error::Io(_) => ureq::Error::HostNotFound,
+            e => e,
+        })
     }
 }
 

@@ -72,12 +72,12 @@ mod material;
 mod payload;
 mod validation;
 
+pub use crate::clock::Clock;
 pub use claims::Claims;
 pub use error::{JwtError, Segment};
 #[cfg(feature = "asymmetric")]
 #[cfg_attr(docsrs, doc(cfg(feature = "asymmetric")))]
 pub use keys::{IgnoredKey, KeySet, KeySetError, MAX_KEYS};
-pub use crate::clock::Clock;
 pub use validation::{RegisteredClaim, Validation};
 
 use std::time::Duration;

@@ -72,7 +72,11 @@ pub(super) fn before(m: &Misbehavior, req: &Request, password: Option<&str>) -> 
             } else {
                 "Service Unavailable"
             };
-            let mut r = Reply::new(*status, "text/plain", Zeroizing::new(text.as_bytes().to_vec()));
+            let mut r = Reply::new(
+                *status,
+                "text/plain",
+                Zeroizing::new(text.as_bytes().to_vec()),
+            );
             if let Some(after) = retry_after {
                 r.headers.push(("Retry-After", after.clone()));
             }
