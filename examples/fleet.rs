@@ -11,7 +11,12 @@
 //!     cargo run --example fleet
 // Example code: a panic is the failure report, and casts of small numbers
 // need no ceremony.
-#![allow(clippy::unwrap_used, clippy::cast_possible_truncation)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    clippy::cast_precision_loss
+)]
 
 use std::time::Duration;
 

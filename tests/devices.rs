@@ -1,7 +1,14 @@
 //! Devices in the real world, over loopback and on injected clocks (no test
 //! sleeps to make time pass): a wall clock in 1970 or jumping, a reboot, a
 //! flaky link and a provider under load, a fleet's refresh points.
-#![allow(clippy::unwrap_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::cast_possible_truncation,
+    clippy::cast_possible_wrap,
+    clippy::cast_sign_loss,
+    clippy::cast_lossless,
+    clippy::cast_precision_loss
+)]
 
 mod common;
 

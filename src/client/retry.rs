@@ -66,8 +66,11 @@ pub struct RetryPolicy {
     retries: u32,
     jitter: Jitter,
     sleep: Arc<dyn Fn(Duration) + Send + Sync>,
-    on_retry: Option<Arc<dyn Fn(&Retry<'_>) + Send + Sync>>,
+    on_retry: Option<OnRetry>,
 }
+
+/// What [`RetryPolicy::on_retry`] is told of each retry with.
+type OnRetry = Arc<dyn Fn(&Retry<'_>) + Send + Sync>;
 
 /// A retry about to be made, as [`RetryPolicy::on_retry`] is told of it.
 #[derive(Debug)]
