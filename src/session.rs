@@ -39,9 +39,18 @@ struct State {
 
 /// A logged-in session: a [`Client`] and its tokens.
 ///
-/// [`access_token`](Session::access_token) returns a token valid for at least
-/// the skew (default 60 s), refreshing first when needed. A rotated refresh
-/// token replaces the old one at once, in memory and in the store.
+/// [`access_token`](Session::access_token) returns the current access token
+/// until its refresh point, then refreshes first. The refresh point is drawn
+/// once per token in `[exp − skew − w, exp − skew]` (skew 60 s by default,
+/// `w` a tenth of the token's life, at most 10 minutes: [`Jitter`]), so that
+/// devices that logged in together do not come back together, and kept in
+/// the store so that every process agrees. It is reached by time elapsed on
+/// the boot clock since the token was received ([`Clock::since_boot`]),
+/// within the boot it was received in: a wall clock that jumps neither
+/// brings a refresh early nor keeps a stale token. A token stored in another
+/// boot is used only while the wall clock reads between its receipt and its
+/// refresh point. A rotated refresh token replaces the old one at once, in
+/// memory and in the store.
 ///
 /// A failed save never drops tokens: when new tokens (from a refresh or a
 /// login) cannot be saved, the call returns [`Error::Store`] but the session
@@ -303,8 +312,8 @@ impl Session {
         Ok(tokens)
     }
 
-    /// An access token valid for at least the skew, refreshing first when
-    /// needed.
+    /// The access token, refreshed first when its refresh point has come
+    /// (see the type's documentation).
     ///
     /// # Errors
     ///
