@@ -175,3 +175,17 @@ fn jwt_verify_crash_input_replayed() {
     let err = verify(&t, key, &Validation::default().at(NOW)).unwrap_err();
     assert!(matches!(err, JwtError::Header(_)), "{err:?}");
 }
+
+/// `jwt_keys` found `KeySet::parse` skipping a form feed (ASCII whitespace,
+/// not JSON's) before `{`, and so reading as a JWKS what `from_jwks` refuses
+/// as not JSON. Only JSON's whitespace is skipped now: both refuse it.
+#[test]
+#[cfg(feature = "asymmetric")]
+fn key_set_formats_are_told_apart_after_json_whitespace_only() {
+    use ropc::jwt::{KeySet, KeySetError};
+    let input = data("jwt_keys_form_feed_before_json.json");
+    assert_eq!(KeySet::from_jwks(&input).unwrap_err(), KeySetError::NotJson);
+    assert_eq!(KeySet::parse(&input).unwrap_err(), KeySetError::UnknownFormat);
+    // JSON's own whitespace, a BOM before it, are fine.
+    assert!(KeySet::parse(b"\xef\xbb\xbf \t\r\n{\"keys\":[]}").is_ok());
+}

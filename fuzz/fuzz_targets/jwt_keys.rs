@@ -134,9 +134,10 @@ fn read(bytes: &[u8]) -> Option<KeySet> {
             }
         }
     }
-    // The sniffing rule: BOM and whitespace, then `{` or `-----BEGIN`.
+    // The sniffing rule: BOM and JSON whitespace, then `{` or `-----BEGIN`.
     let body = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
-    let body = &body[body.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(body.len())..];
+    let json_space = |b: &u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r');
+    let body = &body[body.iter().position(|b| !json_space(b)).unwrap_or(body.len())..];
     let summary = |r: &Result<KeySet, ropc::jwt::KeySetError>| {
         r.as_ref()
             .map(|s| (s.len(), s.ignored().to_vec()))

@@ -305,7 +305,9 @@ impl KeySet {
         let rest = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
         let start = rest
             .iter()
-            .position(|b| !b.is_ascii_whitespace())
+            // JSON's whitespace (RFC 8259 §2), which PEM's line breaks are
+            // too: a form feed is not JSON, and is no format's start.
+            .position(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
             .unwrap_or(rest.len());
         let rest = &rest[start..];
         if rest.starts_with(b"{") {
