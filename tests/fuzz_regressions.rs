@@ -185,7 +185,10 @@ fn key_set_formats_are_told_apart_after_json_whitespace_only() {
     use ropc::jwt::{KeySet, KeySetError};
     let input = data("jwt_keys_form_feed_before_json.json");
     assert_eq!(KeySet::from_jwks(&input).unwrap_err(), KeySetError::NotJson);
-    assert_eq!(KeySet::parse(&input).unwrap_err(), KeySetError::UnknownFormat);
+    assert_eq!(
+        KeySet::parse(&input).unwrap_err(),
+        KeySetError::UnknownFormat
+    );
     // JSON's own whitespace, a BOM before it, are fine.
     assert!(KeySet::parse(b"\xef\xbb\xbf \t\r\n{\"keys\":[]}").is_ok());
 }
