@@ -334,7 +334,12 @@ impl Error {
     /// reset after connecting, any answer (an error page, an RFC 6749
     /// error), or a token that failed verification: the provider may have
     /// acted on the request — a refresh may have rotated the refresh token
-    /// it carried, so it must not be sent again.
+    /// it carried, so it must not be sent again. A failure to fetch the
+    /// provider's key set ([`Endpoint::Jwks`]) counts as one that may have
+    /// reached it, however early it failed: it can follow a grant the
+    /// provider answered (the token it brought back is signed with a key the
+    /// cached set lacks), and a key set fetch alone changes nothing, so
+    /// ropc's own retries of it do not ask.
     ///
     /// ```
     /// use ropc::Client;
@@ -350,7 +355,7 @@ impl Error {
     #[must_use]
     pub fn may_have_reached_provider(&self) -> bool {
         match self {
-            Error::Transport(t) => !t.kind.before_sending(),
+            Error::Transport(t) => !t.kind.before_sending() || t.endpoint == Endpoint::Jwks,
             Error::Config(_) | Error::Store(_) => false,
             Error::OAuth(_) | Error::Jwt(_) | Error::Response(_) | Error::LoginRequired => true,
         }
@@ -425,5 +430,35 @@ impl From<StoreError> for Error {
 impl From<ConfigError> for Error {
     fn from(e: ConfigError) -> Self {
         Error::Config(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn transport(kind: TransportKind, endpoint: Endpoint) -> Error {
+        Error::Transport(TransportError {
+            kind,
+            detail: String::new(),
+            endpoint,
+        })
+    }
+
+    #[test]
+    fn a_key_set_fetch_that_failed_before_sending_may_follow_a_grant_that_reached_the_provider() {
+        // The grant's own connection refused: nothing was sent.
+        assert!(!transport(TransportKind::Connect, Endpoint::Token).may_have_reached_provider());
+        // The key set fetched again for the token a refresh brought back (a
+        // key the cached set lacks), its connection refused: the refresh was
+        // answered, its refresh token rotated; the caller must not send it
+        // again.
+        for kind in [
+            TransportKind::Dns,
+            TransportKind::Connect,
+            TransportKind::ConnectTimeout,
+        ] {
+            assert!(transport(kind, Endpoint::Jwks).may_have_reached_provider());
+        }
     }
 }
