@@ -293,7 +293,9 @@ impl Error {
     /// transport failure other than TLS (DNS, connect, timeout, a dropped
     /// connection), a provider that is unavailable (HTTP 429 or a 5xx without
     /// an RFC 6749 error: an error page from a gateway), a body cut short, or
-    /// the provider's own `server_error` / `temporarily_unavailable`. Not a
+    /// the provider's own `server_error` / `temporarily_unavailable`, or any
+    /// `error` it sends with HTTP 429 or 503
+    /// ([`was_not_processed`](Self::was_not_processed)). Not a
     /// refusal (`invalid_grant`), a token that fails verification, a bad
     /// configuration or TLS trust: retrying those changes nothing.
     ///
@@ -316,10 +318,12 @@ impl Error {
         match self {
             Error::Transport(t) => t.kind != TransportKind::Tls,
             Error::Response(r) => r.is_unavailable() || r.problem == ResponseProblem::Truncated,
-            Error::OAuth(e) => matches!(
-                e.response.code,
-                ErrorCode::ServerError | ErrorCode::TemporarilyUnavailable
-            ),
+            Error::OAuth(e) => {
+                matches!(
+                    e.response.code,
+                    ErrorCode::ServerError | ErrorCode::TemporarilyUnavailable
+                ) || self.was_not_processed()
+            }
             _ => false,
         }
     }
@@ -362,8 +366,10 @@ impl Error {
     }
 
     /// Whether the provider answered that it did not process the request
-    /// and that it may be sent again later: HTTP 429 or 503 (with or
-    /// without a body), or an RFC 6749 `temporarily_unavailable` error.
+    /// and that it may be sent again later: HTTP 429 or 503, whatever the
+    /// body (none, an error page, or JSON with an `error` member, as
+    /// Auth0's rate limit answers), or an RFC 6749
+    /// `temporarily_unavailable` error.
     #[must_use]
     pub fn was_not_processed(&self) -> bool {
         use crate::response::{ErrorCode, ResponseProblem};
@@ -371,7 +377,10 @@ impl Error {
             Error::Response(r) => {
                 r.problem == ResponseProblem::Status && matches!(r.status, Some(429 | 503))
             }
-            Error::OAuth(e) => e.response.code == ErrorCode::TemporarilyUnavailable,
+            Error::OAuth(e) => {
+                e.response.code == ErrorCode::TemporarilyUnavailable
+                    || matches!(e.status, 429 | 503)
+            }
             _ => false,
         }
     }
