@@ -364,3 +364,27 @@ fn access_keeps_spaced_tokens_and_refuses_a_token_with_a_newline() {
     assert_eq!(std::fs::read_to_string(&store).unwrap(), before);
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn verify_with_a_jwks_url_refuses_a_token_no_key_could_verify_before_fetching_keys() {
+    // An empty token, one that is no JWT, an HS256 one, `alg: none`: failed
+    // verifications (exit 4), found without asking the provider for its
+    // keys — also when they cannot be fetched (exit 5 would say the
+    // network failed, not the token).
+    let p = signing(Signing::Es256);
+    let hs256 = "eyJhbGciOiJIUzI1NiJ9.e30.ZRrHA1JJJW8opsbCGfG_HACGpVUMN_a9IV7pAx_Zmeo";
+    let none = format!(
+        "{}.{}.",
+        common::b64(r#"{"alg":"none"}"#),
+        common::b64("{}")
+    );
+    let unreachable = common::on_a_closed_port(|port| port, |_| true);
+    for url in [p.jwks_url(), format!("http://127.0.0.1:{unreachable}/jwks")] {
+        let env = env_with(&p, &[("ROPC_JWKS_URL", url)]);
+        for token in ["", "not a jwt", hs256, &none] {
+            let out = ropc(&["verify"], &env, &format!("{token}\n"));
+            assert_eq!(out.code, 4, "{token:?}: {}", out.stderr);
+        }
+    }
+    assert_eq!(p.jwks_requests(), 0);
+}

@@ -225,7 +225,18 @@ impl Jwks {
         let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
         let (keys, just_fetched) = match &cache.keys {
             Some(keys) => (keys.clone(), fetch.fetched),
-            None => (self.fetch(&mut cache, fetch)?, true),
+            None => {
+                // A token no key could verify (malformed, HS*, `none`) is
+                // refused as such before the provider is asked for keys:
+                // a set without any finds all that, and otherwise fails
+                // choosing a key.
+                if let Err(e) = KeySet::empty().verify(token, validation)
+                    && !matches!(e, JwtError::UnknownKey | JwtError::NoKey)
+                {
+                    return Err(e.into());
+                }
+                (self.fetch(&mut cache, fetch)?, true)
+            }
         };
         match keys.verify(token, validation) {
             Err(JwtError::UnknownKey)
