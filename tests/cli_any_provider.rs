@@ -493,3 +493,13 @@ fn extra_params_never_go_on_revocation() {
     );
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn verify_does_not_suggest_verify_none_for_a_token_that_is_no_jwt() {
+    // `ropc verify` with ROPC_VERIFY=none is exit 2 (nothing to verify
+    // with): suggesting it for a token that is no JWT leads nowhere.
+    let p = CREDS.provider();
+    let out = ropc(&["verify"], &env_with(&p, &[]), "opaque-token-text\n");
+    assert_eq!(out.code, 4, "{}", out.stderr);
+    assert!(!out.stderr.contains("ROPC_VERIFY"), "{}", out.stderr);
+}

@@ -103,7 +103,7 @@ pub(crate) fn verify() -> Result<(), Fail> {
             .verify_access_token(&Secret::from(token))
             .and_then(|c| c.ok_or(Error::Jwt(jwt::JwtError::Malformed("not verified")))),
     }
-    .map_err(|e| keysource::failure(&keys, e))?;
+    .map_err(|e| keysource::verify_failure(&keys, e))?;
     emit(output::claims_json(claims.as_json())?)
 }
 
