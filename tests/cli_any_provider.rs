@@ -503,3 +503,23 @@ fn verify_does_not_suggest_verify_none_for_a_token_that_is_no_jwt() {
     assert_eq!(out.code, 4, "{}", out.stderr);
     assert!(!out.stderr.contains("ROPC_VERIFY"), "{}", out.stderr);
 }
+
+#[test]
+fn verify_with_a_jwks_url_names_every_variable_at_fault_once() {
+    let env: Env = vec![
+        ("ROPC_JWKS_URL", "http://id.example/jwks".into()),
+        ("ROPC_LEEWAY", "soon".into()),
+        ("ROPC_TIMEOUT", "0".into()),
+        ("ROPC_RETRIES", "many".into()),
+    ];
+    let out = ropc(&["verify"], &env, "x.y.z\n");
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    for var in [
+        "ROPC_JWKS_URL",
+        "ROPC_LEEWAY",
+        "ROPC_TIMEOUT",
+        "ROPC_RETRIES",
+    ] {
+        assert_eq!(out.stderr.matches(var).count(), 1, "{var}: {}", out.stderr);
+    }
+}

@@ -67,7 +67,9 @@ pub(crate) fn verify() -> Result<(), Fail> {
         #[cfg(feature = "asymmetric")]
         Some(KeySource::Keys(set)) => Some(Checker::Keys(set.clone())),
         #[cfg(feature = "asymmetric")]
-        Some(KeySource::Jwks(url)) => config::jwks_client(&mut p, url).map(Checker::Jwks),
+        Some(KeySource::Jwks(url)) => {
+            config::jwks_client(&mut p, url, validation.as_ref()).map(Checker::Jwks)
+        }
         None => None,
     };
     let (keys, checker, validation) = p.finish((|| Some((keys?, checker?, validation?)))())?;
