@@ -293,7 +293,9 @@ impl Error {
     /// transport failure other than TLS (DNS, connect, timeout, a dropped
     /// connection), a provider that is unavailable (HTTP 429 or a 5xx without
     /// an RFC 6749 error: an error page from a gateway), a body cut short, or
-    /// the provider's own `server_error` / `temporarily_unavailable`. Not a
+    /// the provider's own `server_error` / `temporarily_unavailable`, or any
+    /// `error` it sends with HTTP 429 or 503
+    /// ([`was_not_processed`](Self::was_not_processed)). Not a
     /// refusal (`invalid_grant`), a token that fails verification, a bad
     /// configuration or TLS trust: retrying those changes nothing.
     ///
@@ -316,10 +318,12 @@ impl Error {
         match self {
             Error::Transport(t) => t.kind != TransportKind::Tls,
             Error::Response(r) => r.is_unavailable() || r.problem == ResponseProblem::Truncated,
-            Error::OAuth(e) => matches!(
-                e.response.code,
-                ErrorCode::ServerError | ErrorCode::TemporarilyUnavailable
-            ),
+            Error::OAuth(e) => {
+                matches!(
+                    e.response.code,
+                    ErrorCode::ServerError | ErrorCode::TemporarilyUnavailable
+                ) || self.was_not_processed()
+            }
             _ => false,
         }
     }
@@ -334,7 +338,12 @@ impl Error {
     /// reset after connecting, any answer (an error page, an RFC 6749
     /// error), or a token that failed verification: the provider may have
     /// acted on the request — a refresh may have rotated the refresh token
-    /// it carried, so it must not be sent again.
+    /// it carried, so it must not be sent again. A failure to fetch the
+    /// provider's key set ([`Endpoint::Jwks`]) counts as one that may have
+    /// reached it, however early it failed: it can follow a grant the
+    /// provider answered (the token it brought back is signed with a key the
+    /// cached set lacks), and a key set fetch alone changes nothing, so
+    /// ropc's own retries of it do not ask.
     ///
     /// ```
     /// use ropc::Client;
@@ -350,15 +359,17 @@ impl Error {
     #[must_use]
     pub fn may_have_reached_provider(&self) -> bool {
         match self {
-            Error::Transport(t) => !t.kind.before_sending(),
+            Error::Transport(t) => !t.kind.before_sending() || t.endpoint == Endpoint::Jwks,
             Error::Config(_) | Error::Store(_) => false,
             Error::OAuth(_) | Error::Jwt(_) | Error::Response(_) | Error::LoginRequired => true,
         }
     }
 
     /// Whether the provider answered that it did not process the request
-    /// and that it may be sent again later: HTTP 429 or 503 (with or
-    /// without a body), or an RFC 6749 `temporarily_unavailable` error.
+    /// and that it may be sent again later: HTTP 429 or 503, whatever the
+    /// body (none, an error page, or JSON with an `error` member, as
+    /// Auth0's rate limit answers), or an RFC 6749
+    /// `temporarily_unavailable` error.
     #[must_use]
     pub fn was_not_processed(&self) -> bool {
         use crate::response::{ErrorCode, ResponseProblem};
@@ -366,7 +377,10 @@ impl Error {
             Error::Response(r) => {
                 r.problem == ResponseProblem::Status && matches!(r.status, Some(429 | 503))
             }
-            Error::OAuth(e) => e.response.code == ErrorCode::TemporarilyUnavailable,
+            Error::OAuth(e) => {
+                e.response.code == ErrorCode::TemporarilyUnavailable
+                    || matches!(e.status, 429 | 503)
+            }
             _ => false,
         }
     }
@@ -425,5 +439,35 @@ impl From<StoreError> for Error {
 impl From<ConfigError> for Error {
     fn from(e: ConfigError) -> Self {
         Error::Config(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn transport(kind: TransportKind, endpoint: Endpoint) -> Error {
+        Error::Transport(TransportError {
+            kind,
+            detail: String::new(),
+            endpoint,
+        })
+    }
+
+    #[test]
+    fn a_key_set_fetch_that_failed_before_sending_may_follow_a_grant_that_reached_the_provider() {
+        // The grant's own connection refused: nothing was sent.
+        assert!(!transport(TransportKind::Connect, Endpoint::Token).may_have_reached_provider());
+        // The key set fetched again for the token a refresh brought back (a
+        // key the cached set lacks), its connection refused: the refresh was
+        // answered, its refresh token rotated; the caller must not send it
+        // again.
+        for kind in [
+            TransportKind::Dns,
+            TransportKind::Connect,
+            TransportKind::ConnectTimeout,
+        ] {
+            assert!(transport(kind, Endpoint::Jwks).may_have_reached_provider());
+        }
     }
 }

@@ -501,3 +501,38 @@ fn a_stored_token_is_verified_with_the_key_source_when_read_back() {
     assert!(token.expose_secret().starts_with("eyJ"));
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn a_key_set_that_cannot_be_fetched_fails_a_refresh_before_it_is_sent() {
+    // A provider that rotates refresh tokens and revokes the family when a
+    // rotated one comes back (Auth0, Okta, Keycloak).
+    let p = CREDS
+        .provider_builder()
+        .signing(Signing::Es256)
+        .detect_refresh_token_reuse(true)
+        .start()
+        .unwrap();
+    let tokens = jwks_client(&p)
+        .password_grant(CREDS.user, &CREDS.password(), &[])
+        .unwrap();
+    // A new process (`ropc refresh`), and the key set cannot be read.
+    p.set_jwks(Some("<html>maintenance</html>".into()));
+    let client = CREDS
+        .client_builder(&p)
+        .verification(Verification::JwksUrl(p.jwks_url()))
+        .retry(ropc::RetryPolicy::none())
+        .build()
+        .unwrap();
+    let err = client.refresh(&tokens).unwrap_err();
+    assert!(
+        matches!(&err, Error::Response(r) if r.endpoint == Endpoint::Jwks),
+        "{err:?}"
+    );
+    // The refresh token was not spent: had it been, its rotated successor
+    // would have been lost with the answer that could not be verified.
+    assert_eq!(p.refresh_grants(), 0);
+    p.set_jwks(None);
+    let again = client.refresh(&tokens).unwrap();
+    assert_eq!(again.claims().sub(), Some(CREDS.user));
+    assert_eq!(p.reuse_detections(), 0);
+}

@@ -364,3 +364,162 @@ fn access_keeps_spaced_tokens_and_refuses_a_token_with_a_newline() {
     assert_eq!(std::fs::read_to_string(&store).unwrap(), before);
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn verify_with_a_jwks_url_refuses_a_token_no_key_could_verify_before_fetching_keys() {
+    // An empty token, one that is no JWT, an HS256 one, `alg: none`: failed
+    // verifications (exit 4), found without asking the provider for its
+    // keys — also when they cannot be fetched (exit 5 would say the
+    // network failed, not the token).
+    let p = signing(Signing::Es256);
+    let hs256 = "eyJhbGciOiJIUzI1NiJ9.e30.ZRrHA1JJJW8opsbCGfG_HACGpVUMN_a9IV7pAx_Zmeo";
+    let none = format!(
+        "{}.{}.",
+        common::b64(r#"{"alg":"none"}"#),
+        common::b64("{}")
+    );
+    let unreachable = common::on_a_closed_port(|port| port, |_| true);
+    for url in [p.jwks_url(), format!("http://127.0.0.1:{unreachable}/jwks")] {
+        let env = env_with(&p, &[("ROPC_JWKS_URL", url)]);
+        for token in ["", "not a jwt", hs256, &none] {
+            let out = ropc(&["verify"], &env, &format!("{token}\n"));
+            assert_eq!(out.code, 4, "{token:?}: {}", out.stderr);
+        }
+    }
+    assert_eq!(p.jwks_requests(), 0);
+}
+
+#[test]
+fn a_jwks_redirect_or_error_status_is_exit_6_and_a_429_or_503_after_the_retries_exit_5() {
+    let p = signing(Signing::Es256);
+    // The keys are served by another host, which misbehaves for good.
+    let keys_host = CREDS.provider();
+    keys_host.set_jwks(Some(p.jwks_json()));
+    let env = env_with(
+        &p,
+        &[
+            ("ROPC_JWKS_URL", keys_host.jwks_url()),
+            ("ROPC_RETRIES", "1".into()),
+        ],
+    );
+    for (misbehavior, code) in [
+        (Misbehavior::Redirect(302), 6),
+        (Misbehavior::Redirect(307), 6),
+        (Misbehavior::Html502, 6),
+        (
+            Misbehavior::Unavailable {
+                status: 503,
+                retry_after: Some("0".into()),
+            },
+            5,
+        ),
+        (
+            Misbehavior::Unavailable {
+                status: 429,
+                retry_after: None,
+            },
+            5,
+        ),
+    ] {
+        keys_host.set_misbehavior(Some(misbehavior.clone()));
+        for command in ["token", "verify"] {
+            let stdin = match command {
+                "token" => format!("{}\n", CREDS.password),
+                _ => format!("{}\n", forged_es256()),
+            };
+            let out = ropc(&[command], &env, &stdin);
+            assert_eq!(out.code, code, "{command} {misbehavior:?}: {}", out.stderr);
+            assert!(out.stderr.contains("JWKS"), "{}", out.stderr);
+        }
+    }
+    // Nothing was sent to the token endpoint: the key set comes first.
+    assert_eq!(p.requests(), 0);
+}
+
+/// An ES256 token with a `kid`, signed by nobody: a key set is needed to
+/// find that out.
+fn forged_es256() -> String {
+    format!(
+        "{}.{}.{}",
+        common::b64(r#"{"alg":"ES256","kid":"k"}"#),
+        common::b64(r#"{"sub":"mallory"}"#),
+        common::b64([1u8; 64])
+    )
+}
+
+#[test]
+fn extra_params_never_go_on_revocation() {
+    let p = CREDS
+        .provider_builder()
+        .require_param("audience", "https://api.example/")
+        .start()
+        .unwrap();
+    let env = env_with(
+        &p,
+        &[
+            (
+                "ROPC_EXTRA_PARAMS",
+                "audience=https%3A%2F%2Fapi.example%2F".into(),
+            ),
+            ("ROPC_REVOCATION_URL", p.revocation_url()),
+        ],
+    );
+    let out = json(&ropc(&["token"], &env, &format!("{}\n", CREDS.password)));
+    let rt = out["refresh_token"].as_str().unwrap().to_owned();
+    let out = ropc(&["revoke"], &env, &format!("{rt}\n"));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let dir = common::tempdir("cli-any-extra-logout");
+    let store = dir.join("tokens");
+    let store = store.to_str().unwrap();
+    let out = ropc(
+        &["access", "--store", store],
+        &env,
+        &format!("{}\n", CREDS.password),
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let out = ropc(&["logout", "--store", store], &env, "");
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let records = p.records();
+    let revocations: Vec<_> = records.iter().filter(|r| r.had_token).collect();
+    assert_eq!(revocations.len(), 2);
+    for r in revocations {
+        assert!(r.extra_params.is_empty(), "{r:?}");
+    }
+    assert!(
+        records
+            .iter()
+            .filter(|r| r.grant_type.is_some())
+            .all(|r| !r.extra_params.is_empty())
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn verify_does_not_suggest_verify_none_for_a_token_that_is_no_jwt() {
+    // `ropc verify` with ROPC_VERIFY=none is exit 2 (nothing to verify
+    // with): suggesting it for a token that is no JWT leads nowhere.
+    let p = CREDS.provider();
+    let out = ropc(&["verify"], &env_with(&p, &[]), "opaque-token-text\n");
+    assert_eq!(out.code, 4, "{}", out.stderr);
+    assert!(!out.stderr.contains("ROPC_VERIFY"), "{}", out.stderr);
+}
+
+#[test]
+fn verify_with_a_jwks_url_names_every_variable_at_fault_once() {
+    let env: Env = vec![
+        ("ROPC_JWKS_URL", "http://id.example/jwks".into()),
+        ("ROPC_LEEWAY", "soon".into()),
+        ("ROPC_TIMEOUT", "0".into()),
+        ("ROPC_RETRIES", "many".into()),
+    ];
+    let out = ropc(&["verify"], &env, "x.y.z\n");
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    for var in [
+        "ROPC_JWKS_URL",
+        "ROPC_LEEWAY",
+        "ROPC_TIMEOUT",
+        "ROPC_RETRIES",
+    ] {
+        assert_eq!(out.stderr.matches(var).count(), 1, "{var}: {}", out.stderr);
+    }
+}

@@ -155,6 +155,22 @@ fn temporarily_unavailable_after_the_retries_is_exit_3() {
     assert_eq!(p.requests(), 2);
 }
 
+#[test]
+fn a_429_with_an_error_member_left_after_the_retries_is_exit_5() {
+    // Auth0's rate limit answer: JSON with an `error` member, HTTP 429.
+    let p = CREDS.provider();
+    p.set_misbehavior(Some(Misbehavior::Reply {
+        status: 429,
+        content_type: "application/json".into(),
+        body: r#"{"statusCode":429,"error":"Too Many Requests","message":"Global limit has been reached"}"#
+            .into(),
+    }));
+    let out = token(&env_with(p.url(), &[("ROPC_RETRIES", "1")]));
+    assert_eq!(out.code, 5, "{}", out.stderr);
+    assert!(out.stderr.contains("HTTP 429"), "{}", out.stderr);
+    assert_eq!(p.requests(), 2);
+}
+
 /// A provider whose clock runs `offset` seconds from the system's (the
 /// device's clock is the system's, so it is `offset` behind the provider).
 fn provider_ahead(offset: i64, date: DateHeader) -> Provider {

@@ -476,6 +476,54 @@ fn temporarily_unavailable_is_retried_and_stays_an_oauth_error() {
 }
 
 #[test]
+fn a_429_or_503_says_it_was_not_processed_whatever_its_body_holds() {
+    // Auth0's rate limit answer, and a gateway's JSON 503: an `error`
+    // member, but the status says the request was not processed.
+    for (status, body) in [
+        (
+            429,
+            r#"{"statusCode":429,"error":"Too Many Requests","message":"Global limit has been reached"}"#,
+        ),
+        (503, r#"{"error":"server_error"}"#),
+    ] {
+        let p = CREDS.provider();
+        p.misbehave_next(
+            2,
+            Misbehavior::Reply {
+                status,
+                content_type: "application/json".into(),
+                body: body.into(),
+            },
+        );
+        let (policy, waits) = recorded_waits(2);
+        let client = CREDS.client_builder(&p).retry(policy).build().unwrap();
+        client
+            .password_grant(CREDS.user, &CREDS.password(), &[])
+            .unwrap();
+        assert_eq!(p.requests(), 3, "{status}");
+        assert_eq!(waits.lock().unwrap().len(), 2);
+        // Left after the retries, it says so too.
+        p.misbehave_next(
+            1,
+            Misbehavior::Reply {
+                status,
+                content_type: "application/json".into(),
+                body: body.into(),
+            },
+        );
+        let err = CREDS
+            .client_builder(&p)
+            .retry(RetryPolicy::none())
+            .build()
+            .unwrap()
+            .password_grant(CREDS.user, &CREDS.password(), &[])
+            .unwrap_err();
+        assert!(matches!(err, Error::OAuth(_)), "{err:?}");
+        assert!(err.was_not_processed() && err.is_transient(), "{err:?}");
+    }
+}
+
+#[test]
 fn a_refresh_read_by_the_provider_then_dropped_is_not_resent() {
     let p = CREDS
         .provider_builder()

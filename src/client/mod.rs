@@ -307,7 +307,7 @@ impl Client {
             }
         };
         let validation = self.inner.validation.clone().clock(Clock::Fixed(now));
-        let claims = self.verify_with(&access_token, &validation)?;
+        let claims = self.verify_with(&access_token, &validation, false)?;
         let expires_at = earliest(expires_at, claims.as_ref().and_then(Claims::exp));
         Ok(Tokens {
             access_token,
@@ -350,33 +350,43 @@ impl Client {
     }
 
     fn verify(&self, access_token: &Secret) -> Result<Option<Claims>, Error> {
-        self.verify_with(access_token, &self.inner.validation)
+        self.verify_with(access_token, &self.inner.validation, false)
     }
 
+    /// Verifies `access_token` with `validation`; `fetched`: the key set was
+    /// fetched for this call already ([`Verifier::prefetch`]).
     fn verify_with(
         &self,
         access_token: &Secret,
         validation: &Validation,
+        fetched: bool,
     ) -> Result<Option<Claims>, Error> {
         let inner = &self.inner;
-        let clock = inner.validation.get_clock();
         inner.verifier.claims(
             access_token,
             &inner.client_secret,
             validation,
-            &Fetch {
-                http: &inner.http,
-                max: inner.max_response_size,
-                retry: &inner.retry,
-                // The cooldown is measured on the boot clock where there is
-                // one: a wall clock set back or forward neither extends nor
-                // ends it.
-                now: clock.since_boot().map_or_else(
-                    || clock.now(),
-                    |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
-                ),
-            },
+            &self.fetch(fetched),
         )
+    }
+
+    /// What fetching the key set needs.
+    fn fetch(&self, fetched: bool) -> Fetch<'_> {
+        let inner = &self.inner;
+        let clock = inner.validation.get_clock();
+        Fetch {
+            http: &inner.http,
+            max: inner.max_response_size,
+            retry: &inner.retry,
+            // The cooldown is measured on the boot clock where there is
+            // one: a wall clock set back or forward neither extends nor
+            // ends it.
+            now: clock.since_boot().map_or_else(
+                || clock.now(),
+                |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+            ),
+            fetched,
+        }
     }
 
     /// The extra parameters, as form pairs.
@@ -409,6 +419,11 @@ impl Client {
         let inner = &self.inner;
         let redactor = self.redactor(secret);
         let clock = inner.validation.get_clock();
+        // The provider's keys first, when none are cached: keys that cannot
+        // be fetched fail the call before the grant is sent, not after the
+        // provider acted on it (a refresh token rotated, and lost with an
+        // answer that could not be verified).
+        let fetched = inner.verifier.prefetch(&self.fetch(false))?;
         let (token, received) = inner.retry.run(false, || {
             let reply = self.post(&inner.token_url, pairs.clone(), Endpoint::Token)?;
             let received = Receipt {
@@ -426,7 +441,7 @@ impl Client {
         // The time claims of a token just issued are checked against the
         // provider's clock when the local one disagrees with it.
         let validation = inner.validation.clone().clock(Clock::Fixed(received.at));
-        let claims = self.verify_with(&token.access_token, &validation)?;
+        let claims = self.verify_with(&token.access_token, &validation, fetched)?;
         let from_expires_in = token.expires_in.map(|s| {
             received
                 .at

@@ -28,7 +28,11 @@ use crate::secret::Secret;
 /// refused without a request. So a forged `kid`, however many tokens carry
 /// one, costs the provider at most one extra request per 5 minutes, and one
 /// `ropc` process fetches the key set at most twice. A fetch that is the
-/// first of the call (the set was just fetched) is not repeated.
+/// first of the call (the set was just fetched) is not repeated; a grant
+/// (password or refresh) on a client that has no key set yet fetches it
+/// before the grant is sent, so that keys that cannot be fetched fail the
+/// call before the provider acts on it (a refresh token rotated, then lost
+/// with an answer that could not be verified).
 pub const JWKS_REFETCH_COOLDOWN: Duration = Duration::from_secs(5 * 60);
 
 /// How a client verifies the access tokens it receives: chosen when it is
@@ -130,6 +134,24 @@ impl Verifier {
         }
     }
 
+    /// Fetches the provider's key set now when it will be needed and none
+    /// is cached: called before a grant is sent, so that keys that cannot be
+    /// fetched fail the call before the provider acts on it. Fetched after
+    /// the grant instead, a failure would lose the answer — and with it a
+    /// refresh token the provider has already rotated, whose predecessor,
+    /// sent again, is reuse. Returns whether it fetched (the answer's token
+    /// is then verified with this set, not fetched for again).
+    pub(crate) fn prefetch(&self, fetch: &Fetch<'_>) -> Result<bool, Error> {
+        match self {
+            #[cfg(feature = "asymmetric")]
+            Verifier::Jwks(jwks) => jwks.prefetch(fetch),
+            _ => {
+                let _ = fetch;
+                Ok(false)
+            }
+        }
+    }
+
     /// The verified claims of `token`; `None` for opaque tokens (not
     /// verified). `fetch` fetches the key set when it is needed.
     pub(crate) fn claims(
@@ -167,6 +189,9 @@ pub(crate) struct Fetch<'a> {
     pub(crate) retry: &'a super::RetryPolicy,
     /// Now, in seconds, on the clock the cooldown is measured on.
     pub(crate) now: i64,
+    /// The key set was fetched for this call already ([`Verifier::prefetch`]):
+    /// a `kid` it lacks does not make it fetch again.
+    pub(crate) fetched: bool,
 }
 
 /// A JWKS URL and what was last fetched from it.
@@ -199,8 +224,19 @@ impl Jwks {
         // for this fetch instead of sending their own.
         let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
         let (keys, just_fetched) = match &cache.keys {
-            Some(keys) => (keys.clone(), false),
-            None => (self.fetch(&mut cache, fetch)?, true),
+            Some(keys) => (keys.clone(), fetch.fetched),
+            None => {
+                // A token no key could verify (malformed, HS*, `none`) is
+                // refused as such before the provider is asked for keys:
+                // a set without any finds all that, and otherwise fails
+                // choosing a key.
+                if let Err(e) = KeySet::empty().verify(token, validation)
+                    && !matches!(e, JwtError::UnknownKey | JwtError::NoKey)
+                {
+                    return Err(e.into());
+                }
+                (self.fetch(&mut cache, fetch)?, true)
+            }
         };
         match keys.verify(token, validation) {
             Err(JwtError::UnknownKey)
@@ -216,6 +252,16 @@ impl Jwks {
             }
             other => Ok(other?),
         }
+    }
+
+    /// Fetches the key set when none is cached; whether it did.
+    fn prefetch(&self, fetch: &Fetch<'_>) -> Result<bool, Error> {
+        let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
+        if cache.keys.is_some() {
+            return Ok(false);
+        }
+        self.fetch(&mut cache, fetch)?;
+        Ok(true)
     }
 
     fn fetch(&self, cache: &mut Cache, fetch: &Fetch<'_>) -> Result<Arc<KeySet>, Error> {

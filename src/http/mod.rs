@@ -110,10 +110,13 @@ impl Http {
             .https_only(settings.https_only);
         #[cfg(any(feature = "rustls", feature = "native-tls"))]
         let config = config.tls_config(settings.trust.to_ureq()?);
-        // ureq's default connectors, then the wrapper that wipes their buffers.
+        // ureq's default connectors, then the wrapper that wipes their
+        // buffers; their failures to connect marked as such.
         let agent = ureq::Agent::with_parts(
             config.build(),
-            ureq::unversioned::transport::DefaultConnector::new().chain(wipe::WipeConnector),
+            Connecting(
+                ureq::unversioned::transport::DefaultConnector::new().chain(wipe::WipeConnector),
+            ),
             NameResolver::default(),
         );
         Ok(Http { agent })
@@ -251,6 +254,58 @@ impl ureq::unversioned::resolver::Resolver for NameResolver {
     }
 }
 
+/// ureq's connectors, whose refused or unroutable connects are marked as
+/// such ([`ConnectFailed`]): the kernel reports the same kinds of error on a
+/// connected socket too (an ICMP error kept as the connection's soft error,
+/// given when TCP gives up on a request it has sent), and only the connect
+/// is known to come before anything was sent.
+#[derive(Debug)]
+struct Connecting<C>(C);
+
+impl<C: ureq::unversioned::transport::Connector> ureq::unversioned::transport::Connector
+    for Connecting<C>
+{
+    type Out = C::Out;
+
+    fn connect(
+        &self,
+        details: &ureq::unversioned::transport::ConnectionDetails,
+        chained: Option<()>,
+    ) -> Result<Option<Self::Out>, ureq::Error> {
+        self.0.connect(details, chained).map_err(|e| match e {
+            ureq::Error::Io(io) if unreachable(io.kind()) => {
+                ureq::Error::Io(std::io::Error::new(io.kind(), ConnectFailed(io)))
+            }
+            e => e,
+        })
+    }
+}
+
+/// A connect refused, or that found no route: nothing was sent.
+#[derive(Debug)]
+struct ConnectFailed(std::io::Error);
+
+impl std::fmt::Display for ConnectFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for ConnectFailed {}
+
+/// The kinds of I/O error of a connect that was refused or found no route.
+fn unreachable(kind: std::io::ErrorKind) -> bool {
+    use std::io::ErrorKind as K;
+    matches!(
+        kind,
+        K::ConnectionRefused
+            | K::HostUnreachable
+            | K::NetworkUnreachable
+            | K::NetworkDown
+            | K::AddrNotAvailable
+    )
+}
+
 /// A header value backed by a zeroized buffer (moved, not copied): `http`
 /// stores it as `Bytes` owning the buffer, so the value is wiped when ureq
 /// drops the request. Marked sensitive, so `http` never prints it.
@@ -362,12 +417,13 @@ fn io_kind(e: &std::io::Error) -> Option<TransportKind> {
     }
     match e.kind() {
         K::TimedOut | K::WouldBlock => Some(TransportKind::Timeout),
-        // Only a connect can be refused, or find no route: nothing was sent.
-        K::ConnectionRefused
-        | K::HostUnreachable
-        | K::NetworkUnreachable
-        | K::NetworkDown
-        | K::AddrNotAvailable => Some(TransportKind::Connect),
+        // A connect refused, or that found no route: nothing was sent.
+        kind if unreachable(kind) && e.get_ref().is_some_and(|i| i.is::<ConnectFailed>()) => {
+            Some(TransportKind::Connect)
+        }
+        // The same kinds once connected (the request written, or its answer
+        // awaited or read): it may have been received.
+        kind if unreachable(kind) => Some(TransportKind::Io),
         K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe => Some(TransportKind::Io),
         _ => None,
     }
@@ -389,6 +445,48 @@ mod tests {
             Err(ReadError::TooLarge)
         ));
         assert_eq!(read_capped(&b""[..], 1).ok().map(|v| v.len()), Some(0));
+    }
+
+    /// Kinds of I/O error a connect reports when it fails (refused, no
+    /// route); the kernel can report them on a connected socket too (an
+    /// ICMP error kept as the connection's soft error, given when TCP gives
+    /// up on a request it had sent).
+    const UNREACHABLE: [std::io::ErrorKind; 5] = [
+        std::io::ErrorKind::ConnectionRefused,
+        std::io::ErrorKind::HostUnreachable,
+        std::io::ErrorKind::NetworkUnreachable,
+        std::io::ErrorKind::NetworkDown,
+        std::io::ErrorKind::AddrNotAvailable,
+    ];
+
+    #[test]
+    fn an_unreachable_error_once_connected_may_have_reached_the_provider() {
+        for kind in UNREACHABLE {
+            // From the connect: nothing was sent.
+            let connect = std::io::Error::new(kind, ConnectFailed(kind.into()));
+            let e = transport(ureq::Error::Io(connect), Endpoint::Token);
+            assert!(!e.may_have_reached_provider(), "{kind:?}: {e:?}");
+            // Writing the request or awaiting its answer.
+            let e = transport(ureq::Error::Io(kind.into()), Endpoint::Token);
+            assert!(e.may_have_reached_provider(), "{kind:?}: {e:?}");
+            // Reading the body of an answer: the request was received.
+            let body = ureq::Body::builder().reader(Failing(kind));
+            let response = ureq::http::Response::builder()
+                .status(200)
+                .body(body)
+                .unwrap();
+            let e = read_reply(response, 1024, Endpoint::Token).err().unwrap();
+            assert!(e.may_have_reached_provider(), "{kind:?}: {e:?}");
+        }
+    }
+
+    /// A body whose every read fails with one kind of error.
+    struct Failing(std::io::ErrorKind);
+
+    impl Read for Failing {
+        fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+            Err(self.0.into())
+        }
     }
 
     #[test]

@@ -324,6 +324,14 @@ impl KeySet {
         }
     }
 
+    /// A set without keys: verifying with it finds every fault of a token
+    /// that no key could mend (its form, its algorithm: HS*, `none`), and
+    /// otherwise fails choosing a key ([`JwtError::UnknownKey`] or
+    /// [`JwtError::NoKey`]).
+    pub(crate) fn empty() -> KeySet {
+        Builder::default().build()
+    }
+
     /// The number of usable keys.
     #[must_use]
     pub fn len(&self) -> usize {

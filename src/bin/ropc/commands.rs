@@ -67,7 +67,9 @@ pub(crate) fn verify() -> Result<(), Fail> {
         #[cfg(feature = "asymmetric")]
         Some(KeySource::Keys(set)) => Some(Checker::Keys(set.clone())),
         #[cfg(feature = "asymmetric")]
-        Some(KeySource::Jwks(url)) => config::jwks_client(&mut p, url).map(Checker::Jwks),
+        Some(KeySource::Jwks(url)) => {
+            config::jwks_client(&mut p, url, validation.as_ref()).map(Checker::Jwks)
+        }
         None => None,
     };
     let (keys, checker, validation) = p.finish((|| Some((keys?, checker?, validation?)))())?;
@@ -103,7 +105,7 @@ pub(crate) fn verify() -> Result<(), Fail> {
             .verify_access_token(&Secret::from(token))
             .and_then(|c| c.ok_or(Error::Jwt(jwt::JwtError::Malformed("not verified")))),
     }
-    .map_err(|e| keysource::failure(&keys, e))?;
+    .map_err(|e| keysource::verify_failure(&keys, e))?;
     emit(output::claims_json(claims.as_json())?)
 }
 

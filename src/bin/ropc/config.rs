@@ -586,24 +586,39 @@ fn check_extra_params(extra: &str) -> Result<(), Fail> {
 /// A client for `ropc verify` with `ROPC_JWKS_URL`: it only fetches the key
 /// set (the library wants a token URL and gets the JWKS URL, which it never
 /// posts a grant to; no client credentials are involved), with the
-/// validation, timeout and CA bundle variables applied. `None` when
-/// something is invalid (recorded).
+/// validation (read by the caller: `None` when it is invalid, already
+/// recorded), timeout, retry and CA bundle variables applied. `None` when
+/// something is invalid (recorded, every variable checked).
 #[cfg(feature = "asymmetric")]
-pub(crate) fn jwks_client(p: &mut Problems, url: &str) -> Option<Client> {
-    let validation = p.ok(validation())?;
-    let timeout = p.ok(timeout())?;
-    let retry = p.ok(retry())?;
+pub(crate) fn jwks_client(
+    p: &mut Problems,
+    url: &str,
+    validation: Option<&Validation>,
+) -> Option<Client> {
+    let timeout = p.ok(timeout());
+    let retry = p.ok(retry());
+    let ca = p.var("ROPC_CA_FILE");
+    let (Some(validation), Some(timeout), Some(retry)) = (validation, timeout, retry) else {
+        // The variables that can be checked on their own are, so that all
+        // of them are named at once.
+        check_urls(p, &[("ROPC_JWKS_URL", Some(url))]);
+        if let Some(ca) = ca {
+            let check = Client::builder("https://check.invalid/", "check", "check");
+            p.ok(add_ca(check, &ca));
+        }
+        return None;
+    };
     let mut builder = Client::builder(url, "ropc-verify", "")
         .client_auth(ClientAuth::None)
         .verification(ropc::Verification::JwksUrl(url.to_owned()))
-        .validation(validation)
+        .validation(validation.clone())
         .retry(retry);
     if let Some(t) = timeout {
         builder = builder
             .timeout(t)
             .connect_timeout(t.min(ropc::DEFAULT_CONNECT_TIMEOUT));
     }
-    if let Some(ca) = p.var("ROPC_CA_FILE") {
+    if let Some(ca) = ca {
         builder = p.ok(add_ca(builder, &ca))?;
     }
     match builder.build() {

@@ -57,15 +57,7 @@ impl KeySource {
     /// token this source cannot verify (an RS/PS/ES/EdDSA token under the
     /// client secret, a token that is not a JWT at all).
     pub(crate) fn hint(&self, e: &JwtError) -> Option<&'static str> {
-        let not_a_jwt = matches!(
-            e,
-            JwtError::Malformed(_)
-                | JwtError::Base64 {
-                    segment: ropc::jwt::Segment::Header
-                }
-                | JwtError::Header("not valid JSON" | "not a JSON object")
-        );
-        if not_a_jwt {
+        if not_a_jwt(e) {
             return Some(match self {
                 KeySource::Opaque => return None,
                 _ => {
@@ -87,6 +79,18 @@ impl KeySource {
             _ => None,
         }
     }
+}
+
+/// Whether the token failed for not being a JWT at all.
+fn not_a_jwt(e: &JwtError) -> bool {
+    matches!(
+        e,
+        JwtError::Malformed(_)
+            | JwtError::Base64 {
+                segment: ropc::jwt::Segment::Header
+            }
+            | JwtError::Header("not valid JSON" | "not a JSON object")
+    )
 }
 
 fn is_asymmetric(alg: &str) -> bool {
@@ -192,6 +196,20 @@ pub(crate) fn failure(source: &KeySource, e: Error) -> crate::Fail {
         Error::Jwt(j) => source.hint(j),
         _ => None,
     };
+    with_hint(e, hint)
+}
+
+/// [`failure`] for `ropc verify`, which has nothing to verify with under
+/// `ROPC_VERIFY=none`: a token that is no JWT gets no hint pointing there.
+pub(crate) fn verify_failure(source: &KeySource, e: Error) -> crate::Fail {
+    let hint = match &e {
+        Error::Jwt(j) if !not_a_jwt(j) => source.hint(j),
+        _ => None,
+    };
+    with_hint(e, hint)
+}
+
+fn with_hint(e: Error, hint: Option<&'static str>) -> crate::Fail {
     let mut fail = crate::Fail::from(e);
     if let Some(hint) = hint {
         fail.message = format!("{} ({hint})", fail.message);

@@ -46,6 +46,14 @@ impl From<Error> for Fail {
     fn from(e: Error) -> Fail {
         let code = match &e {
             Error::Config(_) | Error::Store(_) => 2,
+            // An `error` member with HTTP 429 or 503 (Auth0's rate limit
+            // answer) is a "not now" like any other 429/503: exit 5 below.
+            Error::OAuth(o)
+                if o.response.code != ropc::ErrorCode::TemporarilyUnavailable
+                    && e.was_not_processed() =>
+            {
+                5
+            }
             Error::OAuth(_) | Error::LoginRequired => 3,
             Error::Jwt(_) => 4,
             Error::Transport(_) => 5,
