@@ -13,6 +13,7 @@ pub(crate) use tls::Trust;
 use std::io::Read;
 use std::time::Duration;
 
+use ureq::http::header;
 use ureq::unversioned::transport::Connector as _;
 use zeroize::{Zeroize, Zeroizing};
 
@@ -134,10 +135,13 @@ impl Http {
         max: usize,
         endpoint: Endpoint,
     ) -> Result<Reply, Error> {
-        let mut request = ureq::http::Request::post(url)
-            .header("Content-Type", "application/x-www-form-urlencoded");
+        // Header names as `http`'s constants, not text it must look up.
+        let mut request = ureq::http::Request::post(url).header(
+            header::CONTENT_TYPE,
+            header::HeaderValue::from_static("application/x-www-form-urlencoded"),
+        );
         if let Some(value) = authorization {
-            request = request.header("Authorization", sensitive_header(value)?);
+            request = request.header(header::AUTHORIZATION, sensitive_header(value)?);
         }
         self.exchange(request, body, max, endpoint)
     }
@@ -188,7 +192,7 @@ fn read_reply(
     let status = response.status().as_u16();
     let encoded = response
         .headers()
-        .get("content-encoding")
+        .get(header::CONTENT_ENCODING)
         .is_some_and(|v| !v.as_bytes().eq_ignore_ascii_case(b"identity"));
     let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok());
     let date = header("date").and_then(crate::grant::http_date);
