@@ -250,7 +250,9 @@ impl fmt::Display for StoreError {
 
 impl std::error::Error for StoreError {}
 
-/// Every error ropc returns.
+/// Every error ropc returns; none of them carries a secret (every string
+/// that came from the provider has the request's secrets redacted before
+/// it is cut to length).
 ///
 /// ```
 /// use ropc::{Client, Error, Setting};
@@ -269,22 +271,31 @@ impl std::error::Error for StoreError {}
 #[non_exhaustive]
 pub enum Error {
     /// The provider refused (an RFC 6749 error response, e.g.
-    /// `invalid_grant` for a wrong password or a dead refresh token).
+    /// `invalid_grant` for a wrong password or a dead refresh token,
+    /// `invalid_client`), with the HTTP status; an `error` member counts
+    /// whatever the status.
     OAuth(OAuthError),
-    /// The access token failed verification.
+    /// The access token failed verification; [`JwtError`] names the check.
     Jwt(JwtError),
-    /// No response: DNS, connect, timeout, TLS, I/O.
+    /// No response: DNS, connect, timeout, TLS, I/O ([`TransportKind`] says
+    /// which).
     Transport(TransportError),
-    /// A response came, but it is malformed, oversized, a redirect or an
-    /// unexpected status.
+    /// A response came, but it is malformed JSON, lacks a member or has one
+    /// of the wrong type, is over the cap, is a redirect, or has a non-2xx
+    /// status without an OAuth error (with a short sanitised excerpt of the
+    /// body).
     Response(ResponseError),
-    /// Invalid configuration, detected before anything is sent.
+    /// Invalid configuration (a bad URL or setting: [`Setting`] says which),
+    /// found by [`ClientBuilder::build`](crate::ClientBuilder::build) or a
+    /// call before anything is sent.
     Config(ConfigError),
-    /// The refresh token was refused (`invalid_grant`) and no password is at
-    /// hand: the password grant must be run again.
+    /// A [`Session`](crate::Session) has no refresh token, or the provider
+    /// refused it (`invalid_grant`), and no password is at hand: the
+    /// password grant must be run again.
     LoginRequired,
-    /// The token store could not be read, written or locked, or its content
-    /// is corrupt or unsafe (readable by others).
+    /// The token store could not be read, written, locked or cleared, or is
+    /// unsafe (a symbolic link, a FIFO, someone else's file, a file readable
+    /// by others) or corrupt.
     Store(StoreError),
 }
 

@@ -60,7 +60,15 @@ struct State {
 /// and the store error again, tokens still kept, when it does not. Safe to
 /// share between threads: callers that arrive during a refresh wait for it,
 /// so only one refresh is sent; with a [`FileStore`](crate::FileStore) the
-/// store's lock does the same across processes.
+/// store's lock (an exclusive `flock` on `PATH.lock`) does the same across
+/// processes: a second process waits, re-reads the store and uses the token
+/// the first one fetched.
+///
+/// An `invalid_grant` on refresh is [`Error::LoginRequired`]: the dead
+/// refresh token is forgotten and the store cleared (removed), so the next
+/// process starts logged out too. A tool that runs again and again (cron, a
+/// shell loop, a daemon) thus sends the password once, then lives on the
+/// refresh token; the `ropc access` command is this type for shell scripts.
 ///
 /// ```
 /// # #[cfg(feature = "testing")] {

@@ -9,6 +9,11 @@ use crate::secret::Secret;
 /// Tokens from one successful grant or refresh, with the access token
 /// verified. Every token is a [`Secret`], wiped on drop.
 ///
+/// A token is any RFC 6749 VSCHAR string (`%x20-7E`, spaces included), and
+/// the store keeps every such token; a response with anything else in a
+/// token is malformed ([`Error::Response`](crate::Error::Response)) before
+/// the token is used.
+///
 /// ```
 /// # #[cfg(feature = "testing")] {
 /// use ropc::testing::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PASSWORD, DEMO_USERNAME, Provider};
@@ -65,8 +70,9 @@ impl Tokens {
         self.refresh_token.as_ref()
     }
 
-    /// The OpenID Connect ID token, when the provider sent one (not verified
-    /// by ropc).
+    /// The OpenID Connect ID token, when the provider sent one: kept and
+    /// passed on, never verified by ropc (it is for the application, which
+    /// knows its nonce).
     #[must_use]
     pub fn id_token(&self) -> Option<&Secret> {
         self.id_token.as_ref()

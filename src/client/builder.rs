@@ -37,7 +37,8 @@ pub const RESERVED_PARAMS: [&str; 7] = [
     "refresh_token",
 ];
 
-/// Configures a [`Client`]. Made by [`Client::builder`].
+/// Configures a [`Client`]. Made by [`Client::builder`]; every setting is
+/// checked by [`build`](Self::build), before anything is sent.
 ///
 /// ```
 /// # #[cfg(any(feature = "rustls", feature = "native-tls"))] {
@@ -54,6 +55,75 @@ pub const RESERVED_PARAMS: [&str; 7] = [
 /// # }
 /// # Ok::<(), ropc::Error>(())
 /// ```
+///
+/// # Defaults, and the ureq defaults ropc overrides on purpose
+///
+/// | setting | default | builder method |
+/// | --- | --- | --- |
+/// | token URL scheme | `https` required; plain `http` only to `localhost`, 127.0.0.0/8 or `::1`; URLs with `user:pass@` refused | [`allow_insecure_http(true)`](Self::allow_insecure_http) |
+/// | client authentication | HTTP Basic with the id and secret **as they are**, as providers document it (many servers do not form-decode Basic credentials, and encoding breaks secrets holding `+ / =`) | [`client_auth`](Self::client_auth): [`ClientAuth::BasicFormEncoded`] (RFC 6749 §2.3.1), [`ClientAuth::Post`] (`client_secret_post`) or [`ClientAuth::None`] (a public client); exactly one per request, never retried with another (that would send the password twice) |
+/// | access token verification | HS256 with the client secret | [`verification`](Self::verification) |
+/// | connect timeout | 10 s (TCP + TLS) | [`connect_timeout`](Self::connect_timeout) |
+/// | whole-request timeout | 30 s, per attempt (ureq has none by default) | [`timeout`](Self::timeout) |
+/// | retries | 2, only of what cannot have reached the provider or what it did not process | [`retry`](Self::retry) |
+/// | response body cap | 64 KiB (ureq: 10 MB) | [`max_response_size`](Self::max_response_size) |
+/// | redirects | **never followed**: a 3xx is [`Error::Response`] (ureq follows 10, and a 307/308 would re-send the password) | — |
+/// | non-2xx statuses | read as responses so the RFC 6749 §5.2 error body is parsed (ureq turns them into bodiless errors) | — |
+/// | proxy | none, whatever the environment says (ureq reads `HTTPS_PROXY` etc.) | [`proxy(url)`](Self::proxy), [`proxy_from_env(true)`](Self::proxy_from_env) |
+/// | compression | none requested; a `Content-Encoding` answer is refused | — |
+/// | token validation | `exp` required, 60 s leeway, `iss`/`aud` checked when set | [`issuer`](Self::issuer), [`audience`](Self::audience), [`leeway`](Self::leeway), [`validation`](Self::validation), [`clock`](Self::clock) |
+/// | user agent | `ropc/<version>` ([`USER_AGENT`](crate::USER_AGENT)) | — |
+///
+/// One `ureq::Agent` per client: connections are kept alive between calls
+/// (the tests check that several grants and refreshes use one connection).
+///
+/// # TLS and trust
+///
+/// | feature | TLS library | trusted roots by default | unique crates in `cargo tree -e normal` (ropc excluded) |
+/// | --- | --- | --- | --- |
+/// | `rustls` (default) | rustls with the *ring* provider | Mozilla's (webpki-roots), compiled in | 39 |
+/// | `native-tls` (`--no-default-features --features native-tls`) | the platform's (OpenSSL on Linux; needs `libssl-dev` to build) | Mozilla's, as certificates (webpki-root-certs) | 48 |
+/// | neither (`--no-default-features`) | none: plain `http` to loopback only; an `https` token URL is a configuration error at `build()` | — | 31 |
+///
+/// Counted on 2026-12-05 with `cargo tree -e normal --prefix none
+/// [features]`, each crate once (Linux x86_64). With both features,
+/// native-tls is used: ropc selects the TLS library explicitly and never
+/// lets ureq pick.
+///
+/// Trust (with a TLS feature):
+///
+/// * `add_root_certificates_pem(bytes)` / `add_root_certificates_file(path)`:
+///   every certificate of a PEM bundle is trusted **in addition to** the
+///   built-in roots; malformed PEM, a truncated certificate or a bundle
+///   without a certificate is an [`Error::Config`] at configuration time.
+///   The `ropc` command does this with `ROPC_CA_FILE` (a malformed bundle
+///   exits 2 naming the variable). (ureq takes either its built-in roots or
+///   an explicit list, so ropc lists the built-in ones itself: with rustls,
+///   from the trust anchors already linked, so the roots are not in the
+///   binary twice; the one Mozilla root with name constraints, TUBITAK Kamu
+///   SM, is left out of that list rather than trusted without its
+///   constraints.)
+/// * `replace_root_certificates(true)`: trust only the added certificates
+///   (a device that talks to one private PKI and nothing else).
+/// * `platform_verifier(true)` (native-tls only): the system's OpenSSL store
+///   and verifier. With only `rustls` it is a configuration error at
+///   `build()` ([`Error::Config`], [`Setting::RootCertificates`]), never a
+///   surprise at the first handshake.
+///
+/// `http` token URLs are refused before any connection unless the host is
+/// loopback (`localhost`, 127.0.0.0/8, `::1`) or `allow_insecure_http(true)`
+/// is set.
+///
+/// The TLS tests (`tests/tls.rs`) generate a private CA and leaves in the
+/// test (rcgen) and serve them with rustls through the loopback provider: a
+/// trusted private CA succeeds; an unknown CA, a host name mismatch and an
+/// expired leaf are refused with [`Error::Transport`] (kind
+/// [`Tls`](crate::TransportKind::Tls), the detail naming the certificate
+/// problem; `ropc` exit 5) before anything is sent. They run under `rustls`
+/// and under `native-tls`. One difference: a **CA certificate used as the
+/// server's leaf** is refused by rustls (`CaUsedAsEndEntity`) but accepted
+/// by OpenSSL through native-tls, which offers no hook to refuse it; prefer
+/// rustls where that matters.
 #[derive(Clone)]
 pub struct ClientBuilder {
     token_url: String,

@@ -125,6 +125,16 @@ impl Client {
     /// The password grant (RFC 6749 §4.3): trades the resource owner's
     /// username and password for tokens. `scopes` may be empty.
     ///
+    /// One POST of `grant_type=password`, `username`, `password` and
+    /// `scope` (and any [extra parameters](ClientBuilder::extra_param)) with
+    /// the configured client authentication (HTTP Basic by default); the
+    /// response is read into a zeroized, size-capped buffer, parsed (RFC 6749
+    /// §5.1/§5.2), and its access token verified ([`Verification`]; by
+    /// default HS256 with the client secret). The [`Tokens`] hold the access
+    /// token, the refresh token to use next, the verified claims and the
+    /// absolute expiry (time received + `expires_in`, bounded by `exp`;
+    /// [`Tokens::expires_within`]).
+    ///
     /// # Errors
     ///
     /// [`Error::OAuth`] when the provider refuses (`invalid_grant` for a wrong

@@ -9,21 +9,32 @@
 //! order and the same [`Claims`] out; between the header and the signature
 //! it picks the key by the rules of `KeySet`'s documentation (the key decides
 //! the algorithm; HS* and `none` are never accepted; `jku`, `x5u`, `jwk` and
-//! `x5c` are never used). The order of the checks is part of the design:
+//! `x5c` are never used). The order of the checks is part of the design;
+//! each failure has its [`JwtError::kind`]:
 //!
-//! 1. the key is not empty (HMAC would accept it, and anyone could forge);
-//!    the length cap, before any decoding;
-//! 2. exactly three non-empty segments of strict base64url (no padding, no
-//!    `+` `/` or whitespace, canonical trailing bits);
-//! 3. the header: a JSON object, `alg` exactly `"HS256"`, no `crit`, `typ`
-//!    (if present and not `null`) `JWT` or `at+jwt`, no duplicate member
-//!    names;
-//! 4. the HMAC-SHA256 tag over the received `header.payload` bytes, compared in
-//!    constant time — **before** the payload is parsed at all (it is only
-//!    base64-decoded, as strictly as the other segments);
-//! 5. the payload: a JSON object without duplicate member names, registered
-//!    claims of the right type;
-//! 6. the time and identity checks of [`Validation`].
+//! | rule, in the order checked | error kind |
+//! | --- | --- |
+//! | the key is not empty (HMAC would accept it, and anyone could forge) | `empty_key` |
+//! | token at most 16 KiB ([`Validation::max_token_size`]), checked before any decoding | `too_large` |
+//! | exactly three non-empty `.`-separated segments | `malformed` |
+//! | each segment strict base64url: no `=`, `+`, `/`, whitespace, non-canonical trailing bits | `base64` |
+//! | header is a JSON object; no duplicate member; no `crit`; `typ` absent (or `null`) or `JWT`/`at+jwt` (any case); `alg` present and a string | `header` |
+//! | `alg` exactly `"HS256"` (`none` refused in every spelling) | `algorithm` |
+//! | HMAC-SHA256 over the received `header.payload` bytes, constant-time compare, **before the payload is parsed** at all (it is only base64-decoded, as strictly as the other segments) | `signature` |
+//! | payload is UTF-8, a JSON object, no duplicate member name at any depth | `payload` |
+//! | `iss`/`sub`/`jti` strings, `aud` a string or an array of strings, `exp`/`nbf`/`iat` NumericDates (an integer or finite number in 0..=9999-12-31; a string, bool, null or out-of-range value is an error, never "absent") | `invalid_claim` |
+//! | `exp` present (default; switchable), other required claims present | `missing_claim` |
+//! | `now < exp + leeway` (leeway 60 s by default) | `expired` |
+//! | `nbf <= now + leeway` | `not_yet_valid` |
+//! | `iat <= now + leeway` | `issued_in_future` |
+//! | `iss` equal to the expected issuer, when one is set | `issuer` |
+//! | `aud` contains the expected audience, when one is set | `audience` |
+//!
+//! Duplicate member names are rejected rather than resolved: two parsers
+//! that resolve them differently are an attack surface. When no audience is
+//! expected, `aud` is not checked (RFC 7519 §4.1.3 would reject a token
+//! whose `aud` does not name the recipient; set [`Validation::audience`] to
+//! get that).
 //!
 //! ```
 //! use base64::Engine as _;

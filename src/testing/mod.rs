@@ -1,14 +1,41 @@
 //! [`Provider`]: a real HTTP/1.1 token endpoint on loopback, for tests,
 //! demos and benchmarks — ropc's own, and yours.
 //!
-//! It speaks the password and refresh-token grants the way identity
-//! providers do: HTTP Basic client authentication (the id and secret as they
-//! are, or RFC 6749 §2.3.1-encoded) or `client_secret_post`, HS256 access
-//! tokens signed with the client secret (`iss`, `sub`, `aud`, `exp`, `iat`,
-//! `jti`, `scope`), opaque refresh tokens (rotated on use if asked), and the
-//! RFC 6749 §5.2 errors. It can be told to misbehave (see [`Misbehavior`]) and
-//! it records what it received (never the secrets) so tests can assert what
-//! was, and was not, sent.
+//! It runs on `127.0.0.1`, is built from the crate's own dependencies, and
+//! shuts down on drop. It speaks the password and refresh-token grants the
+//! way identity providers do: HTTP Basic client authentication (the id and
+//! secret as they are, or RFC 6749 §2.3.1-encoded) or `client_secret_post`,
+//! HS256 access tokens signed with the client secret (`iss`, `sub`, `aud`,
+//! `exp`, `iat`, `jti`, `scope`), opaque refresh tokens (rotated on use
+//! unless [`rotate_refresh_tokens(false)`](ProviderBuilder::rotate_refresh_tokens)),
+//! and the RFC 6749 §5.2 errors: `invalid_request`, `invalid_client` (401
+//! with `WWW-Authenticate`), `invalid_grant`, `unsupported_grant_type`,
+//! `invalid_scope`. It counts requests and connections
+//! ([`Provider::requests`], [`Provider::connections`]) and records what it
+//! received ([`Provider::records`]; never the secrets) so tests can assert
+//! what was, and was not, sent.
+//!
+//! It can be told to misbehave ([`Misbehavior`]): delay, close without
+//! answering, truncate, an oversized body, HTML 502, a body that is not
+//! JSON, redirects (302/307/…), a wrong signing key, another `alg`, expired
+//! tokens, a `token_type` other than Bearer, `expires_in` as a string, an
+//! error with HTTP 200, 429/503 with `Retry-After`, a reply lost after the
+//! request was processed. A TLS acceptor can be plugged in
+//! ([`ProviderBuilder::tls`]) to serve https with a certificate made in the
+//! test.
+//!
+//! Besides the token endpoint it serves a **protected resource**,
+//! [`Provider::userinfo_url`] (`/userinfo`): `GET` it with `Authorization:
+//! Bearer <access token>` and it answers the token's verified claims as
+//! JSON, or `401` with a `WWW-Authenticate: Bearer` challenge (RFC 6750 §3)
+//! for a missing, invalid or expired token — so a test of "call the API
+//! with the token" needs no server of its own. And a **revocation
+//! endpoint** (RFC 7009), [`Provider::revocation_url`] (`/revoke`): a
+//! revoked refresh token then gets `invalid_grant`;
+//! [`Provider::revocations`] counts the requests and the request records
+//! show their `token_type_hint` (never the token). `cargo run --example
+//! demo` shows a whole life against it: log in, call the API, refresh, call
+//! again, log out (revoke).
 //!
 //! ```
 //! use ropc::testing::Provider;
@@ -74,9 +101,35 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! ## In your own tests
+//!
 //! Enabled by the `testing` feature. In your own crate, take it as a
-//! dev-dependency only: `ropc = { version = "…", features = ["testing"] }`
-//! under `[dev-dependencies]`.
+//! dev-dependency only:
+//!
+//! ```toml
+//! [dev-dependencies]
+//! ropc = { version = "0.1", features = ["testing"] }
+//! ```
+//!
+//! and test your tool offline:
+//!
+//! ```
+//! use std::time::Duration;
+//!
+//! // One of your crate's tests (a `#[test]`), offline.
+//! fn my_tool_logs_in() -> Result<(), Box<dyn std::error::Error>> {
+//!     let provider = ropc::testing::Provider::builder()
+//!         .client("my-app", "client-secret") // Basic (both encodings) or client_secret_post
+//!         .user("alice", "wonderland")
+//!         .token_lifetime(Duration::from_secs(60))
+//!         .start()?;
+//!     let client = ropc::Client::builder(provider.url(), "my-app", "client-secret").build()?;
+//!     let tokens = client.password_grant("alice", &"wonderland".into(), &["openid"])?;
+//!     assert_eq!(tokens.claims().sub(), Some("alice"));
+//!     Ok(())
+//! }
+//! # my_tool_logs_in().unwrap();
+//! ```
 
 // The rooms: `server` accepts connections and speaks HTTP/1.1; it hands each
 // request to `endpoint`, which authenticates the client, records the request

@@ -218,7 +218,11 @@ pub(crate) fn access(store: &Path, output: Option<&Path>) -> Result<(), Fail> {
 /// `ropc logout`: with `ROPC_REVOCATION_URL`, the stored refresh token is
 /// revoked at the provider first (RFC 7009); then the store is wiped and
 /// removed, whatever the revocation's outcome. Configuration errors, and a
-/// store made for another account, are found before anything is done.
+/// store made for another account, are found before anything is done: the
+/// store is checked against whatever configuration is set; a mismatch is
+/// exit 2 and leaves the store as it is, with or without revocation; with
+/// no configuration set, `logout` without revocation removes any ropc store
+/// it can read back.
 pub(crate) fn logout(store: &Path) -> Result<(), Fail> {
     // Without a revocation URL nothing is sent, and no variable is needed.
     let revoking = match config::var("ROPC_REVOCATION_URL")? {

@@ -11,8 +11,8 @@
 //!   frames still in use, until something else happens to reuse the space.
 //! * A client secret given in `ROPC_CLIENT_SECRET` is overwritten in the
 //!   process's environment block once it has been read (Linux: through
-//!   `/proc/self/mem`; elsewhere it stays, and the README says to use
-//!   `ROPC_CLIENT_SECRET_FILE`).
+//!   `/proc/self/mem`; elsewhere it stays, and the crate docs' "Security
+//!   considerations" say to use `ROPC_CLIENT_SECRET_FILE`).
 //!
 //! The library never sets a global allocator; a program linking ropc does
 //! the same as this one to get the same guarantees (see the crate docs).
