@@ -221,6 +221,32 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
+/// What kind of problem a [`StoreError`] is, for programs that act on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StoreErrorKind {
+    /// The path names no file (empty, ending in `/`, `.` or `..`), or its
+    /// directory does not exist.
+    Path,
+    /// What is there may not be used: a symbolic link, a FIFO, a device, a
+    /// socket, a directory, another user's file, or a store that group or
+    /// others may read. Left as it is.
+    Unsafe,
+    /// A file that is not a ropc store (no `ropc-store 1` first line).
+    /// Left as it is: never replaced or wiped.
+    NotAStore,
+    /// A ropc store whose content cannot be read back (truncated, edited,
+    /// too large).
+    Corrupt,
+    /// Made for another token URL, client id or user: its tokens are never
+    /// handed out.
+    Account,
+    /// Reading, writing, creating, removing or locking failed.
+    Io,
+    /// Anything else (a store of your own: [`StoreError::new`]).
+    Other,
+}
+
 /// A problem with a token store.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -229,15 +255,27 @@ pub struct StoreError {
     pub store: String,
     /// What is wrong.
     pub reason: String,
+    /// What kind of problem it is.
+    pub kind: StoreErrorKind,
 }
 
 impl StoreError {
     /// A store error about `store` (for [`TokenStore`](crate::TokenStore)
-    /// implementations of your own).
+    /// implementations of your own), of kind [`StoreErrorKind::Other`].
     pub fn new(store: impl Into<String>, reason: impl Into<String>) -> Self {
+        StoreError::of_kind(StoreErrorKind::Other, store, reason)
+    }
+
+    /// A store error of this kind.
+    pub fn of_kind(
+        kind: StoreErrorKind,
+        store: impl Into<String>,
+        reason: impl Into<String>,
+    ) -> Self {
         StoreError {
             store: store.into(),
             reason: reason.into(),
+            kind,
         }
     }
 }

@@ -431,7 +431,8 @@ pub use client::{
 };
 pub use clock::{Clock, Jitter, MAX_REFRESH_WINDOW, ManualClock};
 pub use error::{
-    ConfigError, Endpoint, Error, OAuthError, Setting, StoreError, TransportError, TransportKind,
+    ConfigError, Endpoint, Error, OAuthError, Setting, StoreError, StoreErrorKind, TransportError,
+    TransportKind,
 };
 pub use form::ClientAuth;
 pub use http::USER_AGENT;
@@ -487,7 +488,7 @@ pub mod _cli {
     ///
     /// Why it may not, as one phrase.
     pub fn check_output(path: &Path) -> Result<(), String> {
-        crate::store::check_replaceable(path)
+        crate::store::check_replaceable(path).map_err(|r| r.why)
     }
 
     /// Replaces `path` with `bytes` as the token store replaces its file:
@@ -500,7 +501,7 @@ pub mod _cli {
     /// Why it was refused or failed, as one phrase.
     pub fn replace_file(path: &Path, bytes: &[u8]) -> Result<(), String> {
         check_output(path)?;
-        crate::store::replace_atomically(path, bytes)
+        crate::store::replace_atomically(path, bytes).map_err(|r| r.why)
     }
 }
 

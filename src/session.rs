@@ -545,7 +545,8 @@ impl Session {
             Some(self.client.client_id()),
             self.user.as_deref(),
         ) {
-            return Err(StoreError::new(
+            return Err(StoreError::of_kind(
+                crate::error::StoreErrorKind::Account,
                 store.name(),
                 format!("was made for {mismatch}; refusing to use it"),
             )

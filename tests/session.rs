@@ -186,7 +186,12 @@ fn a_session_refuses_a_store_made_for_another_token_url_or_client_id() {
         ),
     ];
     for (client, why) in cases {
-        let reason = store_reason(Session::with_store(client, store.clone()));
+        let refused = Session::with_store(client, store.clone());
+        assert!(
+            matches!(&refused, Err(ropc::Error::Store(e)) if e.kind == ropc::StoreErrorKind::Account),
+            "{refused:?}"
+        );
+        let reason = store_reason(refused);
         assert!(reason.contains(&why), "{reason}");
         assert!(reason.contains("refusing"), "{reason}");
     }

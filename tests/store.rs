@@ -523,3 +523,43 @@ fn the_account_is_kept_in_printable_ascii_lines_and_read_back_exactly() {
     assert_eq!(none.username, None);
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// A program acts on what kind of problem a store has, not on its words.
+#[test]
+fn store_errors_say_what_kind_they_are() {
+    use ropc::StoreErrorKind as Kind;
+    let kind = |r: Result<Option<StoredTokens>, Error>| match r {
+        Err(Error::Store(e)) => e.kind,
+        other => panic!("{other:?}"),
+    };
+    let dir = tempdir("store-kinds");
+    // A symbolic link: unsafe.
+    std::os::unix::fs::symlink("/etc/hostname", dir.join("link")).unwrap();
+    assert_eq!(kind(FileStore::new(dir.join("link")).load()), Kind::Unsafe);
+    // A file that is not a store.
+    write_private(&dir.join("other"), "hello\n");
+    assert_eq!(
+        kind(FileStore::new(dir.join("other")).load()),
+        Kind::NotAStore
+    );
+    // A store that does not read back.
+    write_private(&dir.join("broken"), "ropc-store 1\nwho knows\nend\n");
+    assert_eq!(
+        kind(FileStore::new(dir.join("broken")).load()),
+        Kind::Corrupt
+    );
+    // Readable by others.
+    write_private(&dir.join("open"), "ropc-store 1\nrefresh_token r\nend\n");
+    std::fs::set_permissions(dir.join("open"), std::fs::Permissions::from_mode(0o644)).unwrap();
+    assert_eq!(kind(FileStore::new(dir.join("open")).load()), Kind::Unsafe);
+    // A path that names no file, a missing directory.
+    let check = |path: &Path| match FileStore::new(path).check() {
+        Err(Error::Store(e)) => e.kind,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(check(&dir.join("nowhere/tokens")), Kind::Path);
+    assert_eq!(check(&dir.join("..")), Kind::Path);
+    // Stores of your own say Other.
+    assert_eq!(ropc::StoreError::new("mine", "x").kind, Kind::Other);
+    std::fs::remove_dir_all(dir).unwrap();
+}

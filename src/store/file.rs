@@ -8,9 +8,11 @@ use std::path::{Path, PathBuf};
 use zeroize::Zeroizing;
 
 use super::format::{MAGIC, parse, serialize};
-use super::safe_open::{open_existing, open_or_create, replace_atomically};
+use super::safe_open::{
+    Refusal, check_file_path, open_existing, open_or_create, replace_atomically,
+};
 use super::{FileLock, StoreLock, StoredTokens, TokenStore};
-use crate::error::{Error, StoreError};
+use crate::error::{Error, StoreError, StoreErrorKind};
 
 /// The largest store file read.
 const MAX_STORE: u64 = 64 * 1024;
@@ -89,8 +91,23 @@ impl FileStore {
         &self.path
     }
 
-    fn err(&self, reason: impl Into<String>) -> Error {
-        Error::Store(StoreError::new(self.path.display().to_string(), reason))
+    fn err(&self, kind: StoreErrorKind, reason: impl Into<String>) -> Error {
+        Error::Store(StoreError::of_kind(
+            kind,
+            self.path.display().to_string(),
+            reason,
+        ))
+    }
+
+    fn refused(&self, r: Refusal) -> Error {
+        self.err(r.kind, r.why)
+    }
+
+    fn lock_refused(&self, lock: &Path, r: Refusal) -> Error {
+        self.err(
+            r.kind,
+            format!("its lock file {} {}", lock.display(), r.why),
+        )
     }
 
     /// The lock file beside the store, `PATH.lock` (it holds nothing and is
@@ -113,13 +130,13 @@ impl FileStore {
     /// in a directory that exists: checked before anything is created
     /// beside it (the lock file, a temporary file).
     fn check_path(&self) -> Result<(), Error> {
-        check_file_path(&self.path).map_err(|why| self.err(why))
+        check_file_path(&self.path).map_err(|r| self.refused(r))
     }
 
     /// The existing store, opened (for writing too, when `write`) after the
     /// checks of [`open_existing`]; `None` when there is none.
     fn open(&self, write: bool) -> Result<Option<(File, fs::Metadata)>, Error> {
-        open_existing(&self.path, write).map_err(|why| self.err(why))
+        open_existing(&self.path, write).map_err(|r| self.refused(r))
     }
 
     /// The existing store, opened as [`open`](Self::open) does, and read
@@ -131,9 +148,9 @@ impl FileStore {
         };
         let mut first = Zeroizing::new([0u8; MAGIC.len() + 1]);
         let n = read_up_to(&mut file, &mut first[..])
-            .map_err(|e| self.err(format!("cannot read: {e}")))?;
+            .map_err(|e| self.err(StoreErrorKind::Io, format!("cannot read: {e}")))?;
         if !is_store(&first[..n]) {
-            return Err(self.err(NOT_A_STORE));
+            return Err(self.err(StoreErrorKind::NotAStore, NOT_A_STORE));
         }
         Ok(Some((file, meta)))
     }
@@ -179,35 +196,45 @@ impl TokenStore for FileStore {
         let Some((file, meta)) = self.open(false)? else {
             return Ok(None);
         };
-        check_private(&meta).map_err(|why| self.err(why))?;
+        check_private(&meta).map_err(|why| self.err(StoreErrorKind::Unsafe, why))?;
         if meta.len() > MAX_STORE {
-            return Err(self.err(format!("is larger than {MAX_STORE} bytes")));
+            return Err(self.err(
+                StoreErrorKind::Corrupt,
+                format!("is larger than {MAX_STORE} bytes"),
+            ));
         }
         let capacity = usize::try_from(meta.len()).unwrap_or(0) + 1;
         let mut bytes = Zeroizing::new(Vec::with_capacity(capacity));
         file.take(MAX_STORE + 1)
             .read_to_end(&mut bytes)
-            .map_err(|e| self.err(format!("cannot read: {e}")))?;
+            .map_err(|e| self.err(StoreErrorKind::Io, format!("cannot read: {e}")))?;
         if bytes.len() as u64 > MAX_STORE {
-            return Err(self.err(format!("is larger than {MAX_STORE} bytes")));
+            return Err(self.err(
+                StoreErrorKind::Corrupt,
+                format!("is larger than {MAX_STORE} bytes"),
+            ));
         }
         if !is_store(&bytes) {
-            return Err(self.err(NOT_A_STORE));
+            return Err(self.err(StoreErrorKind::NotAStore, NOT_A_STORE));
         }
         parse(&bytes).map(Some).map_err(|why| {
-            self.err(format!(
-                "is corrupt ({why}); clearing the store (`ropc logout`) removes it"
-            ))
+            self.err(
+                StoreErrorKind::Corrupt,
+                format!("is corrupt ({why}); clearing the store (`ropc logout`) removes it"),
+            )
         })
     }
 
     fn save(&self, tokens: &StoredTokens) -> Result<(), Error> {
         if tokens.access_token.is_none() && tokens.refresh_token.is_none() {
-            return Err(self.err("refusing to save an empty store (use clear)"));
+            return Err(self.err(
+                StoreErrorKind::Other,
+                "refusing to save an empty store (use clear)",
+            ));
         }
-        let text = serialize(tokens).map_err(|why| self.err(why))?;
+        let text = serialize(tokens).map_err(|why| self.err(StoreErrorKind::Other, why))?;
         self.check()?;
-        replace_atomically(&self.path, text.as_bytes()).map_err(|why| self.err(why))
+        replace_atomically(&self.path, text.as_bytes()).map_err(|r| self.refused(r))
     }
 
     fn clear(&self) -> Result<(), Error> {
@@ -217,7 +244,8 @@ impl TokenStore for FileStore {
         // Overwrite the content before unlinking (best effort: the file
         // system may keep old blocks; see the README).
         let _ = wipe(&mut f, meta.len());
-        fs::remove_file(&self.path).map_err(|e| self.err(format!("cannot remove: {e}")))?;
+        fs::remove_file(&self.path)
+            .map_err(|e| self.err(StoreErrorKind::Io, format!("cannot remove: {e}")))?;
         let _ = File::open(self.dir()).and_then(|d| d.sync_all());
         // PATH.lock stays: unlinking it while the lock is held would let the
         // next process lock a new file while another still holds the old one.
@@ -230,58 +258,21 @@ impl TokenStore for FileStore {
     fn check(&self) -> Result<(), Error> {
         self.check_path()?;
         let lock = self.lock_path();
-        open_existing(&lock, false)
-            .map_err(|why| self.err(format!("its lock file {} {why}", lock.display())))?;
+        open_existing(&lock, false).map_err(|r| self.lock_refused(&lock, r))?;
         self.open_store(false).map(drop)
     }
 
     fn lock(&self) -> Result<StoreLock, Error> {
         self.check_path()?;
         let path = self.lock_path();
-        let f = open_or_create(&path)
-            .map_err(|why| self.err(format!("its lock file {} {why}", path.display())))?;
+        let f = open_or_create(&path).map_err(|r| self.lock_refused(&path, r))?;
         f.lock()
-            .map_err(|e| self.err(format!("cannot lock: {e}")))?;
+            .map_err(|e| self.err(StoreErrorKind::Io, format!("cannot lock: {e}")))?;
         Ok(StoreLock::new(FileLock(f)))
     }
 
     fn name(&self) -> String {
         self.path.display().to_string()
-    }
-}
-
-/// Whether `path` names a file (not empty, not ending in `/`, `.` or
-/// `..`) in a directory that exists; the reason when it does not.
-pub(super) fn check_file_path(path: &Path) -> Result<(), String> {
-    let bytes = path.as_os_str().as_encoded_bytes();
-    if bytes.is_empty() {
-        return Err("the path is empty".into());
-    }
-    let last = bytes
-        .rsplit(|&b| std::path::is_separator(char::from(b)))
-        .next()
-        .unwrap_or_default();
-    if last.is_empty() || last == b"." || last == b".." {
-        return Err("names no file (it ends in `/`, `.` or `..`)".into());
-    }
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    match fs::metadata(dir) {
-        Ok(meta) if meta.is_dir() => Ok(()),
-        Ok(_) => Err(format!(
-            "cannot be created: its directory {} is not a directory",
-            dir.display()
-        )),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Err(format!(
-            "cannot be created: its directory {} does not exist",
-            dir.display()
-        )),
-        Err(e) => Err(format!(
-            "its directory {} cannot be used: {e}",
-            dir.display()
-        )),
     }
 }
 

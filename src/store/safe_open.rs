@@ -6,6 +6,29 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
+use crate::error::StoreErrorKind;
+
+/// Why a path was refused or an operation failed: the kind, and one phrase
+/// about the path (`is a symbolic link; refusing to use it`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Refusal {
+    pub(crate) kind: StoreErrorKind,
+    pub(crate) why: String,
+}
+
+impl Refusal {
+    pub(crate) fn new(kind: StoreErrorKind, why: impl Into<String>) -> Refusal {
+        Refusal {
+            kind,
+            why: why.into(),
+        }
+    }
+
+    fn io(what: &str, e: &io::Error) -> Refusal {
+        Refusal::new(StoreErrorKind::Io, format!("{what}: {e}"))
+    }
+}
+
 /// Options for every file the store opens or creates: mode 0600 when
 /// created; a symbolic link is not followed (`O_NOFOLLOW`) and a FIFO does
 /// not block the open (`O_NONBLOCK`; it is then refused by [`refuse`]).
@@ -34,11 +57,11 @@ fn options() -> OpenOptions {
 pub(super) fn open_existing(
     path: &Path,
     write: bool,
-) -> Result<Option<(File, fs::Metadata)>, String> {
+) -> Result<Option<(File, fs::Metadata)>, Refusal> {
     match fs::symlink_metadata(path) {
         Ok(meta) => refuse(&meta)?,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(format!("cannot stat: {e}")),
+        Err(e) => return Err(Refusal::io("cannot stat", &e)),
     }
     let file = match options().read(true).write(write).open(path) {
         Ok(file) => file,
@@ -48,10 +71,12 @@ pub(super) fn open_existing(
             if let Ok(meta) = fs::symlink_metadata(path) {
                 refuse(&meta)?;
             }
-            return Err(format!("cannot open: {e}"));
+            return Err(Refusal::io("cannot open", &e));
         }
     };
-    let meta = file.metadata().map_err(|e| format!("cannot stat: {e}"))?;
+    let meta = file
+        .metadata()
+        .map_err(|e| Refusal::io("cannot stat", &e))?;
     refuse(&meta)?;
     Ok(Some((file, meta)))
 }
@@ -59,7 +84,7 @@ pub(super) fn open_existing(
 /// Opens the file at `path` as [`open_existing`] does (for reading), or
 /// creates it with `O_EXCL` when there is none — never with `O_CREAT` alone,
 /// which would follow a dangling link or open another user's file.
-pub(super) fn open_or_create(path: &Path) -> Result<File, String> {
+pub(super) fn open_or_create(path: &Path) -> Result<File, Refusal> {
     for _ in 0..TRIES {
         if let Some((file, _)) = open_existing(path, false)? {
             return Ok(file);
@@ -68,18 +93,22 @@ pub(super) fn open_or_create(path: &Path) -> Result<File, String> {
             Ok(file) => return Ok(file),
             // Created meanwhile (by another process): look at it again.
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
-            Err(e) => return Err(format!("cannot be created: {e}")),
+            Err(e) => return Err(Refusal::io("cannot be created", &e)),
         }
     }
-    Err("keeps appearing and vanishing; refusing to use it".into())
+    Err(Refusal::new(
+        StoreErrorKind::Unsafe,
+        "keeps appearing and vanishing; refusing to use it",
+    ))
 }
 
 /// Refuses, with the reason, anything but a regular file owned by the
 /// current user.
-fn refuse(meta: &fs::Metadata) -> Result<(), String> {
+fn refuse(meta: &fs::Metadata) -> Result<(), Refusal> {
     let kind = meta.file_type();
     if kind.is_file() {
-        return foreign_owner(meta).map_or(Ok(()), Err);
+        return foreign_owner(meta)
+            .map_or(Ok(()), |why| Err(Refusal::new(StoreErrorKind::Unsafe, why)));
     }
     let what = if kind.is_symlink() {
         "a symbolic link"
@@ -88,7 +117,10 @@ fn refuse(meta: &fs::Metadata) -> Result<(), String> {
     } else {
         special_kind(kind)
     };
-    Err(format!("is {what}; refusing to use it"))
+    Err(Refusal::new(
+        StoreErrorKind::Unsafe,
+        format!("is {what}; refusing to use it"),
+    ))
 }
 
 #[cfg(unix)]
@@ -155,7 +187,7 @@ fn current_uid() -> Option<u32> {
 /// the new, never a mix; the temporary file is removed on failure. The
 /// rename replaces the directory entry, whatever it held: callers check
 /// what is there first ([`check_replaceable`], or the store's own checks).
-pub(crate) fn replace_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
+pub(crate) fn replace_atomically(path: &Path, bytes: &[u8]) -> Result<(), Refusal> {
     use std::io::Write as _;
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
@@ -163,7 +195,7 @@ pub(crate) fn replace_atomically(path: &Path, bytes: &[u8]) -> Result<(), String
     };
     let name = path.file_name().unwrap_or_default().to_string_lossy();
     let (mut f, tmp) = create_temp(dir, &format!(".{name}.tmp."), random_u64)
-        .map_err(|e| format!("cannot create a temporary file: {e}"))?;
+        .map_err(|e| Refusal::io("cannot create a temporary file", &e))?;
     let result = (|| -> io::Result<()> {
         f.write_all(bytes)?;
         f.sync_all()?;
@@ -174,23 +206,59 @@ pub(crate) fn replace_atomically(path: &Path, bytes: &[u8]) -> Result<(), String
     })();
     if let Err(e) = result {
         let _ = fs::remove_file(&tmp);
-        return Err(format!("cannot write: {e}"));
+        return Err(Refusal::io("cannot write", &e));
     }
     Ok(())
 }
 
 /// Whether [`replace_atomically`] may replace `path`: it names a file in a
-/// directory that exists ([`check_file_path`](super::file::check_file_path)),
+/// directory that exists ([`check_file_path`]),
 /// and holds nothing or a regular file of the current user's — not a
 /// symbolic link, a FIFO, a device, a socket or a directory, which is
 /// refused without being opened. Nothing is created.
 #[cfg(feature = "cli")]
-pub(crate) fn check_replaceable(path: &Path) -> Result<(), String> {
-    super::file::check_file_path(path)?;
+pub(crate) fn check_replaceable(path: &Path) -> Result<(), Refusal> {
+    check_file_path(path)?;
     match fs::symlink_metadata(path) {
         Ok(meta) => refuse(&meta),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(format!("cannot stat: {e}")),
+        Err(e) => Err(Refusal::io("cannot stat", &e)),
+    }
+}
+
+/// Whether `path` names a file (not empty, not ending in `/`, `.` or
+/// `..`) in a directory that exists; the reason when it does not.
+pub(super) fn check_file_path(path: &Path) -> Result<(), Refusal> {
+    let bad = |why: String| Err(Refusal::new(StoreErrorKind::Path, why));
+    let bytes = path.as_os_str().as_encoded_bytes();
+    if bytes.is_empty() {
+        return bad("the path is empty".into());
+    }
+    let last = bytes
+        .rsplit(|&b| std::path::is_separator(char::from(b)))
+        .next()
+        .unwrap_or_default();
+    if last.is_empty() || last == b"." || last == b".." {
+        return bad("names no file (it ends in `/`, `.` or `..`)".into());
+    }
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    match fs::metadata(dir) {
+        Ok(meta) if meta.is_dir() => Ok(()),
+        Ok(_) => bad(format!(
+            "cannot be created: its directory {} is not a directory",
+            dir.display()
+        )),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => bad(format!(
+            "cannot be created: its directory {} does not exist",
+            dir.display()
+        )),
+        Err(e) => bad(format!(
+            "its directory {} cannot be used: {e}",
+            dir.display()
+        )),
     }
 }
 

@@ -265,7 +265,8 @@ pub(crate) fn logout(store: &Path) -> Result<(), Fail> {
         username.as_deref(),
     ) {
         let why = format!("was made for {mismatch}; refusing to revoke its token or remove it");
-        return Err(Error::Store(StoreError::new(store.name(), why)).into());
+        let e = StoreError::of_kind(ropc::StoreErrorKind::Account, store.name(), why);
+        return Err(Error::Store(e).into());
     }
     let revoked = match &stored.refresh_token {
         Some(token) => client.revoke(token, TokenTypeHint::RefreshToken),
