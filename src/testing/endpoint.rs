@@ -5,10 +5,10 @@
 use serde::ser::{Serialize, SerializeStruct, Serializer};
 use zeroize::Zeroizing;
 
-use super::builder::OWN_PARAMS;
 use super::mint::{self, AccessClaims, IdClaims, Signer};
 use super::misbehavior::{self, TokenQuirks};
-use super::server::{Outcome, Reply, Request};
+use super::wire::{Form, error};
+use super::wire::{Outcome, Reply, Request};
 use super::{Config, LiveAccessToken, LiveRefreshToken, RequestRecord, SeenAuth, Shared, lock};
 use super::{jwks, resource, revocation};
 use crate::form::{self, ClientAuth};
@@ -89,37 +89,6 @@ pub(super) fn handle(req: &Request, shared: &Shared, connection: usize) -> Outco
     misbehavior::after(misbehavior.as_ref(), reply)
 }
 
-/// An RFC 6749 §5.2 error response; a 401 also names the Basic scheme.
-pub(super) fn error(status: u16, code: &str, description: &str) -> Reply {
-    let mut r = Reply::json(
-        status,
-        &ErrorResponse {
-            error: code,
-            description,
-        },
-    );
-    if status == 401 {
-        r.headers
-            .push(("WWW-Authenticate", r#"Basic realm="ropc-provider""#.into()));
-    }
-    r
-}
-
-/// The body of an error response (RFC 6749 §5.2).
-pub(super) struct ErrorResponse<'a> {
-    pub(super) error: &'a str,
-    pub(super) description: &'a str,
-}
-
-impl Serialize for ErrorResponse<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut body = serializer.serialize_struct("ErrorResponse", 2)?;
-        body.serialize_field("error", self.error)?;
-        body.serialize_field("error_description", self.description)?;
-        body.end()
-    }
-}
-
 /// The body of a token response (RFC 6749 §5.1), serialized from borrowed
 /// parts so that the tokens are copied into one zeroized buffer only.
 struct TokenResponse<'a> {
@@ -154,39 +123,6 @@ impl Serialize for TokenResponse<'_> {
             body.serialize_field("id_token", id_token)?;
         }
         body.end()
-    }
-}
-
-/// The request body's parameters, when it is a form.
-pub(super) struct Form(Option<Vec<(Zeroizing<String>, Zeroizing<String>)>>);
-
-impl Form {
-    fn parse(body: &[u8]) -> Form {
-        Form(std::str::from_utf8(body).ok().and_then(form::decode))
-    }
-
-    /// Whether the body decoded as a form.
-    fn is_form(&self) -> bool {
-        self.0.is_some()
-    }
-
-    /// The first value of `name`.
-    pub(super) fn get(&self, name: &str) -> Option<&str> {
-        self.0
-            .as_ref()?
-            .iter()
-            .find(|(k, _)| k.as_str() == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// Every parameter that is not one of the grant's own, in order.
-    fn extra_params(&self) -> Vec<(String, String)> {
-        self.0
-            .iter()
-            .flatten()
-            .filter(|(k, _)| !OWN_PARAMS.contains(&k.as_str()))
-            .map(|(k, v)| (k.as_str().to_owned(), v.as_str().to_owned()))
-            .collect()
     }
 }
 

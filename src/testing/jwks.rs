@@ -9,8 +9,8 @@ use zeroize::Zeroizing;
 
 #[cfg(doc)]
 use super::Signing;
-use super::endpoint::error;
-use super::server::{Outcome, Reply, Request};
+use super::wire::error;
+use super::wire::{Outcome, Reply, Request};
 use super::{Provider, Shared, lock};
 
 /// The path of the key set.

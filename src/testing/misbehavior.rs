@@ -6,9 +6,9 @@ use serde_json::json;
 use zeroize::Zeroizing;
 
 use super::Misbehavior;
-use super::endpoint::{self, ErrorResponse};
 use super::mint::Alg;
-use super::server::{Outcome, Reply, Request};
+use super::wire::{self, ErrorResponse};
+use super::wire::{Outcome, Reply, Request};
 use crate::secret::Secret;
 
 /// The answer that replaces the real one, if `m` says so. The request has
@@ -101,7 +101,7 @@ pub(super) fn before(m: &Misbehavior, req: &Request, password: Option<&str>) -> 
 pub(super) fn after(m: Option<&Misbehavior>, reply: Reply) -> Outcome {
     match m {
         Some(Misbehavior::ErrorWith200) => {
-            Outcome::Reply(endpoint::error(200, "invalid_grant", "sent with HTTP 200"))
+            Outcome::Reply(wire::error(200, "invalid_grant", "sent with HTTP 200"))
         }
         Some(Misbehavior::SlowBody(pause)) => Outcome::Drip(reply, *pause),
         // Processed (a refresh token rotated), the answer lost.

@@ -131,8 +131,9 @@
 //! # my_tool_logs_in().unwrap();
 //! ```
 
-// The rooms: `server` accepts connections and speaks HTTP/1.1; it hands each
-// request to `endpoint`, which authenticates the client, records the request
+// The rooms: `wire` holds what all of them share (a request, a reply, a
+// form, an OAuth error), so imports run one way; `server` accepts
+// connections and speaks HTTP/1.1; it hands each request to `endpoint`, which authenticates the client, records the request
 // and answers the grant with tokens from `mint`, signed with the client
 // secret or a key of the ring in `keys` (each a `key_pair`, feature
 // `asymmetric`); `misbehavior` says how the configured
@@ -149,6 +150,7 @@ mod misbehavior;
 mod resource;
 mod revocation;
 mod server;
+mod wire;
 
 pub use builder::ProviderBuilder;
 pub use keys::Signing;

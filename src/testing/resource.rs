@@ -10,7 +10,7 @@
 use zeroize::Zeroizing;
 
 use super::keys::Signing;
-use super::server::{Outcome, Reply, Request};
+use super::wire::{Outcome, Reply, Request};
 use super::{Shared, lock};
 use crate::jwt::{self, Validation};
 use crate::secret::Secret;

@@ -6,8 +6,8 @@
 //! for a request without `token` or with a `token_type_hint` the server does
 //! not know of (`unsupported_token_type`, §2.2.1).
 
-use super::endpoint::{Form, error};
-use super::server::{Outcome, Reply};
+use super::wire::{Form, error};
+use super::wire::{Outcome, Reply};
 use super::{SeenAuth, Shared, lock};
 use crate::secret::Secret;
 

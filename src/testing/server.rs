@@ -10,72 +10,14 @@ use std::time::Duration;
 
 use zeroize::Zeroizing;
 
-use super::{Acceptor, DateHeader, Shared, Stream, endpoint, lock, to_json};
+use super::wire::{Outcome, Reply, Request};
+use super::{Acceptor, DateHeader, Shared, Stream, endpoint, lock};
 use crate::jwt::MAX_NUMERIC_DATE;
 use std::sync::PoisonError;
 
 /// Largest request head and body the provider reads.
 const MAX_HEAD: usize = 16 * 1024;
 const MAX_BODY: usize = 64 * 1024;
-
-/// One request, its header values and body in zeroized buffers (they carry
-/// credentials).
-pub(super) struct Request {
-    pub(super) method: String,
-    pub(super) path: String,
-    pub(super) headers: Vec<(String, Zeroizing<String>)>,
-    pub(super) body: Zeroizing<Vec<u8>>,
-    close: bool,
-}
-
-impl Request {
-    /// The first header of that name (matched case-insensitively).
-    pub(super) fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-/// One reply; `Content-Length` and `Connection` are added when it is written.
-pub(super) struct Reply {
-    pub(super) status: u16,
-    pub(super) headers: Vec<(&'static str, String)>,
-    pub(super) body: Zeroizing<Vec<u8>>,
-}
-
-impl Reply {
-    /// A reply of this type that no cache may keep (RFC 6749 §5.1 asks it of
-    /// token responses; the provider says it of every answer).
-    pub(super) fn new(status: u16, content_type: &str, body: Zeroizing<Vec<u8>>) -> Reply {
-        Reply {
-            status,
-            headers: vec![
-                ("Content-Type", content_type.into()),
-                ("Cache-Control", "no-store".into()),
-            ],
-            body,
-        }
-    }
-
-    /// An `application/json` reply of `value`, serialized into a zeroized
-    /// buffer.
-    pub(super) fn json(status: u16, value: &impl serde::Serialize) -> Reply {
-        Reply::new(status, "application/json", to_json(value))
-    }
-}
-
-/// What to do with a request once it is understood.
-pub(super) enum Outcome {
-    Reply(Reply),
-    /// Close the connection without a word.
-    Close,
-    /// Announce the reply's body, send half of it, close.
-    Truncate(Reply),
-    /// The reply's head, then its body a byte at a time with this pause.
-    Drip(Reply, Duration),
-}
 
 /// Accepts connections until the provider stops, serving each on its own
 /// thread.
