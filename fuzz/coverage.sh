@@ -14,7 +14,7 @@ set -uo pipefail
 
 fuzz_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cd "$fuzz_dir" || exit 2
-all_targets=(jwt_verify jwt_forgery token_response error_response form_roundtrip basic_roundtrip)
+all_targets=(jwt_verify jwt_forgery jwt_keys token_response error_response form_roundtrip basic_roundtrip)
 if [[ $# -gt 0 ]]; then targets=("$@"); else targets=("${all_targets[@]}"); fi
 
 cargo=(cargo)
@@ -24,8 +24,12 @@ if [[ ${FUZZ_TOOLCHAIN:-} != stable ]] && rustup run nightly rustc --version >/d
     toolchain=nightly
 else
     export RUSTC_BOOTSTRAP=1
-    rm -f "$fuzz_dir/target/.rustc_info.json"
 fi
+# Where cargo builds the fuzz crate (CARGO_TARGET_DIR, a config file, or
+# fuzz/target): asked of cargo, never assumed.
+cargo_target=$(cargo metadata --format-version 1 --no-deps |
+    sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
+if [[ $toolchain == stable ]]; then rm -f "$cargo_target/.rustc_info.json"; fi
 cargo fuzz --version >/dev/null 2>&1 || cargo install cargo-fuzz --locked || exit 2
 
 host=$(rustc +"$toolchain" -vV | sed -n 's/^host: //p')
@@ -79,7 +83,8 @@ for t in "${targets[@]}"; do
         exit 1
     fi
     profile="$fuzz_dir/coverage/$t/coverage.profdata"
-    object=$(find "$fuzz_dir/target/$host/coverage" -path "*/release/$t" -type f | head -n 1)
+    object=$(find "$cargo_target" "$fuzz_dir/target" -path "*/$host/coverage/*" \
+        -path "*/release/$t" -type f 2>/dev/null | head -n 1)
     "$llvm_cov" report "$object" -instr-profile="$profile" -ignore-filename-regex="$ignore" \
         >"$fuzz_dir/coverage/$t/report.txt"
     summary+=("$(core_line "$t" "$n" "$fuzz_dir/coverage/$t/report.txt")")

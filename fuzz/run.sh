@@ -43,7 +43,8 @@ if [[ ${FUZZ_TOOLCHAIN:-} != stable ]] && rustup run nightly rustc --version >/d
 else
     export RUSTC_BOOTSTRAP=1
     # cargo caches whether rustc is a nightly; the cache would be stale.
-    rm -f "$fuzz_dir/target/.rustc_info.json"
+    rm -f "$(cargo metadata --format-version 1 --no-deps |
+        sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')/.rustc_info.json"
     toolchain="stable with RUSTC_BOOTSTRAP=1 ($(rustc --version))"
 fi
 
