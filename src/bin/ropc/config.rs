@@ -382,16 +382,24 @@ pub(crate) fn retry() -> Result<ropc::RetryPolicy, Fail> {
         policy.on_retry(|r| {
             // One line; the error's message holds no secret.
             eprintln!(
-                "ropc: retry {} of {} in {:.1} s: {}",
+                "ropc: retry {} of {} in {} s: {}",
                 r.number,
                 r.of,
-                r.wait.as_secs_f64(),
+                tenths(r.wait),
                 r.error
             );
         })
     } else {
         policy
     })
+}
+
+/// `d` in seconds to the nearest tenth (`0.4`, `10.0`), with integers
+/// only: formatting a float would link ~10 KB of float-printing code into
+/// the device binary for this one line.
+fn tenths(d: Duration) -> String {
+    let tenths = (d.as_millis() + 50) / 100;
+    format!("{}.{}", tenths / 10, tenths % 10)
 }
 
 /// The most retries `ROPC_RETRIES` may ask for.
@@ -707,4 +715,25 @@ pub(crate) fn scopes() -> Result<Vec<String>, Fail> {
     Ok(var("ROPC_SCOPE")?
         .map(|s| s.split_whitespace().map(str::to_owned).collect())
         .unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_wait_reads_in_tenths_of_a_second_rounded_to_the_nearest() {
+        for (ms, said) in [
+            (0, "0.0"),
+            (49, "0.0"),
+            (50, "0.1"),
+            (449, "0.4"),
+            (999, "1.0"),
+            (1_000, "1.0"),
+            (10_000, "10.0"),
+            (12_345, "12.3"),
+        ] {
+            assert_eq!(tenths(Duration::from_millis(ms)), said, "{ms} ms");
+        }
+    }
 }
