@@ -742,6 +742,22 @@ fn help_with_a_command_prints_that_commands_help() {
     );
 }
 
+#[test]
+fn help_of_help_is_the_main_help() {
+    let main = ropc(&["--help"], &[], "");
+    assert_eq!(main.code, 0);
+    for args in [
+        &["help", "--help"][..],
+        &["help", "-h"],
+        &["help", "help"],
+        &["help"],
+    ] {
+        let out = ropc(args, &[], "");
+        assert_eq!(out.code, 0, "{args:?}: {}", out.stderr);
+        assert_eq!(out.stdout, main.stdout, "{args:?}");
+    }
+}
+
 /// Builds `ropc` with only the `cli` feature (no `testing`, no TLS) into a
 /// directory of this test's own, and returns the binary.
 fn ropc_without_testing() -> std::path::PathBuf {
@@ -797,6 +813,46 @@ fn demo_in_a_build_without_testing_says_the_feature_is_not_in_this_build() {
         "no build instructions: {}",
         out.stderr
     );
+}
+
+/// The build of [`ropc_without_testing`], run with `args` and nothing in
+/// its environment.
+fn ropc_without_testing_run(bin: &std::path::Path, args: &[&str]) -> Out {
+    let mut cmd = std::process::Command::new(bin);
+    cmd.args(args)
+        .env_clear()
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    cli::run(cmd, "", HIDDEN)
+}
+
+#[test]
+fn the_help_of_a_build_without_testing_does_not_offer_demo() {
+    let bin = ropc_without_testing();
+    let main = ropc_without_testing_run(&bin, &["--help"]);
+    assert_eq!(main.code, 0, "{}", main.stderr);
+    assert!(main.stdout.contains("Commands:"), "{}", main.stdout);
+    assert!(!main.stdout.contains("demo"), "{}", main.stdout);
+    assert_eq!(
+        ropc_without_testing_run(&bin, &["help"]).stdout,
+        main.stdout
+    );
+    // Asked for by name, its help says it is not in this build.
+    for args in [&["demo", "--help"][..], &["help", "demo"]] {
+        let out = ropc_without_testing_run(&bin, args);
+        assert_eq!(out.code, 0, "{args:?}: {}", out.stderr);
+        assert!(
+            out.stdout.starts_with("Usage: ropc demo")
+                && out.stdout.contains("`ropc demo` is not in it"),
+            "{args:?}: {}",
+            out.stdout
+        );
+    }
+    // The help of a build with it lists it, and says nothing of its absence.
+    assert!(ropc(&["--help"], &[], "").stdout.contains("\n  demo "));
+    let out = ropc(&["demo", "--help"], &[], "");
+    assert!(!out.stdout.contains("not in"), "{}", out.stdout);
 }
 
 #[test]

@@ -1,6 +1,11 @@
 //! The help texts: `ropc --help` and `ropc <command> --help`.
 
-pub(crate) const MAIN: &str = "\
+/// The text of `ropc --help`, with `$demo` (the `demo` line, or nothing)
+/// last in the list of commands.
+macro_rules! main_help {
+    ($demo:literal) => {
+        concat!(
+            "\
 ropc — OAuth 2.0 password grant client that verifies the tokens it gets
 
 Usage: ropc <command> [options]
@@ -13,8 +18,9 @@ Commands:
   logout --store PATH   revoke the stored refresh token at the provider (with
                         ROPC_REVOCATION_URL), then wipe and remove the store
   revoke                revoke the refresh token on stdin (RFC 7009)
-  demo                  run the whole flow against a built-in loopback provider
-
+",
+            $demo,
+            "
 Options:
   --output FILE         (token, refresh, access) replace FILE atomically with
                         what would be printed, mode 0600; on any failure FILE
@@ -84,7 +90,22 @@ Exit status: 0 success; 2 usage or configuration error (one line naming every
 variable missing or at fault); 3 the provider refused; 4 the token failed
 verification; 5 transport failure (or HTTP 429/503 left after the retries);
 6 malformed or oversized provider response.
-";
+"
+        )
+    };
+}
+
+/// `ropc --help`: it lists `demo` only in builds that have it (feature
+/// `testing`).
+pub(crate) const MAIN: &str = if cfg!(feature = "testing") {
+    MAIN_WITH_DEMO
+} else {
+    MAIN_WITHOUT_DEMO
+};
+
+const MAIN_WITH_DEMO: &str =
+    main_help!("  demo                  run the whole flow against a built-in loopback provider\n");
+const MAIN_WITHOUT_DEMO: &str = main_help!("");
 
 pub(crate) const TOKEN: &str = "\
 Usage: ropc token [--output FILE]
@@ -201,13 +222,29 @@ errors (nothing sent); 3 refused (e.g. invalid_client); 5 transport failure;
 6 malformed answer.
 ";
 
-pub(crate) const DEMO: &str = "\
+/// What `ropc demo --help` says of this build.
+#[cfg(feature = "testing")]
+macro_rules! demo_in_this_build {
+    () => {
+        ".\n"
+    };
+}
+#[cfg(not(feature = "testing"))]
+macro_rules! demo_in_this_build {
+    () => {
+        ", which this build of ropc was built without: `ropc demo` is not in it.\n"
+    };
+}
+
+pub(crate) const DEMO: &str = concat!(
+    "\
 Usage: ropc demo
 
 Starts the built-in loopback provider and runs the password grant, a refresh,
 a verification and a refused wrong password against it. Needs the `testing`
-feature.
-";
+feature",
+    demo_in_this_build!(),
+);
 
 /// The help of `command`, when it is one.
 pub(crate) fn of(command: &str) -> Option<&'static str> {
@@ -225,3 +262,22 @@ pub(crate) fn of(command: &str) -> Option<&'static str> {
 }
 
 pub(crate) const VERSION: &str = concat!("ropc ", env!("CARGO_PKG_VERSION"), "\n");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_main_help_lists_demo_only_in_builds_that_have_it() {
+        assert!(MAIN_WITH_DEMO.contains("\n  demo "));
+        assert!(!MAIN_WITHOUT_DEMO.contains("demo"));
+        assert_eq!(
+            MAIN_WITH_DEMO.replace(
+                "  demo                  run the whole flow against a built-in loopback provider\n",
+                ""
+            ),
+            MAIN_WITHOUT_DEMO
+        );
+        assert_eq!(MAIN.contains("demo"), cfg!(feature = "testing"));
+    }
+}

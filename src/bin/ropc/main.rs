@@ -122,9 +122,10 @@ fn run(args: &[String]) -> Result<(), Fail> {
     match command.as_str() {
         "-h" | "--help" => help(help::MAIN),
         "-V" | "--version" => help(help::VERSION),
-        // `ropc help` and `ropc help COMMAND`.
-        "help" => match rest.first() {
-            None => help(help::MAIN),
+        // `ropc help`, `ropc help COMMAND`, and `ropc help --help` (the
+        // help of `help`: the main help).
+        "help" => match rest.first().map(String::as_str) {
+            None | Some("-h" | "--help") => help(help::MAIN),
             Some(topic) => help(help::of(topic).ok_or_else(|| args::unknown_command(topic))?),
         },
         _ if rest.iter().any(|a| a == "-h" || a == "--help") => {
