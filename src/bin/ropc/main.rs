@@ -8,6 +8,13 @@
 //! reads the environment, files and stdin, [`output`] writes JSON and
 //! stdout, [`commands`] are the commands, and [`hygiene`] wipes what the
 //! library cannot reach.
+//!
+//! `#![forbid(unsafe_code)]`: no `unsafe` block is written here. One thing
+//! is unsafe in effect all the same, and said so: [`hygiene`] overwrites
+//! the client secret's copy in the process's environment block by writing
+//! `/proc/self/mem`, memory surgery through the kernel that the compiler
+//! cannot check (best effort, Linux only, refused by some kernels and
+//! policies; the module docs say why it is sound here and why it is done).
 
 #![forbid(unsafe_code)]
 
