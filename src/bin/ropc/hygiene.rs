@@ -40,8 +40,10 @@
 //!   secret has been copied out before the write; libc's `environ` still
 //!   points at the block, so the variable reads as empty afterwards (which
 //!   ropc takes for unset);
-//! * nothing reads the block meanwhile: it is written from the main thread
-//!   while the process has no other (ropc starts none).
+//! * nothing reads the block meanwhile: it is written while the
+//!   configuration is read, before any request, from the main thread while
+//!   the process has no other (the only thread ever started is ureq's, for
+//!   a name lookup during a request, later).
 //!
 //! It is best effort: it is a write to ordinary, writable memory, which the
 //! kernel allows a process to do to itself, and nothing more is promised.
