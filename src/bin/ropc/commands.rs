@@ -1,14 +1,14 @@
 //! The commands: `token`, `refresh`, `verify`, `access`, `logout`, `revoke`,
 //! `demo`.
 
+use std::io::ErrorKind;
 use std::path::Path;
 
 use ropc::jwt;
 use ropc::{Error, FileStore, Secret, Session, StoreError, TokenStore, TokenTypeHint};
-use zeroize::Zeroizing;
 
 use crate::Fail;
-use crate::config::{self, Endpoint, Line, Problems};
+use crate::config::{self, Endpoint, Problems};
 use crate::keysource::{self, KeySource};
 use crate::output::{self, emit};
 
@@ -40,7 +40,6 @@ pub(crate) fn refresh(output: Option<&Path>) -> Result<(), Fail> {
     let refresh_token = config::stdin_line("the refresh token")?
         .filter(|t| !t.is_empty())
         .ok_or_else(|| Fail::usage("no refresh token on the first line of stdin"))?;
-    let refresh_token = Secret::from(refresh_token);
     let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
     let tokens = client
         .refresh_with(&refresh_token, &scopes)
@@ -74,33 +73,40 @@ pub(crate) fn verify() -> Result<(), Fail> {
     // A token longer than the verifier's cap is a failed verification like
     // any other (exit 4), found after reading one byte past the cap.
     let max = jwt::DEFAULT_MAX_TOKEN_SIZE;
-    let token = match config::stdin_line_within("the token", max)? {
-        Line::Empty => Zeroizing::new(String::new()),
-        Line::Text(t) => t,
-        Line::NotUtf8 => {
-            return Err(Fail {
-                code: 4,
-                message: "token verification failed: malformed token: not UTF-8".into(),
-            });
+    let failed = |why: String| Fail {
+        code: 4,
+        message: format!("token verification failed: {why}"),
+    };
+    let token = match config::stdin_line_within(max) {
+        Ok(token) => token.unwrap_or_default(),
+        Err(e) if e.kind() == ErrorKind::FileTooLarge => {
+            return Err(failed(format!(
+                "token too large: longer than the {max}-byte limit"
+            )));
         }
-        Line::TooLong => {
-            return Err(Fail {
-                code: 4,
-                message: format!(
-                    "token verification failed: token too large: longer than the {max}-byte limit"
-                ),
-            });
+        Err(e) if e.kind() == ErrorKind::InvalidData => {
+            return Err(failed("malformed token: not UTF-8".into()));
+        }
+        Err(e) => {
+            return Err(Fail::usage(format!(
+                "cannot read the token from stdin: {e}"
+            )));
         }
     };
     let claims = match checker {
-        Checker::Secret(key) => {
-            jwt::verify(&token, key.expose_secret().as_bytes(), &validation).map_err(Error::Jwt)
-        }
+        Checker::Secret(key) => jwt::verify(
+            token.expose_secret(),
+            key.expose_secret().as_bytes(),
+            &validation,
+        )
+        .map_err(Error::Jwt),
         #[cfg(feature = "asymmetric")]
-        Checker::Keys(set) => set.verify(&token, &validation).map_err(Error::Jwt),
+        Checker::Keys(set) => set
+            .verify(token.expose_secret(), &validation)
+            .map_err(Error::Jwt),
         #[cfg(feature = "asymmetric")]
         Checker::Jwks(client) => client
-            .verify_access_token(&Secret::from(token))
+            .verify_access_token(&token)
             .and_then(|c| c.ok_or(Error::Jwt(jwt::JwtError::Malformed("not verified")))),
     }
     .map_err(|e| keysource::failure(&keys, e))?;
@@ -299,7 +305,7 @@ pub(crate) fn revoke() -> Result<(), Fail> {
     let token = config::stdin_line("the refresh token")?
         .filter(|t| !t.is_empty())
         .ok_or_else(|| Fail::usage("no refresh token on the first line of stdin"))?;
-    client.revoke(&Secret::from(token), TokenTypeHint::RefreshToken)?;
+    client.revoke(&token, TokenTypeHint::RefreshToken)?;
     Ok(())
 }
 
