@@ -225,16 +225,21 @@ pub(crate) fn password(username: &str) -> Result<Secret, Fail> {
 /// line of stdin. `None` when stdin gives none.
 pub(crate) fn optional_password(username: &str) -> Result<Option<Secret>, Fail> {
     use std::io::IsTerminal as _;
-    let password = match var("ROPC_PASSWORD_FILE")? {
-        Some(path) => read_secret_file("ROPC_PASSWORD_FILE", &path)?,
-        None if std::io::stdin().is_terminal() => prompt(username)?,
+    let (password, from) = match var("ROPC_PASSWORD_FILE")? {
+        Some(path) => (
+            read_secret_file("ROPC_PASSWORD_FILE", &path)?,
+            format!("ROPC_PASSWORD_FILE: {path}"),
+        ),
+        None if std::io::stdin().is_terminal() => {
+            (prompt(username)?, "the password typed".to_owned())
+        }
         None => match stdin_line("the password")? {
-            Some(s) => s,
+            Some(s) => (s, "the password on stdin".to_owned()),
             None => return Ok(None),
         },
     };
     if password.is_empty() {
-        return Err(Fail::usage("the password is empty"));
+        return Err(Fail::usage(format!("{from} is empty")));
     }
     Ok(Some(password))
 }
@@ -625,7 +630,13 @@ fn add_ca(builder: ropc::ClientBuilder, path: &str) -> Result<ropc::ClientBuilde
     builder
         .add_root_certificates_file(path)
         .map_err(|e| match e {
-            Error::Config(c) => Fail::usage(format!("ROPC_CA_FILE: {}", c.reason)),
+            // The variable and the path, as for every file: the library's
+            // reason names the path when the file could not be read, not
+            // when what it holds is wrong.
+            Error::Config(c) if c.reason.contains(path) => {
+                Fail::usage(format!("ROPC_CA_FILE: {}", c.reason))
+            }
+            Error::Config(c) => Fail::usage(format!("ROPC_CA_FILE: {path}: {}", c.reason)),
             e => e.into(),
         })
 }
