@@ -185,8 +185,15 @@ anything is sent.
 pub(crate) const LOGOUT: &str = "\
 Usage: ropc logout --store PATH
 
-Ends the session. When ROPC_REVOCATION_URL is set, the stored refresh token is
-first revoked at the provider: one RFC 7009 request,
+Ends the session. The store is checked against whatever configuration is set
+(ROPC_TOKEN_URL, ROPC_CLIENT_ID, ROPC_USERNAME); a mismatch is exit 2 and
+leaves the store as it is, with or without revocation; with no configuration
+set, `logout` without revocation removes any ropc store it can read back. (A
+store written by an older ropc, or a corrupt one, records no account to
+compare with, and is removed.)
+
+When ROPC_REVOCATION_URL is set, the stored refresh token is then revoked at
+the provider: one RFC 7009 request,
   token=<refresh token>&token_type_hint=refresh_token
 with the same client authentication as the token endpoint (ROPC_CLIENT_ID, the
 client secret, ROPC_CLIENT_AUTH). Then the store is overwritten with zeros and
@@ -194,13 +201,12 @@ removed, whatever the revocation's outcome. PATH.lock is kept.
 
 Exit 0 when both happened. When the revocation failed, the store is removed all
 the same, one line on stderr says the token may still be valid, and the exit
-status is that of the failure: 3 refused, 5 transport, 6 malformed answer.
+status is that of the failure: 3 refused, 5 transport, 6 malformed answer; 2
+when the store could not be read back (corrupt), so no token could be sent.
 
-Configuration errors (a bad ROPC_REVOCATION_URL, missing client variables) and
-a store made for another client id, token URL or user (ROPC_TOKEN_URL and
-ROPC_USERNAME, when set, are compared with it) are exit 2 before anything is
-sent, and the store is left as it is. Without ROPC_REVOCATION_URL nothing is
-sent and no variable is needed.
+Configuration errors (a bad ROPC_REVOCATION_URL, missing client variables) are
+exit 2 before anything is sent, and the store is left as it is. Without
+ROPC_REVOCATION_URL nothing is sent and no variable is needed.
 
 Only a ropc store (first line `ropc-store 1`) of yours is wiped: a symbolic
 link, FIFO, device, directory, another user's file or any other file is
