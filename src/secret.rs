@@ -67,10 +67,13 @@ impl Secret {
         Secret(out)
     }
 
-    /// The first line of `reader` (without its `\n` or `\r\n`), read in small
-    /// chunks straight into zeroized buffers (no `BufReader` keeping a copy),
-    /// and no further than one byte past [`MAX_SECRET_SIZE`]: a password or a
-    /// token from stdin or a pipe.
+    /// The first line of `reader` (without its `\n` or `\r\n`), read a byte
+    /// at a time straight into a zeroized buffer (no `BufReader` keeping a
+    /// copy, nothing after the line consumed), and no further than two bytes
+    /// past [`MAX_SECRET_SIZE`] (a line of that size and its `\r\n`): a
+    /// password or a token from stdin or a pipe. Empty input is an empty
+    /// secret, as an empty line is; [`read_first_line`](Self::read_first_line)
+    /// tells them apart, and takes a smaller cap.
     ///
     /// ```
     /// let password = ropc::Secret::read_line(&b"hunter2\nnext line"[..])?;
@@ -82,37 +85,53 @@ impl Secret {
     ///
     /// The reader's error; `InvalidData` when the line is longer than
     /// [`MAX_SECRET_SIZE`] or is not UTF-8.
-    pub fn read_line(mut reader: impl Read) -> io::Result<Secret> {
-        let mut line = Zeroizing::new(Vec::with_capacity(256));
-        let mut byte = [0u8; 1];
-        // One byte at a time: nothing after the line is consumed (the rest
-        // of the input stays for whoever reads next).
-        loop {
-            match reader.read(&mut byte) {
-                Ok(0) => break,
-                Ok(_) if byte[0] == b'\n' => break,
-                Ok(_) => {
-                    if line.len() == MAX_SECRET_SIZE {
-                        byte.zeroize();
-                        return Err(too_large());
-                    }
-                    push_wiped(&mut line, byte[0]);
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
+    pub fn read_line(reader: impl Read) -> io::Result<Secret> {
+        match read_capped(reader, MAX_SECRET_SIZE, Until::Newline) {
+            Ok(bytes) => into_secret(bytes.unwrap_or_default()),
+            Err(Capped::TooLarge) => Err(invalid(format!("longer than {MAX_SECRET_SIZE} bytes"))),
+            Err(Capped::Io(e)) => Err(e),
         }
-        byte.zeroize();
-        if line.last() == Some(&b'\r') {
-            line.pop();
+    }
+
+    /// The first line of `reader`, read as [`read_line`](Self::read_line)
+    /// reads it, at most `max` bytes long (without its line ending; `max` is
+    /// at most [`MAX_SECRET_SIZE`]); `None` when the reader ends before
+    /// giving a byte: no line at all, where an empty line is an empty secret.
+    /// For a program that says which it was, or that reads something with a
+    /// cap of its own (a token for a verifier).
+    ///
+    /// ```
+    /// use ropc::Secret;
+    ///
+    /// assert_eq!(Secret::read_first_line(&b""[..], 64)?, None);
+    /// assert_eq!(Secret::read_first_line(&b"\n"[..], 64)?, Some(Secret::from("")));
+    /// let long = Secret::read_first_line(&b"0123456789\n"[..], 8).unwrap_err();
+    /// assert_eq!(long.kind(), std::io::ErrorKind::FileTooLarge);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// The reader's error; `FileTooLarge` when the line is longer than `max`
+    /// (found at most two bytes past it); `InvalidData` when it is not UTF-8.
+    pub fn read_first_line(reader: impl Read, max: usize) -> io::Result<Option<Secret>> {
+        let max = max.min(MAX_SECRET_SIZE);
+        match read_capped(reader, max, Until::Newline) {
+            Ok(Some(bytes)) => into_secret(bytes).map(Some),
+            Ok(None) => Ok(None),
+            Err(Capped::TooLarge) => Err(io::Error::new(
+                io::ErrorKind::FileTooLarge,
+                format!("longer than {max} bytes"),
+            )),
+            Err(Capped::Io(e)) => Err(e),
         }
-        into_secret(line)
     }
 
     /// The secret held in the file at `path`: the whole file but one
     /// trailing `\n` or `\r\n`, at most [`MAX_SECRET_SIZE`] bytes however the
     /// file is given (a regular file, a pipe, `/dev/zero`), into zeroized
-    /// buffers.
+    /// buffers. [`from_reader`](Self::from_reader) reads a file already
+    /// opened.
     ///
     /// ```
     /// let path = std::env::temp_dir().join("ropc-doc-client-secret");
@@ -127,29 +146,31 @@ impl Secret {
     /// The file's open or read error; `InvalidData` when it is larger than
     /// [`MAX_SECRET_SIZE`] or is not UTF-8.
     pub fn from_file(path: impl AsRef<Path>) -> io::Result<Secret> {
-        let mut file = std::fs::File::open(path)?;
-        let mut bytes = Zeroizing::new(Vec::with_capacity(MAX_SECRET_SIZE + 1));
-        let mut chunk = Zeroizing::new([0u8; 4096]);
-        loop {
-            let n = match file.read(&mut chunk[..]) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
-            };
-            if bytes.len() + n > MAX_SECRET_SIZE {
-                return Err(too_large());
-            }
-            // Within the capacity reserved above: no reallocation, no copy.
-            bytes.extend_from_slice(&chunk[..n]);
+        Secret::from_reader(std::fs::File::open(path)?)
+    }
+
+    /// The secret `reader` holds, read as [`from_file`](Self::from_file)
+    /// reads a file: all of it but one trailing `\n` or `\r\n`, at most
+    /// [`MAX_SECRET_SIZE`] bytes, into zeroized buffers. For a file the
+    /// program opened itself (to look at the open file's metadata first, say:
+    /// its mode, with no race between the look and the read), or a pipe.
+    ///
+    /// ```
+    /// let secret = ropc::Secret::from_reader(&b"s3cret\r\n"[..])?;
+    /// assert_eq!(secret.expose_secret(), "s3cret");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// The reader's error; `InvalidData` when it gives more than
+    /// [`MAX_SECRET_SIZE`] bytes or they are not UTF-8.
+    pub fn from_reader(reader: impl Read) -> io::Result<Secret> {
+        match read_capped(reader, MAX_SECRET_SIZE, Until::End) {
+            Ok(bytes) => into_secret(bytes.unwrap_or_default()),
+            Err(Capped::TooLarge) => Err(invalid(format!("larger than {MAX_SECRET_SIZE} bytes"))),
+            Err(Capped::Io(e)) => Err(e),
         }
-        if bytes.last() == Some(&b'\n') {
-            bytes.pop();
-            if bytes.last() == Some(&b'\r') {
-                bytes.pop();
-            }
-        }
-        into_secret(bytes)
     }
 
     /// Asks for a secret on the terminal, without echo: `prompt` is written
@@ -166,36 +187,98 @@ impl Secret {
     }
 }
 
-fn too_large() -> io::Error {
-    io::Error::new(
-        io::ErrorKind::InvalidData,
-        format!("longer than {MAX_SECRET_SIZE} bytes"),
-    )
+/// How far [`read_capped`] reads.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Until {
+    /// To the end of the input; one trailing `\n` or `\r\n` is dropped.
+    End,
+    /// To the first `\n` (dropped, with a `\r` before it), a byte at a time
+    /// so that nothing after it is consumed.
+    Newline,
 }
 
-/// Appends a byte; a full buffer grows by replacement, the old one wiped as
-/// it is dropped.
-fn push_wiped(buf: &mut Zeroizing<Vec<u8>>, b: u8) {
-    if buf.len() == buf.capacity() {
-        let mut bigger = Zeroizing::new(Vec::with_capacity((buf.capacity() * 2).max(64)));
-        bigger.extend_from_slice(buf);
-        *buf = bigger;
-    }
-    buf.push(b);
+/// Why [`read_capped`] gave up.
+pub(crate) enum Capped {
+    /// The reader failed.
+    Io(io::Error),
+    /// More than the cap.
+    TooLarge,
 }
 
-/// Moves checked UTF-8 bytes into a `Secret` (no copy); on error they are
-/// wiped.
-fn into_secret(mut bytes: Zeroizing<Vec<u8>>) -> io::Result<Secret> {
-    match String::from_utf8(std::mem::take(&mut *bytes)) {
-        Ok(s) => Ok(Secret::from(s)),
-        Err(e) => {
-            drop(Zeroizing::new(e.into_bytes()));
-            Err(io::Error::new(
-                io::ErrorKind::InvalidData,
-                "not valid UTF-8",
-            ))
+/// The one capped, zeroized read of something secret: `reader`'s bytes
+/// (to its end, or to the first line's end) into a zeroized buffer reserved
+/// up front for `max` bytes and a line's `\r`, which never grows (no
+/// reallocation leaves a copy in a freed block), read through a zeroized
+/// chunk. `max` counts what is kept: without the line ending for a line,
+/// with it for the whole input. `Ok(None)` when the reader ended before
+/// giving a byte; [`Capped::TooLarge`] as soon as more than `max` bytes
+/// are seen (never reading further than a few bytes past it).
+pub(crate) fn read_capped(
+    mut reader: impl Read,
+    max: usize,
+    until: Until,
+) -> Result<Option<Zeroizing<Vec<u8>>>, Capped> {
+    let line = until == Until::Newline;
+    // Room for the `\r` of a line of `max` bytes that ends in `\r\n`.
+    let room = max + usize::from(line);
+    let mut bytes = Zeroizing::new(Vec::with_capacity(room));
+    let mut chunk = Zeroizing::new([0u8; 4096]);
+    let step = if line { 1 } else { chunk.len() };
+    let mut read_any = false;
+    loop {
+        let n = match reader.read(&mut chunk[..step]) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(Capped::Io(e)),
+        };
+        read_any = true;
+        if line && chunk[0] == b'\n' {
+            break;
         }
+        if bytes.len() + n > room {
+            return Err(Capped::TooLarge);
+        }
+        // Within the capacity reserved above: no reallocation, no copy.
+        bytes.extend_from_slice(&chunk[..n]);
+    }
+    if !read_any {
+        return Ok(None);
+    }
+    // The line ending: a line's `\n` stopped the read (a `\r` is dropped
+    // even at the end of the input); the whole input keeps a lone `\r`.
+    match until {
+        Until::Newline => {
+            if bytes.last() == Some(&b'\r') {
+                bytes.pop();
+            }
+        }
+        Until::End => {
+            if bytes.last() == Some(&b'\n') {
+                bytes.pop();
+                if bytes.last() == Some(&b'\r') {
+                    bytes.pop();
+                }
+            }
+        }
+    }
+    if bytes.len() > max {
+        return Err(Capped::TooLarge);
+    }
+    Ok(Some(bytes))
+}
+
+fn invalid(why: String) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, why)
+}
+
+/// Checked UTF-8 bytes as a `Secret`, copied into a buffer of exactly their
+/// size (the buffer they were read into is wiped as it is dropped, spare
+/// capacity included); on error they are wiped.
+fn into_secret(bytes: Zeroizing<Vec<u8>>) -> io::Result<Secret> {
+    match std::str::from_utf8(&bytes) {
+        Ok(s) => Ok(Secret::from(s)),
+        Err(_) => Err(invalid("not valid UTF-8".into())),
     }
 }
 
@@ -325,6 +408,76 @@ mod tests {
             MAX_SECRET_SIZE
         );
         assert!(Secret::read_line(&b"\xff\n"[..]).is_err());
+    }
+
+    #[test]
+    fn a_line_at_the_cap_is_read_whatever_its_ending_and_one_byte_more_is_refused() {
+        let at_cap = "a".repeat(MAX_SECRET_SIZE);
+        for ending in ["", "\n", "\r\n", "\r"] {
+            let input = format!("{at_cap}{ending}");
+            let line = Secret::read_line(input.as_bytes()).unwrap();
+            assert_eq!(line.len(), MAX_SECRET_SIZE, "{ending:?}");
+            let over = format!("a{input}");
+            let err = Secret::read_line(over.as_bytes()).unwrap_err();
+            assert_eq!(err.kind(), io::ErrorKind::InvalidData, "{ending:?}");
+        }
+    }
+
+    #[test]
+    fn read_first_line_tells_no_input_from_an_empty_line() {
+        assert_eq!(Secret::read_first_line(&b""[..], 8).unwrap(), None);
+        for input in ["\n", "\r\n", "\nmore"] {
+            let line = Secret::read_first_line(input.as_bytes(), 8).unwrap();
+            assert_eq!(line, Some(Secret::default()), "{input:?}");
+        }
+    }
+
+    #[test]
+    fn read_first_line_keeps_its_own_cap_and_stops_reading_just_past_it() {
+        let mut input = &b"12345678\r\nrest"[..];
+        let line = Secret::read_first_line(&mut input, 8).unwrap().unwrap();
+        assert_eq!(line.expose_secret(), "12345678");
+        assert_eq!(input, b"rest", "nothing after the line consumed");
+        let mut input = &b"123456789 and on"[..];
+        let err = Secret::read_first_line(&mut input, 8).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::FileTooLarge);
+        assert_eq!(
+            input, b"and on",
+            "read no further than two bytes past the cap"
+        );
+        let err = Secret::read_first_line(&b"\xff\n"[..], 8).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+        // The cap is never above MAX_SECRET_SIZE.
+        let long = "a".repeat(MAX_SECRET_SIZE + 1);
+        let err = Secret::read_first_line(long.as_bytes(), usize::MAX).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::FileTooLarge);
+    }
+
+    #[test]
+    fn from_reader_drops_one_line_ending_only() {
+        for (input, secret) in [
+            ("s\n", "s"),
+            ("s\r\n", "s"),
+            ("s\r", "s\r"),
+            ("s\n\n", "s\n"),
+            ("", ""),
+            ("\n", ""),
+        ] {
+            let read = Secret::from_reader(input.as_bytes()).unwrap();
+            assert_eq!(read.expose_secret(), secret, "{input:?}");
+        }
+        let at_cap = vec![b'a'; MAX_SECRET_SIZE];
+        assert_eq!(
+            Secret::from_reader(&at_cap[..]).unwrap().len(),
+            MAX_SECRET_SIZE
+        );
+        let over = vec![b'a'; MAX_SECRET_SIZE + 1];
+        let err = Secret::from_reader(&over[..]).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+        assert_eq!(
+            err.to_string(),
+            format!("larger than {MAX_SECRET_SIZE} bytes")
+        );
     }
 
     #[test]

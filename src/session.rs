@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crate::client::Client;
 use crate::clock::{Clock, Jitter};
-use crate::error::{ConfigError, Error, Setting, StoreError};
+use crate::error::{ConfigError, Error, Setting, StoreError, StoreErrorKind};
 use crate::response::ErrorCode;
 use crate::secret::Secret;
 use crate::store::{StoreLock, StoredTokens, TokenStore};
@@ -434,32 +434,113 @@ impl Session {
     /// and the store wiped and removed — whatever the revocation's outcome,
     /// which is reported afterwards.
     ///
+    /// The store is checked first, under its lock, against the account the
+    /// session is for (its client's token URL and client id, and the user
+    /// of [`with_store_for`](Self::with_store_for)), each compared when the
+    /// store records it: a store made for another is refused and left as it
+    /// is, with or without revocation — nothing is sent, and the session
+    /// keeps its tokens. A store that cannot be read back (corrupt) records
+    /// no account to compare: it is removed all the same. The refresh token
+    /// revoked is the store's (the newest, when another process shares it),
+    /// or the session's when that is newer (its save failed) or the store
+    /// holds none. [`logout_store`](Self::logout_store) does the same for a
+    /// store no session was opened on.
+    ///
     /// # Errors
     ///
-    /// [`Error::Store`] when the store cannot be cleared (it takes precedence:
-    /// the tokens are still on disk); otherwise the revocation's error, as
-    /// [`Client::revoke`] reports it — the session and the store are gone by
-    /// then, but the refresh token may still be valid at the provider.
+    /// [`Error::Store`] when the store cannot be locked, or was made for
+    /// another account (nothing done), or cannot be cleared (it takes
+    /// precedence: the tokens are still on disk; its reason adds whether
+    /// the refresh token was revoked), or when it was removed but its
+    /// refresh token could not be read to be revoked (the reason says so);
+    /// otherwise the revocation's error, as [`Client::revoke`] reports it —
+    /// the session and the store are gone by then, but the refresh token
+    /// may still be valid at the provider.
     pub fn logout(&self) -> Result<(), Error> {
         let mut state = self.lock_state();
-        let _lock = self.lock_store()?;
-        // The session's refresh token, or else the store's (a session that
-        // never loaded, or one whose state was dropped).
-        let refresh = state.refresh.clone().or_else(|| {
-            let stored = self.store.as_ref()?.load().ok()??;
-            stored.refresh_token
-        });
-        let revoked = match refresh {
-            Some(token) if self.client.revocation_url().is_some() => self
-                .client
-                .revoke(&token, crate::client::TokenTypeHint::RefreshToken),
-            _ => Ok(()),
+        let held = Held {
+            token: state.refresh.clone(),
+            newer: state.unsaved,
         };
-        *state = self.empty_state();
-        if let Some(store) = &self.store {
-            store.clear()?;
-        }
-        revoked
+        let account = Account {
+            token_url: Some(self.client.token_url()),
+            client_id: Some(self.client.client_id()),
+            username: self.user.as_deref(),
+        };
+        let forget = || *state = self.empty_state();
+        end(
+            self.store.as_deref(),
+            held,
+            Some(&self.client),
+            account,
+            forget,
+        )
+    }
+
+    /// Ends the session kept in `store` without opening one on it: what
+    /// [`logout`](Self::logout) does, for a program that knows only some of
+    /// the account the store should be for — the `ropc logout` command,
+    /// which compares whatever of `ROPC_TOKEN_URL`, `ROPC_CLIENT_ID` and
+    /// `ROPC_USERNAME` is set, and needs none of them to remove a store
+    /// without revoking its token.
+    ///
+    /// Under the store's lock: the store is checked against whatever of
+    /// `token_url`, `client_id` and `username` is given (each compared when
+    /// the store records it too, as
+    /// [`StoredTokens::account_mismatch`] does); a mismatch is
+    /// [`Error::Store`] and leaves the store as it is, with or without
+    /// revocation. Then, when `revoke_with` is a client with a revocation
+    /// URL, the store's refresh token is revoked with it (one RFC 7009
+    /// request; no client, or one without a revocation URL, sends nothing),
+    /// and the store is wiped and removed whatever the revocation's outcome.
+    /// With none of the three given, any store that can be read back is
+    /// removed ([`TokenStore::clear`] decides what it removes: a
+    /// [`FileStore`](crate::FileStore) only a ropc store, corrupt or not).
+    ///
+    /// ```
+    /// use ropc::{FileStore, Session, StoredTokens, TokenStore};
+    ///
+    /// let dir = std::env::temp_dir().join(format!("ropc-doc-logout-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir)?;
+    /// let store = FileStore::new(dir.join("tokens"));
+    /// store.save(&StoredTokens::new(None, Some("refresh-token".into()), None).with_account(
+    ///     "https://id.example/token",
+    ///     "my-app",
+    ///     Some("alice"),
+    /// ))?;
+    ///
+    /// // Made for alice: refused for bob, and left as it is.
+    /// let err = Session::logout_store(&store, None, None, None, Some("bob")).unwrap_err();
+    /// assert!(err.to_string().contains(r#"user "alice" (not "bob")"#));
+    /// assert!(store.load()?.is_some());
+    ///
+    /// // Nothing known of the account: removed (no revocation: nothing sent).
+    /// Session::logout_store(&store, None, None, None, None)?;
+    /// assert!(store.load()?.is_none());
+    /// # std::fs::remove_dir_all(dir)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`logout`](Self::logout): [`Error::Store`] when nothing was done
+    /// (the store cannot be locked, or was made for another account), when
+    /// the store could not be cleared, or when it was removed but its
+    /// refresh token could not be read to be revoked; any other error is the
+    /// revocation's, and the store is gone by then.
+    pub fn logout_store(
+        store: &dyn TokenStore,
+        revoke_with: Option<&Client>,
+        token_url: Option<&str>,
+        client_id: Option<&str>,
+        username: Option<&str>,
+    ) -> Result<(), Error> {
+        let account = Account {
+            token_url,
+            client_id,
+            username,
+        };
+        end(Some(store), Held::default(), revoke_with, account, || {})
     }
 
     /// A logged-out state (still bound to the session's user, if any).
@@ -605,5 +686,111 @@ impl Session {
         }
         state.unsaved = false;
         Ok(())
+    }
+}
+
+/// What a session holds of the account its store should be for; `None`:
+/// not known, not compared.
+struct Account<'a> {
+    token_url: Option<&'a str>,
+    client_id: Option<&'a str>,
+    username: Option<&'a str>,
+}
+
+/// The refresh token a session holds in memory, and whether it is newer
+/// than the store's (its save failed).
+#[derive(Default)]
+struct Held {
+    token: Option<Secret>,
+    newer: bool,
+}
+
+/// The end of a session ([`Session::logout`], [`Session::logout_store`]):
+/// under the store's lock, the store is checked against `account` (refused,
+/// and nothing done, when made for another); then `forget` is called (the
+/// session drops its tokens), the refresh token is revoked when
+/// `revoke_with` has a revocation URL, and the store is cleared whatever the
+/// revocation's outcome.
+fn end(
+    store: Option<&dyn TokenStore>,
+    held: Held,
+    revoke_with: Option<&Client>,
+    account: Account<'_>,
+    forget: impl FnOnce(),
+) -> Result<(), Error> {
+    let revoker = revoke_with.filter(|c| c.revocation_url().is_some());
+    let _lock = store.map(TokenStore::lock).transpose()?;
+    let mut stored_token = None;
+    // A store that cannot be read back (corrupt, or open to others) records
+    // no account to compare and no token to revoke; clearing it decides
+    // whether it is one to remove.
+    let mut unreadable = None;
+    if let Some(store) = store {
+        match store.load() {
+            Ok(Some(stored)) => {
+                if let Some(mismatch) =
+                    stored.account_mismatch(account.token_url, account.client_id, account.username)
+                {
+                    let refusing = if revoker.is_some() {
+                        "refusing to revoke its refresh token or remove it"
+                    } else {
+                        "refusing to remove it"
+                    };
+                    let why = format!("was made for {mismatch}; {refusing}");
+                    let e = StoreError::of_kind(StoreErrorKind::Account, store.name(), why);
+                    return Err(e.into());
+                }
+                stored_token = stored.refresh_token;
+            }
+            Ok(None) => {}
+            Err(e) => unreadable = Some(e),
+        }
+    }
+    forget();
+    let token = if held.newer {
+        held.token.or(stored_token)
+    } else {
+        stored_token.or(held.token)
+    };
+    let revoked = match (revoker, &token) {
+        (Some(client), Some(token)) => {
+            Some(client.revoke(token, crate::client::TokenTypeHint::RefreshToken))
+        }
+        _ => None,
+    };
+    drop(token);
+    // A revocation was asked for, but there was no token to send.
+    let unsent = revoker.is_some() && revoked.is_none();
+    match (store.map_or(Ok(()), TokenStore::clear), revoked) {
+        (Ok(()), None | Some(Ok(()))) => match (store, unreadable) {
+            // Removed, but its token, which should have been revoked, could
+            // not be read.
+            (Some(store), Some(e)) if unsent => {
+                let (kind, why) = match e {
+                    Error::Store(e) => (e.kind, e.reason),
+                    e => (StoreErrorKind::Other, e.to_string()),
+                };
+                let why = format!(
+                    "was removed, but its refresh token could not be read to revoke it, so it \
+                     may still be valid: {why}"
+                );
+                Err(StoreError::of_kind(kind, store.name(), why).into())
+            }
+            _ => Ok(()),
+        },
+        (Ok(()), Some(Err(e))) => Err(e),
+        // The tokens are still on disk: that comes first, and says what
+        // became of the revocation.
+        (Err(Error::Store(mut e)), revoked) => {
+            match revoked {
+                None => {}
+                Some(Ok(())) => e.reason.push_str("; its refresh token was revoked"),
+                Some(Err(r)) => e.reason.push_str(&format!(
+                    "; revoking its refresh token failed too, so it may still be valid: {r}"
+                )),
+            }
+            Err(Error::Store(e))
+        }
+        (Err(e), _) => Err(e),
     }
 }

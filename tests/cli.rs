@@ -534,6 +534,129 @@ fn every_file_input_is_read_with_a_cap() {
 }
 
 #[test]
+fn every_problem_with_a_file_a_variable_names_is_said_with_the_variable_and_the_path() {
+    use std::os::unix::fs::PermissionsExt;
+    let p = CREDS.provider();
+    let dir = common::tempdir("cli-file-problems");
+    let file = |name: &str, content: &[u8], mode: u32| {
+        let path = dir.join(name);
+        std::fs::write(&path, content).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+        path.display().to_string()
+    };
+    let too_large = vec![b'a'; 64 * 1024 + 1];
+    // Each kind of file, and what each problem is said with.
+    let mut cases: Vec<(&str, String, &str)> = Vec::new();
+    for var in ["ROPC_CLIENT_SECRET_FILE", "ROPC_PASSWORD_FILE"] {
+        let tag = var.to_lowercase();
+        cases.extend([
+            (var, file(&format!("{tag}-empty"), b"", 0o600), "is empty"),
+            (
+                var,
+                file(&format!("{tag}-newline"), b"\n", 0o600),
+                "is empty",
+            ),
+            (
+                var,
+                file(&format!("{tag}-crlf"), b"\r\n", 0o400),
+                "is empty",
+            ),
+            (
+                var,
+                file(&format!("{tag}-latin1"), b"caf\xe9\n", 0o600),
+                "not valid UTF-8",
+            ),
+            (
+                var,
+                file(&format!("{tag}-large"), &too_large, 0o600),
+                "larger than 65536 bytes",
+            ),
+            (
+                var,
+                file(&format!("{tag}-open"), b"x\n", 0o644),
+                "(mode 0644)",
+            ),
+            (
+                var,
+                dir.join("missing").display().to_string(),
+                "cannot read",
+            ),
+            (var, dir.display().to_string(), "cannot read"),
+        ]);
+    }
+    if cfg!(any(feature = "rustls", feature = "native-tls")) {
+        let var = "ROPC_CA_FILE";
+        cases.extend([
+            (var, file("ca-empty", b"", 0o644), "no PEM certificate"),
+            (var, file("ca-text", b"not a certificate\n", 0o644), "PEM"),
+            (
+                var,
+                file("ca-large", &vec![b'a'; 1024 * 1024 + 1], 0o644),
+                "larger than 1048576 bytes",
+            ),
+            (
+                var,
+                dir.join("missing").display().to_string(),
+                "cannot read",
+            ),
+        ]);
+    }
+    if cfg!(feature = "asymmetric") {
+        let var = "ROPC_JWT_KEYS_FILE";
+        cases.extend([
+            (var, file("keys-empty", b"", 0o644), "neither JSON"),
+            (
+                var,
+                file("keys-latin1", b"caf\xe9", 0o644),
+                "not valid UTF-8",
+            ),
+            (
+                var,
+                file("keys-large", &too_large, 0o644),
+                "larger than 65536 bytes",
+            ),
+            (
+                var,
+                file("keys-none", br#"{"keys":[]}"#, 0o644),
+                "no usable key",
+            ),
+            (
+                var,
+                dir.join("missing").display().to_string(),
+                "cannot read",
+            ),
+        ]);
+    }
+    for (var, path, said) in cases {
+        let mut env = CREDS.login_env(p.url());
+        if var == "ROPC_CLIENT_SECRET_FILE" {
+            env.retain(|(k, _)| *k != "ROPC_CLIENT_SECRET");
+        }
+        env.push((var, path.clone()));
+        let out = run(&env, &["token"], PASSWORD);
+        assert_eq!(out.code, 2, "{var}={path}: {}", out.stderr);
+        assert!(
+            out.stderr.starts_with(&format!("ropc: {var}: "))
+                && out.stderr.contains(&path)
+                && out.stderr.contains(said),
+            "{var}={path}, {said}: {}",
+            out.stderr
+        );
+    }
+    assert_eq!(p.requests(), 0, "nothing sent");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn an_empty_password_says_where_it_came_from() {
+    let p = CREDS.provider();
+    let out = run(&CREDS.login_env(p.url()), &["token"], "\r\n");
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert_eq!(out.stderr, "ropc: the password on stdin is empty\n");
+    assert_eq!(p.requests(), 0);
+}
+
+#[test]
 #[cfg(any(feature = "rustls", feature = "native-tls"))]
 fn a_ca_bundle_just_over_its_cap_is_refused_and_one_at_the_cap_is_read() {
     let big = common::temp_file("ca-over-cap", "A".repeat(1024 * 1024 + 1));
@@ -742,6 +865,22 @@ fn help_with_a_command_prints_that_commands_help() {
     );
 }
 
+#[test]
+fn help_of_help_is_the_main_help() {
+    let main = ropc(&["--help"], &[], "");
+    assert_eq!(main.code, 0);
+    for args in [
+        &["help", "--help"][..],
+        &["help", "-h"],
+        &["help", "help"],
+        &["help"],
+    ] {
+        let out = ropc(args, &[], "");
+        assert_eq!(out.code, 0, "{args:?}: {}", out.stderr);
+        assert_eq!(out.stdout, main.stdout, "{args:?}");
+    }
+}
+
 /// Builds `ropc` with only the `cli` feature (no `testing`, no TLS) into a
 /// directory of this test's own, and returns the binary.
 fn ropc_without_testing() -> std::path::PathBuf {
@@ -797,6 +936,46 @@ fn demo_in_a_build_without_testing_says_the_feature_is_not_in_this_build() {
         "no build instructions: {}",
         out.stderr
     );
+}
+
+/// The build of [`ropc_without_testing`], run with `args` and nothing in
+/// its environment.
+fn ropc_without_testing_run(bin: &std::path::Path, args: &[&str]) -> Out {
+    let mut cmd = std::process::Command::new(bin);
+    cmd.args(args)
+        .env_clear()
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    cli::run(cmd, "", HIDDEN)
+}
+
+#[test]
+fn the_help_of_a_build_without_testing_does_not_offer_demo() {
+    let bin = ropc_without_testing();
+    let main = ropc_without_testing_run(&bin, &["--help"]);
+    assert_eq!(main.code, 0, "{}", main.stderr);
+    assert!(main.stdout.contains("Commands:"), "{}", main.stdout);
+    assert!(!main.stdout.contains("demo"), "{}", main.stdout);
+    assert_eq!(
+        ropc_without_testing_run(&bin, &["help"]).stdout,
+        main.stdout
+    );
+    // Asked for by name, its help says it is not in this build.
+    for args in [&["demo", "--help"][..], &["help", "demo"]] {
+        let out = ropc_without_testing_run(&bin, args);
+        assert_eq!(out.code, 0, "{args:?}: {}", out.stderr);
+        assert!(
+            out.stdout.starts_with("Usage: ropc demo")
+                && out.stdout.contains("`ropc demo` is not in it"),
+            "{args:?}: {}",
+            out.stdout
+        );
+    }
+    // The help of a build with it lists it, and says nothing of its absence.
+    assert!(ropc(&["--help"], &[], "").stdout.contains("\n  demo "));
+    let out = ropc(&["demo", "--help"], &[], "");
+    assert!(!out.stdout.contains("not in"), "{}", out.stdout);
 }
 
 #[test]

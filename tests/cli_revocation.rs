@@ -278,6 +278,211 @@ fn logout_configuration_errors_are_found_before_anything_is_done() {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
+/// What a `ropc logout` did to the store: removed it, or refused it
+/// (exit 2, saying this) and left it as it was.
+enum Then {
+    Removed,
+    Refused(String),
+}
+
+#[test]
+fn logout_checks_the_store_against_whatever_is_set_with_or_without_revocation() {
+    let p = CREDS.provider();
+    // Another provider's token URL: compared, never sent to.
+    let other_url = "http://127.0.0.1:1/token";
+    let url = || p.url().to_owned();
+    let mine: Env = vec![
+        ("ROPC_TOKEN_URL", url()),
+        ("ROPC_CLIENT_ID", ID.into()),
+        ("ROPC_USERNAME", USER.into()),
+    ];
+    let theirs = |var: &str| -> (&'static str, String) {
+        match var {
+            "ROPC_TOKEN_URL" => ("ROPC_TOKEN_URL", other_url.to_owned()),
+            "ROPC_CLIENT_ID" => ("ROPC_CLIENT_ID", "other-client".into()),
+            _ => ("ROPC_USERNAME", "mallory".into()),
+        }
+    };
+    let token_url_differs =
+        || Then::Refused(format!("token URL {:?} (not {other_url:?})", p.url()));
+    let client_differs = || Then::Refused(format!("client id {ID:?} (not \"other-client\")"));
+    let user_differs = || Then::Refused(format!("user {USER:?} (not \"mallory\")"));
+    // (what is set besides the revocation variables, whether to revoke, what happens)
+    let mut cases: Vec<(Env, bool, Then)> = Vec::new();
+    for revoking in [false, true] {
+        cases.extend([
+            // All of it, and the store's: removed.
+            (mine.clone(), revoking, Then::Removed),
+            // One of it, the store's: removed.
+            (vec![mine[2].clone()], revoking, Then::Removed),
+            // One field another account's, the others the store's: refused.
+            (
+                vec![theirs("ROPC_TOKEN_URL"), mine[1].clone(), mine[2].clone()],
+                revoking,
+                token_url_differs(),
+            ),
+            (
+                vec![mine[0].clone(), theirs("ROPC_CLIENT_ID"), mine[2].clone()],
+                revoking,
+                client_differs(),
+            ),
+            (
+                vec![mine[0].clone(), mine[1].clone(), theirs("ROPC_USERNAME")],
+                revoking,
+                user_differs(),
+            ),
+            // That field alone.
+            (
+                vec![theirs("ROPC_TOKEN_URL")],
+                revoking,
+                token_url_differs(),
+            ),
+            (vec![theirs("ROPC_USERNAME")], revoking, user_differs()),
+        ]);
+    }
+    // Without revocation nothing needs setting: the store is removed. (With
+    // it the client id is needed, and compared.)
+    cases.push((Vec::new(), false, Then::Removed));
+    cases.push((vec![theirs("ROPC_CLIENT_ID")], false, client_differs()));
+    for (i, (set, revoking, then)) in cases.into_iter().enumerate() {
+        let dir = tempdir(&format!("logout-rule-{i}"));
+        let (store, rt) = logged_in(&p, &dir);
+        let before = std::fs::read(&store).unwrap();
+        let mut env: Env = Vec::new();
+        if revoking {
+            env.push(("ROPC_REVOCATION_URL", p.revocation_url()));
+            env.push(("ROPC_CLIENT_ID", ID.into()));
+            env.push(("ROPC_CLIENT_SECRET", SECRET.into()));
+        }
+        for (k, v) in &set {
+            env.retain(|(name, _)| name != k);
+            env.push((k, v.clone()));
+        }
+        let case = format!("{set:?}, revoking: {revoking}");
+        let (sent, revocations) = (p.requests(), p.revocations());
+        let out = logout(&env, &store);
+        match then {
+            Then::Removed => {
+                assert_eq!(out.code, 0, "{case}: {}", out.stderr);
+                assert!(out.stderr.is_empty(), "{case}: {}", out.stderr);
+                assert!(!store.exists(), "{case}: removed");
+                if revoking {
+                    assert_eq!(p.revocations(), revocations + 1, "{case}");
+                    assert_eq!(refresh_status(&p, &rt), 3, "{case}: revoked");
+                } else {
+                    assert_eq!(p.requests(), sent, "{case}: nothing sent");
+                }
+            }
+            Then::Refused(why) => {
+                assert_eq!(out.code, 2, "{case}: {}", out.stderr);
+                assert!(
+                    out.stderr
+                        .contains(&format!("was made for {why}; refusing to")),
+                    "{case}: {}",
+                    out.stderr
+                );
+                assert_eq!(
+                    std::fs::read(&store).unwrap(),
+                    before,
+                    "{case}: left as it is"
+                );
+                assert_eq!(p.requests(), sent, "{case}: nothing sent");
+                assert_eq!(refresh_status(&p, &rt), 0, "{case}: not revoked");
+            }
+        }
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}
+
+#[test]
+fn logout_without_revocation_or_configuration_removes_any_ropc_store_it_can_read_back() {
+    let p = CREDS.provider();
+    let dir = tempdir("logout-any-store");
+    let path = dir.join("tokens");
+    let store = FileStore::new(&path);
+    // A store made for another token URL, client and user.
+    store
+        .save(
+            &ropc::StoredTokens::new(None, Some("rt-of-someone-else".into()), None).with_account(
+                "https://id.example/token",
+                "their-app",
+                Some("eve"),
+            ),
+        )
+        .unwrap();
+    let out = logout(&Vec::new(), &path);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(!path.exists(), "removed");
+    // A corrupt one: no account to compare, removed with configuration set.
+    common::write_private(&path, "ropc-store 1\nrefresh_token r\n");
+    let out = logout(&CREDS.login_env(p.url()), &path);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(!path.exists(), "removed");
+    // Anything that is not a ropc store stays, configuration or not.
+    common::write_private(&path, "my notes\n");
+    for env in [Vec::new(), CREDS.login_env(p.url())] {
+        let out = logout(&env, &path);
+        assert_eq!(out.code, 2, "{}", out.stderr);
+        assert!(out.stderr.contains("left alone"), "{}", out.stderr);
+        assert_eq!(std::fs::read(&path).unwrap(), b"my notes\n");
+    }
+    assert_eq!(p.requests(), 0);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn logout_of_a_corrupt_store_with_revocation_removes_it_and_says_its_token_was_not_revoked() {
+    let p = CREDS.provider();
+    let dir = tempdir("logout-corrupt-revoking");
+    let path = dir.join("tokens");
+    common::write_private(&path, "ropc-store 1\nrefresh_token r\n");
+    let out = logout(&revoking_env(&p), &path);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("was removed, but its refresh token could not be read")
+            && out.stderr.contains("may still be valid"),
+        "{}",
+        out.stderr
+    );
+    assert!(!path.exists(), "removed");
+    assert_eq!(p.requests(), 0, "nothing to send");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn logout_with_revocation_needs_no_token_url_or_username() {
+    let p = CREDS.provider();
+    let dir = tempdir("logout-client-only");
+    let (store, rt) = logged_in(&p, &dir);
+    let env: Env = vec![
+        ("ROPC_REVOCATION_URL", p.revocation_url()),
+        ("ROPC_CLIENT_ID", ID.into()),
+        ("ROPC_CLIENT_SECRET", SECRET.into()),
+    ];
+    let out = logout(&env, &store);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(!store.exists());
+    assert_eq!(refresh_status(&p, &rt), 3, "revoked");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn logout_help_states_the_rule() {
+    let out = run(&Vec::new(), &["logout", "--help"], "");
+    let text = out.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        text.contains(
+            "The store is checked against whatever configuration is set (ROPC_TOKEN_URL, \
+             ROPC_CLIENT_ID, ROPC_USERNAME); a mismatch is exit 2 and leaves the store as it \
+             is, with or without revocation; with no configuration set, `logout` without \
+             revocation removes any ropc store it can read back."
+        ),
+        "{}",
+        out.stdout
+    );
+}
+
 #[test]
 fn logout_with_nothing_stored_sends_nothing() {
     let p = CREDS.provider();

@@ -281,3 +281,196 @@ fn a_revocation_error_page_is_a_response_error_without_secrets() {
             .contains(tokens.refresh_token().unwrap().expose_secret())
     );
 }
+
+#[test]
+fn logout_refuses_a_store_made_for_another_account_and_keeps_the_sessions_tokens() {
+    let p = CREDS.provider();
+    let dir = common::tempdir("revocation-logout-other");
+    let store = FileStore::new(dir.join("tokens"));
+    let session = Session::with_store(revoking_client(&p), store.clone()).unwrap();
+    session.login(CREDS.user, &CREDS.password(), &[]).unwrap();
+    // Meanwhile the file became another account's store.
+    let theirs = ropc::StoredTokens::new(None, Some("rt-of-someone-else".into()), None)
+        .with_account(p.url(), "another-client", Some("eve"));
+    store.save(&theirs).unwrap();
+    let before = std::fs::read(dir.join("tokens")).unwrap();
+    let sent = p.requests();
+    let err = session.logout().unwrap_err();
+    assert!(
+        matches!(&err, Error::Store(e)
+            if e.reason.contains(r#"client id "another-client" (not "revocation-client")"#)
+                && e.reason.contains("refusing to revoke its refresh token or remove it")),
+        "{err:?}"
+    );
+    assert_eq!(
+        std::fs::read(dir.join("tokens")).unwrap(),
+        before,
+        "left as it is"
+    );
+    assert_eq!(p.requests(), sent, "nothing sent");
+    assert!(session.tokens().is_some(), "the session keeps its tokens");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn logout_revokes_the_stores_refresh_token_when_another_process_rotated_it() {
+    let p = CREDS.provider();
+    let c = revoking_client(&p);
+    let dir = common::tempdir("revocation-logout-rotated");
+    let store = FileStore::new(dir.join("tokens"));
+    let first = Session::with_store(c.clone(), store.clone()).unwrap();
+    let tokens = first.login(CREDS.user, &CREDS.password(), &[]).unwrap();
+    // Another process refreshes: the store holds the rotated refresh token,
+    // the first session the old one.
+    let second = Session::with_store(c.clone(), store.clone()).unwrap();
+    second.refresh_rejected(tokens.access_token()).unwrap();
+    let rotated = store.load().unwrap().unwrap().refresh_token.unwrap();
+    assert_ne!(Some(&rotated), tokens.refresh_token());
+    first.logout().unwrap();
+    assert_eq!(p.revocations(), 1);
+    assert!(store.load().unwrap().is_none());
+    let err = c.refresh_with(&rotated, &[]).unwrap_err();
+    assert!(
+        matches!(&err, Error::OAuth(e) if e.response.code == ErrorCode::InvalidGrant),
+        "the newest refresh token is the one revoked: {err:?}"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// A file store whose `clear` always fails, as on a directory that cannot
+/// be written.
+struct Uncleared(FileStore);
+
+impl TokenStore for Uncleared {
+    fn load(&self) -> Result<Option<ropc::StoredTokens>, Error> {
+        self.0.load()
+    }
+    fn save(&self, tokens: &ropc::StoredTokens) -> Result<(), Error> {
+        self.0.save(tokens)
+    }
+    fn clear(&self) -> Result<(), Error> {
+        Err(ropc::StoreError::new(self.0.name(), "cannot remove: read-only file system").into())
+    }
+}
+
+#[test]
+fn a_store_that_cannot_be_cleared_comes_first_and_says_what_became_of_the_revocation() {
+    let p = CREDS.provider();
+    let dir = common::tempdir("revocation-uncleared");
+    let store = FileStore::new(dir.join("tokens"));
+    // Revoked, not removed.
+    let session = Session::with_store(revoking_client(&p), Uncleared(store.clone())).unwrap();
+    session.login(CREDS.user, &CREDS.password(), &[]).unwrap();
+    let err = session.logout().unwrap_err();
+    assert!(
+        matches!(&err, Error::Store(e)
+            if e.reason == "cannot remove: read-only file system; its refresh token was revoked"),
+        "{err:?}"
+    );
+    assert_eq!(p.revocations(), 1);
+    // Neither revoked nor removed.
+    let err = common::on_a_closed_port(
+        |port| {
+            let c = CREDS
+                .client_builder(&p)
+                .revocation_url(format!("http://127.0.0.1:{port}/revoke"))
+                .build()
+                .unwrap();
+            Session::with_store(c, Uncleared(store.clone()))
+                .unwrap()
+                .logout()
+                .unwrap_err()
+        },
+        |e| matches!(e, Error::Store(e) if e.reason.contains("connection failed")),
+    );
+    assert!(
+        matches!(&err, Error::Store(e)
+            if e.reason.starts_with("cannot remove: read-only file system; revoking its \
+                refresh token failed too, so it may still be valid: ")),
+        "{err:?}"
+    );
+    assert_no_secret(&err);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn logout_store_compares_only_what_it_is_given() {
+    let p = CREDS.provider();
+    let c = revoking_client(&p);
+    let dir = common::tempdir("revocation-logout-store");
+    let store = FileStore::new(dir.join("tokens"));
+    let login = || {
+        let session = Session::with_store_for(c.clone(), store.clone(), CREDS.user).unwrap();
+        session.login(CREDS.user, &CREDS.password(), &[]).unwrap();
+    };
+    login();
+    for (token_url, client_id, username) in [
+        (Some("http://127.0.0.1:1/token"), None, None),
+        (None, Some("another-client"), None),
+        (None, None, Some("eve")),
+    ] {
+        let err =
+            Session::logout_store(&store, Some(&c), token_url, client_id, username).unwrap_err();
+        assert!(
+            matches!(&err, Error::Store(e) if e.reason.contains("was made for")),
+            "{err:?}"
+        );
+        assert!(store.load().unwrap().is_some(), "left as it is");
+    }
+    assert_eq!(p.revocations(), 0);
+    // What is given agrees: revoked with the client given, and removed.
+    Session::logout_store(&store, Some(&c), Some(p.url()), None, Some(CREDS.user)).unwrap();
+    assert_eq!(p.revocations(), 1);
+    assert!(store.load().unwrap().is_none());
+    // Nothing given, no client: removed, nothing sent.
+    login();
+    let sent = p.requests();
+    Session::logout_store(&store, None, None, None, None).unwrap();
+    assert!(store.load().unwrap().is_none());
+    assert_eq!(p.requests(), sent);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// A file store that cannot save: what it holds is older than a session's
+/// tokens.
+struct Unsaved(FileStore);
+
+impl TokenStore for Unsaved {
+    fn load(&self) -> Result<Option<ropc::StoredTokens>, Error> {
+        self.0.load()
+    }
+    fn save(&self, _: &ropc::StoredTokens) -> Result<(), Error> {
+        Err(ropc::StoreError::new(self.0.name(), "cannot write: disk full").into())
+    }
+    fn clear(&self) -> Result<(), Error> {
+        self.0.clear()
+    }
+}
+
+#[test]
+fn logout_revokes_the_sessions_refresh_token_when_it_is_newer_than_the_stores() {
+    let p = CREDS.provider();
+    let c = revoking_client(&p);
+    let dir = common::tempdir("revocation-logout-unsaved");
+    let store = FileStore::new(dir.join("tokens"));
+    let old = Session::with_store(c.clone(), store.clone())
+        .unwrap()
+        .login(CREDS.user, &CREDS.password(), &[])
+        .unwrap();
+    let session = Session::with_store(c.clone(), Unsaved(store.clone())).unwrap();
+    let err = session
+        .login(CREDS.user, &CREDS.password(), &[])
+        .unwrap_err();
+    assert!(matches!(err, Error::Store(_)), "{err:?}");
+    assert!(session.has_unsaved_tokens());
+    let newer = session.tokens().unwrap();
+    session.logout().unwrap();
+    assert_eq!(p.revocations(), 1);
+    assert!(store.load().unwrap().is_none(), "removed");
+    assert!(
+        c.refresh(&newer).is_err(),
+        "the session's newer token is revoked"
+    );
+    assert!(c.refresh(&old).is_ok(), "not the store's older one");
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -1,6 +1,11 @@
 //! Opening only what the token store may use: regular files of the current
 //! user's, never through a symbolic link, never blocking on a FIFO; and new
 //! files only under names nobody could have planted.
+//!
+//! "The current user" is found without `unsafe` and without a system-call
+//! crate: it is read from the owner of `/proc/self`, or of a file the
+//! process creates. That is the effective uid on Linux in the usual case,
+//! and a guess with known limits otherwise: see [`current_uid`].
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read};
@@ -161,9 +166,30 @@ fn foreign_owner(_: &fs::Metadata) -> Option<String> {
 }
 
 /// The effective uid, without `unsafe` (no `geteuid(2)` call): the owner of
-/// `/proc/self` (Linux: the process's effective uid); without procfs, the
-/// owner of a file this process creates in the temporary directory, found
-/// once. `None` when neither works: the owner is then not checked.
+/// `/proc/self`; without it, the owner of a file this process creates in
+/// the temporary directory, found once. `None` when neither works: the
+/// owner is then not checked at all (the other checks still hold: no link
+/// is followed, only regular files are used, the store's mode is checked).
+///
+/// What the owner of `/proc/self` is:
+///
+/// * on Linux, `/proc/self` is the process's own `/proc/PID` directory,
+///   owned by its effective uid (as the process's user namespace sees it,
+///   as file owners are) — while the process is dumpable. One that is not
+///   (a set-user-ID or file-capability program, one that changed its uids,
+///   or `PR_SET_DUMPABLE` 0) finds it owned by root: its own files are
+///   then refused as another user's. The guess errs toward refusing the
+///   process's own files; the one other owner it can take for the
+///   process's own is root;
+/// * it is not checked to be procfs: in a chroot or container where `/proc`
+///   is an ordinary directory, its owner is whoever made it. Where `/proc`
+///   belongs to another PID namespace, `/proc/self` does not resolve, and
+///   the file below is used;
+/// * elsewhere (macOS, the BSDs: no `/proc/self` unless a Linux-compatible
+///   procfs is mounted there, which is trusted the same way), a new file's
+///   owner is the creating process's effective uid (POSIX; on Linux its
+///   file-system uid, the same unless `setfsuid` was called). Where the
+///   temporary directory cannot be written, nothing is found.
 #[cfg(unix)]
 fn current_uid() -> Option<u32> {
     use std::os::unix::fs::MetadataExt;

@@ -1,14 +1,14 @@
 //! The commands: `token`, `refresh`, `verify`, `access`, `logout`, `revoke`,
 //! `demo`.
 
+use std::io::ErrorKind;
 use std::path::Path;
 
 use ropc::jwt;
-use ropc::{Error, FileStore, Secret, Session, StoreError, TokenStore, TokenTypeHint};
-use zeroize::Zeroizing;
+use ropc::{Error, FileStore, Secret, Session, TokenStore, TokenTypeHint};
 
 use crate::Fail;
-use crate::config::{self, Endpoint, Line, Problems};
+use crate::config::{self, Endpoint, Problems};
 use crate::keysource::{self, KeySource};
 use crate::output::{self, emit};
 
@@ -40,7 +40,6 @@ pub(crate) fn refresh(output: Option<&Path>) -> Result<(), Fail> {
     let refresh_token = config::stdin_line("the refresh token")?
         .filter(|t| !t.is_empty())
         .ok_or_else(|| Fail::usage("no refresh token on the first line of stdin"))?;
-    let refresh_token = Secret::from(refresh_token);
     let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
     let tokens = client
         .refresh_with(&refresh_token, &scopes)
@@ -76,33 +75,40 @@ pub(crate) fn verify() -> Result<(), Fail> {
     // A token longer than the verifier's cap is a failed verification like
     // any other (exit 4), found after reading one byte past the cap.
     let max = jwt::DEFAULT_MAX_TOKEN_SIZE;
-    let token = match config::stdin_line_within("the token", max)? {
-        Line::Empty => Zeroizing::new(String::new()),
-        Line::Text(t) => t,
-        Line::NotUtf8 => {
-            return Err(Fail {
-                code: 4,
-                message: "token verification failed: malformed token: not UTF-8".into(),
-            });
+    let failed = |why: String| Fail {
+        code: 4,
+        message: format!("token verification failed: {why}"),
+    };
+    let token = match config::stdin_line_within(max) {
+        Ok(token) => token.unwrap_or_default(),
+        Err(e) if e.kind() == ErrorKind::FileTooLarge => {
+            return Err(failed(format!(
+                "token too large: longer than the {max}-byte limit"
+            )));
         }
-        Line::TooLong => {
-            return Err(Fail {
-                code: 4,
-                message: format!(
-                    "token verification failed: token too large: longer than the {max}-byte limit"
-                ),
-            });
+        Err(e) if e.kind() == ErrorKind::InvalidData => {
+            return Err(failed("malformed token: not UTF-8".into()));
+        }
+        Err(e) => {
+            return Err(Fail::usage(format!(
+                "cannot read the token from stdin: {e}"
+            )));
         }
     };
     let claims = match checker {
-        Checker::Secret(key) => {
-            jwt::verify(&token, key.expose_secret().as_bytes(), &validation).map_err(Error::Jwt)
-        }
+        Checker::Secret(key) => jwt::verify(
+            token.expose_secret(),
+            key.expose_secret().as_bytes(),
+            &validation,
+        )
+        .map_err(Error::Jwt),
         #[cfg(feature = "asymmetric")]
-        Checker::Keys(set) => set.verify(&token, &validation).map_err(Error::Jwt),
+        Checker::Keys(set) => set
+            .verify(token.expose_secret(), &validation)
+            .map_err(Error::Jwt),
         #[cfg(feature = "asymmetric")]
         Checker::Jwks(client) => client
-            .verify_access_token(&Secret::from(token))
+            .verify_access_token(&token)
             .and_then(|c| c.ok_or(Error::Jwt(jwt::JwtError::Malformed("not verified")))),
     }
     .map_err(|e| keysource::verify_failure(&keys, e))?;
@@ -215,70 +221,52 @@ pub(crate) fn access(store: &Path, output: Option<&Path>) -> Result<(), Fail> {
     }
 }
 
-/// `ropc logout`: with `ROPC_REVOCATION_URL`, the stored refresh token is
-/// revoked at the provider first (RFC 7009); then the store is wiped and
-/// removed, whatever the revocation's outcome. Configuration errors, and a
-/// store made for another account, are found before anything is done: the
-/// store is checked against whatever configuration is set; a mismatch is
-/// exit 2 and leaves the store as it is, with or without revocation; with
-/// no configuration set, `logout` without revocation removes any ropc store
-/// it can read back.
+/// `ropc logout`: [`Session::logout_store`]. The store is checked against
+/// whatever of `ROPC_TOKEN_URL`, `ROPC_CLIENT_ID` and `ROPC_USERNAME` is
+/// set: a store made for another of them is refused (exit 2) and left as it
+/// is, with or without revocation. With `ROPC_REVOCATION_URL`, the stored
+/// refresh token is revoked at the provider first (RFC 7009); then the store
+/// is wiped and removed, whatever the revocation's outcome. Configuration
+/// errors are found before anything is done.
 pub(crate) fn logout(store: &Path) -> Result<(), Fail> {
-    // Without a revocation URL nothing is sent, and no variable is needed.
-    let revoking = match config::var("ROPC_REVOCATION_URL")? {
-        None => None,
+    let mut p = Problems::default();
+    let (client, token_url, client_id, username) = match config::var("ROPC_REVOCATION_URL")? {
+        // Without a revocation URL nothing is sent, and no variable is
+        // needed: those set are compared with the store.
+        None => (
+            None,
+            p.var("ROPC_TOKEN_URL"),
+            p.var("ROPC_CLIENT_ID"),
+            p.var("ROPC_USERNAME"),
+        ),
         Some(_) => {
-            let mut p = Problems::default();
+            // The client reads ROPC_TOKEN_URL (and names what is wrong with
+            // it); when it is unset, the client's token URL is a stand-in,
+            // never compared.
             let client = config::client(&mut p, Endpoint::Revocation, None);
-            // Compared with the store's account when set.
-            let token_url = p.var("ROPC_TOKEN_URL");
-            let username = p.var("ROPC_USERNAME");
-            Some((p.finish(client)?, token_url, username))
+            let token_url = config::var("ROPC_TOKEN_URL").ok().flatten();
+            let client_id = client.as_ref().map(|c| c.client_id().to_owned());
+            (client, token_url, client_id, p.var("ROPC_USERNAME"))
         }
     };
+    p.done()?;
     let store = FileStore::new(store);
     // A path the store refuses gets no lock file created beside it.
     store.check()?;
-    let _lock = store.lock()?;
-    let Some((client, token_url, username)) = revoking else {
-        store.clear()?;
-        return Ok(());
-    };
-    let stored = match store.load() {
-        Ok(Some(stored)) => stored,
-        Ok(None) => return Ok(()),
-        Err(e) => {
-            // A ropc store that cannot be read (corrupt, or readable by
-            // others) has no token to send: removed all the same.
-            store.clear()?;
-            return Err(Fail::usage(format!(
-                "the local token store was removed, but its refresh token could not be read \
-                 to revoke it, so it may still be valid: {e}"
-            )));
-        }
-    };
-    // Another account's token is not sent with this client's credentials
-    // (to what may be another provider), and its store is left alone.
-    if let Some(mismatch) = stored.account_mismatch(
+    let ended = Session::logout_store(
+        &store,
+        client.as_ref(),
         token_url.as_deref(),
-        Some(client.client_id()),
+        client_id.as_deref(),
         username.as_deref(),
-    ) {
-        let why = format!("was made for {mismatch}; refusing to revoke its token or remove it");
-        let e = StoreError::of_kind(ropc::StoreErrorKind::Account, store.name(), why);
-        return Err(Error::Store(e).into());
-    }
-    let revoked = match &stored.refresh_token {
-        Some(token) => client.revoke(token, TokenTypeHint::RefreshToken),
-        None => Ok(()),
-    };
-    drop(stored);
-    match (revoked, store.clear()) {
-        (Ok(()), Ok(())) => Ok(()),
-        (Ok(()), Err(e)) => Err(Fail::usage(format!(
-            "the refresh token was revoked, but the local token store could not be removed: {e}"
-        ))),
-        (Err(e), Ok(())) => {
+    );
+    match ended {
+        Ok(()) => Ok(()),
+        // Nothing done, or the store not removed (or removed with its token
+        // unread): the error says which.
+        Err(e @ Error::Store(_)) => Err(e.into()),
+        // Anything else is the revocation's, and the store is gone.
+        Err(e) => {
             let failed = Fail::from(e);
             Err(Fail {
                 code: failed.code,
@@ -289,11 +277,6 @@ pub(crate) fn logout(store: &Path) -> Result<(), Fail> {
                 ),
             })
         }
-        (Err(revoking), Err(e)) => Err(Fail::usage(format!(
-            "revoking the refresh token failed ({}), and the local token store could not be \
-             removed: {e}",
-            Fail::from(revoking).message
-        ))),
     }
 }
 
@@ -306,7 +289,7 @@ pub(crate) fn revoke() -> Result<(), Fail> {
     let token = config::stdin_line("the refresh token")?
         .filter(|t| !t.is_empty())
         .ok_or_else(|| Fail::usage("no refresh token on the first line of stdin"))?;
-    client.revoke(&Secret::from(token), TokenTypeHint::RefreshToken)?;
+    client.revoke(&token, TokenTypeHint::RefreshToken)?;
     Ok(())
 }
 

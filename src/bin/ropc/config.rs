@@ -5,12 +5,11 @@
 //! A command reads all it needs into one [`Problems`] before doing anything,
 //! so that a configuration error names every variable at fault at once.
 
-use std::io::Read;
+use std::io::ErrorKind;
 use std::time::Duration;
 
 use ropc::jwt::Validation;
-use ropc::{Client, ClientAuth, Error, Secret, Setting};
-use zeroize::Zeroizing;
+use ropc::{Client, ClientAuth, Error, MAX_SECRET_SIZE, Secret, Setting};
 
 use crate::Fail;
 use crate::hygiene;
@@ -110,28 +109,17 @@ impl Problems {
     }
 }
 
-/// Reads a whole secret file into a zeroized buffer (size-capped).
-fn read_secret_file(var_name: &str, path: &str) -> Result<Zeroizing<String>, Fail> {
-    const MAX: u64 = 64 * 1024;
+/// Reads a whole secret file ([`Secret::from_reader`]: 64 KiB at most,
+/// into zeroized buffers, one trailing newline dropped), after refusing one
+/// that others may read or write (looked at on the open file, so the file
+/// read is the file checked). Every problem is said with `var_name` and the
+/// path.
+fn read_secret_file(var_name: &str, path: &str) -> Result<Secret, Fail> {
     let fail = |why: String| Fail::usage(format!("{var_name}: cannot read {path}: {why}"));
     let file = std::fs::File::open(path).map_err(|e| fail(e.to_string()))?;
     let meta = file.metadata().map_err(|e| fail(e.to_string()))?;
     private_enough(&meta).map_err(|why| Fail::usage(format!("{var_name}: {path} {why}")))?;
-    let len = meta.len();
-    if len > MAX {
-        return Err(fail(format!("larger than {MAX} bytes")));
-    }
-    let mut bytes = Zeroizing::new(Vec::with_capacity(usize::try_from(len).unwrap_or(0) + 1));
-    file.take(MAX + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| fail(e.to_string()))?;
-    if bytes.len() as u64 > MAX {
-        return Err(fail(format!("larger than {MAX} bytes")));
-    }
-    let text = std::str::from_utf8(&bytes).map_err(|_| fail("not valid UTF-8".into()))?;
-    let mut out = Zeroizing::new(String::with_capacity(text.len()));
-    out.push_str(text);
-    Ok(out)
+    Secret::from_reader(file).map_err(|e| fail(e.to_string()))
 }
 
 /// Refuses a secret file that others may read or write, or its group write
@@ -153,17 +141,6 @@ fn private_enough(meta: &std::fs::Metadata) -> Result<(), String> {
     #[cfg(not(unix))]
     let _ = meta;
     Ok(())
-}
-
-/// Strips one trailing `\n` or `\r\n`.
-fn strip_newline(s: &mut Zeroizing<String>) {
-    let cut = if s.ends_with("\r\n") {
-        2
-    } else {
-        usize::from(s.ends_with('\n'))
-    };
-    let keep = s.len() - cut;
-    s.truncate(keep);
 }
 
 /// The client secret, from `ROPC_CLIENT_SECRET` or `ROPC_CLIENT_SECRET_FILE`;
@@ -196,92 +173,45 @@ fn optional_client_secret(p: &mut Problems, why: &str) -> Option<Option<Secret>>
             secret
         }
         (None, Some(path)) => {
-            let mut s = p.ok(read_secret_file("ROPC_CLIENT_SECRET_FILE", &path))?;
-            strip_newline(&mut s);
-            if s.is_empty() {
+            let secret = p.ok(read_secret_file("ROPC_CLIENT_SECRET_FILE", &path))?;
+            if secret.is_empty() {
                 p.invalid(format!("ROPC_CLIENT_SECRET_FILE: {path} is empty{why}"));
                 return None;
             }
-            Secret::from(s)
+            secret
         }
         (None, None) => return Some(None),
     };
     Some(Some(secret))
 }
 
-/// The largest line read from stdin (a password or a refresh token).
-const MAX_STDIN_LINE: usize = 64 * 1024;
-
-/// The first line of stdin (without its `\n` or `\r\n`), read without
-/// std's stdin buffer so no unwiped copy is left behind. `None` when stdin
-/// is empty. A longer line than [`MAX_STDIN_LINE`] is a usage error.
-pub(crate) fn stdin_line(what: &str) -> Result<Option<Zeroizing<String>>, Fail> {
-    match stdin_line_within(what, MAX_STDIN_LINE)? {
-        Line::Empty => Ok(None),
-        Line::Text(text) => Ok(Some(text)),
-        Line::TooLong => Err(Fail::usage(format!(
-            "{what} on stdin is longer than {MAX_STDIN_LINE} bytes"
-        ))),
-        Line::NotUtf8 => Err(Fail::usage(format!("{what} on stdin is not valid UTF-8"))),
-    }
+/// The first line of stdin (without its `\n` or `\r\n`), at most 64 KiB
+/// ([`MAX_SECRET_SIZE`]); `None` when stdin is empty. Too long or not UTF-8
+/// is a usage error naming `what`.
+pub(crate) fn stdin_line(what: &str) -> Result<Option<Secret>, Fail> {
+    stdin_line_within(MAX_SECRET_SIZE).map_err(|e| {
+        Fail::usage(match e.kind() {
+            ErrorKind::FileTooLarge => {
+                format!("{what} on stdin is longer than {MAX_SECRET_SIZE} bytes")
+            }
+            ErrorKind::InvalidData => format!("{what} on stdin is not valid UTF-8"),
+            _ => format!("cannot read {what} from stdin: {e}"),
+        })
+    })
 }
 
-pub(crate) enum Line {
-    /// Nothing on stdin.
-    Empty,
-    /// The first line.
-    Text(Zeroizing<String>),
-    /// The first line is longer than the cap: reading stopped there.
-    TooLong,
-    /// The first line is not UTF-8.
-    NotUtf8,
-}
-
-/// The first line of stdin, reading no more than `max + 2` bytes of it (a
-/// line of exactly `max` bytes may end in `\r\n`).
-pub(crate) fn stdin_line_within(what: &str, max: usize) -> Result<Line, Fail> {
-    const MAX: usize = 64 * 1024;
-    let max = max.min(MAX);
-    let mut input = unbuffered(&std::io::stdin())
-        .map_err(|e| Fail::usage(format!("cannot read {what} from stdin: {e}")))?;
-    let mut line = Zeroizing::new(Vec::with_capacity(max + 2));
-    let mut chunk = Zeroizing::new([0u8; 1024]);
-    let mut saw_input = false;
-    'read: loop {
-        let n = match input.read(&mut chunk[..]) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(Fail::usage(format!("cannot read {what} from stdin: {e}"))),
-        };
-        saw_input = true;
-        for &b in &chunk[..n] {
-            if b == b'\n' {
-                break 'read;
-            }
-            // One byte more than `max` is kept: it may be the `\r` of a
-            // `\r\n`; anything beyond is too long.
-            if line.len() > max {
-                return Ok(Line::TooLong);
-            }
-            line.push(b);
-        }
-    }
-    if !saw_input {
-        return Ok(Line::Empty);
-    }
-    if line.last() == Some(&b'\r') {
-        line.pop();
-    }
-    if line.len() > max {
-        return Ok(Line::TooLong);
-    }
-    let Ok(text) = std::str::from_utf8(&line) else {
-        return Ok(Line::NotUtf8);
-    };
-    let mut out = Zeroizing::new(String::with_capacity(text.len()));
-    out.push_str(text);
-    Ok(Line::Text(out))
+/// The first line of stdin, at most `max` bytes long, as
+/// [`Secret::read_first_line`] reads it (a byte at a time into a zeroized
+/// buffer, no further than two bytes past `max`), straight from the
+/// descriptor: std's stdin buffer, never wiped, keeps no copy. `None` when
+/// stdin is empty.
+///
+/// # Errors
+///
+/// As [`Secret::read_first_line`]: `FileTooLarge`, `InvalidData` (not
+/// UTF-8), or the read's own.
+pub(crate) fn stdin_line_within(max: usize) -> std::io::Result<Option<Secret>> {
+    Secret::read_first_line(unbuffered(&std::io::stdin())?, max)
 }
 
 pub(crate) fn password(username: &str) -> Result<Secret, Fail> {
@@ -295,20 +225,21 @@ pub(crate) fn password(username: &str) -> Result<Secret, Fail> {
 /// line of stdin. `None` when stdin gives none.
 pub(crate) fn optional_password(username: &str) -> Result<Option<Secret>, Fail> {
     use std::io::IsTerminal as _;
-    let password = match var("ROPC_PASSWORD_FILE")? {
-        Some(path) => {
-            let mut s = read_secret_file("ROPC_PASSWORD_FILE", &path)?;
-            strip_newline(&mut s);
-            Secret::from(s)
+    let (password, from) = match var("ROPC_PASSWORD_FILE")? {
+        Some(path) => (
+            read_secret_file("ROPC_PASSWORD_FILE", &path)?,
+            format!("ROPC_PASSWORD_FILE: {path}"),
+        ),
+        None if std::io::stdin().is_terminal() => {
+            (prompt(username)?, "the password typed".to_owned())
         }
-        None if std::io::stdin().is_terminal() => prompt(username)?,
         None => match stdin_line("the password")? {
-            Some(s) => Secret::from(s),
+            Some(s) => (s, "the password on stdin".to_owned()),
             None => return Ok(None),
         },
     };
     if password.is_empty() {
-        return Err(Fail::usage("the password is empty"));
+        return Err(Fail::usage(format!("{from} is empty")));
     }
     Ok(Some(password))
 }
@@ -382,16 +313,24 @@ pub(crate) fn retry() -> Result<ropc::RetryPolicy, Fail> {
         policy.on_retry(|r| {
             // One line; the error's message holds no secret.
             eprintln!(
-                "ropc: retry {} of {} in {:.1} s: {}",
+                "ropc: retry {} of {} in {} s: {}",
                 r.number,
                 r.of,
-                r.wait.as_secs_f64(),
+                tenths(r.wait),
                 r.error
             );
         })
     } else {
         policy
     })
+}
+
+/// `d` in seconds to the nearest tenth (`0.4`, `10.0`), with integers
+/// only: formatting a float would link ~10 KB of float-printing code into
+/// the device binary for this one line.
+fn tenths(d: Duration) -> String {
+    let tenths = (d.as_millis() + 50) / 100;
+    format!("{}.{}", tenths / 10, tenths % 10)
 }
 
 /// The most retries `ROPC_RETRIES` may ask for.
@@ -706,7 +645,13 @@ fn add_ca(builder: ropc::ClientBuilder, path: &str) -> Result<ropc::ClientBuilde
     builder
         .add_root_certificates_file(path)
         .map_err(|e| match e {
-            Error::Config(c) => Fail::usage(format!("ROPC_CA_FILE: {}", c.reason)),
+            // The variable and the path, as for every file: the library's
+            // reason names the path when the file could not be read, not
+            // when what it holds is wrong.
+            Error::Config(c) if c.reason.contains(path) => {
+                Fail::usage(format!("ROPC_CA_FILE: {}", c.reason))
+            }
+            Error::Config(c) => Fail::usage(format!("ROPC_CA_FILE: {path}: {}", c.reason)),
             e => e.into(),
         })
 }
@@ -722,4 +667,25 @@ pub(crate) fn scopes() -> Result<Vec<String>, Fail> {
     Ok(var("ROPC_SCOPE")?
         .map(|s| s.split_whitespace().map(str::to_owned).collect())
         .unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_wait_reads_in_tenths_of_a_second_rounded_to_the_nearest() {
+        for (ms, said) in [
+            (0, "0.0"),
+            (49, "0.0"),
+            (50, "0.1"),
+            (449, "0.4"),
+            (999, "1.0"),
+            (1_000, "1.0"),
+            (10_000, "10.0"),
+            (12_345, "12.3"),
+        ] {
+            assert_eq!(tenths(Duration::from_millis(ms)), said, "{ms} ms");
+        }
+    }
 }

@@ -1,6 +1,11 @@
 //! The help texts: `ropc --help` and `ropc <command> --help`.
 
-pub(crate) const MAIN: &str = "\
+/// The text of `ropc --help`, with `$demo` (the `demo` line, or nothing)
+/// last in the list of commands.
+macro_rules! main_help {
+    ($demo:literal) => {
+        concat!(
+            "\
 ropc — OAuth 2.0 password grant client that verifies the tokens it gets
 
 Usage: ropc <command> [options]
@@ -13,8 +18,9 @@ Commands:
   logout --store PATH   revoke the stored refresh token at the provider (with
                         ROPC_REVOCATION_URL), then wipe and remove the store
   revoke                revoke the refresh token on stdin (RFC 7009)
-  demo                  run the whole flow against a built-in loopback provider
-
+",
+            $demo,
+            "
 Options:
   --output FILE         (token, refresh, access) replace FILE atomically with
                         what would be printed, mode 0600; on any failure FILE
@@ -84,7 +90,22 @@ Exit status: 0 success; 2 usage or configuration error (one line naming every
 variable missing or at fault); 3 the provider refused; 4 the token failed
 verification; 5 transport failure (or HTTP 429/503 left after the retries);
 6 malformed or oversized provider response.
-";
+"
+        )
+    };
+}
+
+/// `ropc --help`: it lists `demo` only in builds that have it (feature
+/// `testing`).
+pub(crate) const MAIN: &str = if cfg!(feature = "testing") {
+    MAIN_WITH_DEMO
+} else {
+    MAIN_WITHOUT_DEMO
+};
+
+const MAIN_WITH_DEMO: &str =
+    main_help!("  demo                  run the whole flow against a built-in loopback provider\n");
+const MAIN_WITHOUT_DEMO: &str = main_help!("");
 
 pub(crate) const TOKEN: &str = "\
 Usage: ropc token [--output FILE]
@@ -164,8 +185,15 @@ anything is sent.
 pub(crate) const LOGOUT: &str = "\
 Usage: ropc logout --store PATH
 
-Ends the session. When ROPC_REVOCATION_URL is set, the stored refresh token is
-first revoked at the provider: one RFC 7009 request,
+Ends the session. The store is checked against whatever configuration is set
+(ROPC_TOKEN_URL, ROPC_CLIENT_ID, ROPC_USERNAME); a mismatch is exit 2 and
+leaves the store as it is, with or without revocation; with no configuration
+set, `logout` without revocation removes any ropc store it can read back. (A
+store written by an older ropc, or a corrupt one, records no account to
+compare with, and is removed.)
+
+When ROPC_REVOCATION_URL is set, the stored refresh token is then revoked at
+the provider: one RFC 7009 request,
   token=<refresh token>&token_type_hint=refresh_token
 with the same client authentication as the token endpoint (ROPC_CLIENT_ID, the
 client secret, ROPC_CLIENT_AUTH). Then the store is overwritten with zeros and
@@ -173,13 +201,12 @@ removed, whatever the revocation's outcome. PATH.lock is kept.
 
 Exit 0 when both happened. When the revocation failed, the store is removed all
 the same, one line on stderr says the token may still be valid, and the exit
-status is that of the failure: 3 refused, 5 transport, 6 malformed answer.
+status is that of the failure: 3 refused, 5 transport, 6 malformed answer; 2
+when the store could not be read back (corrupt), so no token could be sent.
 
-Configuration errors (a bad ROPC_REVOCATION_URL, missing client variables) and
-a store made for another client id, token URL or user (ROPC_TOKEN_URL and
-ROPC_USERNAME, when set, are compared with it) are exit 2 before anything is
-sent, and the store is left as it is. Without ROPC_REVOCATION_URL nothing is
-sent and no variable is needed.
+Configuration errors (a bad ROPC_REVOCATION_URL, missing client variables) are
+exit 2 before anything is sent, and the store is left as it is. Without
+ROPC_REVOCATION_URL nothing is sent and no variable is needed.
 
 Only a ropc store (first line `ropc-store 1`) of yours is wiped: a symbolic
 link, FIFO, device, directory, another user's file or any other file is
@@ -201,13 +228,29 @@ errors (nothing sent); 3 refused (e.g. invalid_client); 5 transport failure;
 6 malformed answer.
 ";
 
-pub(crate) const DEMO: &str = "\
+/// What `ropc demo --help` says of this build.
+#[cfg(feature = "testing")]
+macro_rules! demo_in_this_build {
+    () => {
+        ".\n"
+    };
+}
+#[cfg(not(feature = "testing"))]
+macro_rules! demo_in_this_build {
+    () => {
+        ", which this build of ropc was built without: `ropc demo` is not in it.\n"
+    };
+}
+
+pub(crate) const DEMO: &str = concat!(
+    "\
 Usage: ropc demo
 
 Starts the built-in loopback provider and runs the password grant, a refresh,
 a verification and a refused wrong password against it. Needs the `testing`
-feature.
-";
+feature",
+    demo_in_this_build!(),
+);
 
 /// The help of `command`, when it is one.
 pub(crate) fn of(command: &str) -> Option<&'static str> {
@@ -225,3 +268,22 @@ pub(crate) fn of(command: &str) -> Option<&'static str> {
 }
 
 pub(crate) const VERSION: &str = concat!("ropc ", env!("CARGO_PKG_VERSION"), "\n");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_main_help_lists_demo_only_in_builds_that_have_it() {
+        assert!(MAIN_WITH_DEMO.contains("\n  demo "));
+        assert!(!MAIN_WITHOUT_DEMO.contains("demo"));
+        assert_eq!(
+            MAIN_WITH_DEMO.replace(
+                "  demo                  run the whole flow against a built-in loopback provider\n",
+                ""
+            ),
+            MAIN_WITHOUT_DEMO
+        );
+        assert_eq!(MAIN.contains("demo"), cfg!(feature = "testing"));
+    }
+}

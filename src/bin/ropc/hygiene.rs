@@ -11,11 +11,60 @@
 //!   frames still in use, until something else happens to reuse the space.
 //! * A client secret given in `ROPC_CLIENT_SECRET` is overwritten in the
 //!   process's environment block once it has been read (Linux: through
-//!   `/proc/self/mem`; elsewhere it stays, and the crate docs' "Security
-//!   considerations" say to use `ROPC_CLIENT_SECRET_FILE`).
+//!   `/proc/self/mem`, see below; elsewhere it stays, and the crate docs'
+//!   "Security considerations" say to use `ROPC_CLIENT_SECRET_FILE`).
 //!
 //! The library never sets a global allocator; a program linking ropc does
 //! the same as this one to get the same guarantees (see the crate docs).
+//!
+//! # Writing `/proc/self/mem` is unsafe code without the keyword
+//!
+//! [`wipe_env_value`] is memory surgery through the kernel: it writes bytes
+//! of this process's own memory through a file, at an address it worked out
+//! itself. The compiler sees none of it. Rust's safety rests on every write
+//! going through the type system; this one could as well overwrite any
+//! live value, one behind a `&` reference or an immutable `static`, or
+//! (the kernel writes even read-only pages through this file, as debuggers
+//! do) code. That is what an `unsafe` raw-pointer write does, and it is as
+//! unchecked: `#![forbid(unsafe_code)]` forbids the keyword, not this, and
+//! this is the one place in the binary that steps outside Rust's safety
+//! model. Its soundness rests on an argument the compiler does not check:
+//!
+//! * what is written is the value bytes of one variable inside the
+//!   environment block: where the block starts and ends comes from the
+//!   kernel (`env_start`, `env_end` in `/proc/self/stat`), and the entries
+//!   are found in `/proc/self/environ`, the same memory read back through
+//!   the kernel;
+//! * no Rust value owns or borrows those bytes: std reads a variable with
+//!   libc's `getenv` and copies it into a `String` of its own, and the
+//!   secret has been copied out before the write; libc's `environ` still
+//!   points at the block, so the variable reads as empty afterwards (which
+//!   ropc takes for unset);
+//! * nothing reads the block meanwhile: it is written while the
+//!   configuration is read, before any request, from the main thread while
+//!   the process has no other (the only thread ever started is ureq's, for
+//!   a name lookup during a request, later).
+//!
+//! It is best effort: it is a write to ordinary, writable memory, which the
+//! kernel allows a process to do to itself, and nothing more is promised.
+//! Where `/proc` is not mounted, where the process is not dumpable (a
+//! set-user-ID or file-capability program: `/proc/self/mem` is then root's),
+//! where an LSM policy (SELinux, AppArmor) or a seccomp filter refuses the
+//! open, or on a kernel hardened against writes to `/proc/PID/mem`, the
+//! write does not happen: [`wipe_env_value`] returns `false`, nothing else
+//! changes, and the copy stays. And it shortens the exposure, it does not
+//! end it: until the write, and for the life of whatever started ropc (a
+//! shell, a service manager), the value is readable where it was
+//! (`/proc/PID/environ` for the same user and root, a core dump).
+//!
+//! Why it is still done: the environment block lives as long as the
+//! process, and `ropc access` can run for minutes on a flaky link, with
+//! the client secret readable in `/proc/PID/environ` all along. There is no
+//! system call that wipes it: the choice is between this, an `unsafe` write
+//! through libc's `environ` (the same effect, with the keyword), and
+//! leaving it. A write through the kernel at least cannot crash the process
+//! on a bad address (the write fails instead), and the one place that does
+//! it is this file. `ROPC_CLIENT_SECRET_FILE` needs none of it.
 
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -82,9 +131,11 @@ fn stack_in_use() -> Option<usize> {
 }
 
 /// Overwrites the value of `name` in the environment block the kernel gave
-/// the process (Linux). Best effort: `false` when it could not be done.
-/// Call it only once the value has been copied out; afterwards the variable
-/// reads as empty.
+/// the process (Linux), by writing `/proc/self/mem`: unsafe in effect, see
+/// the module docs for why it is sound here and where it is refused. Best
+/// effort: `false` when it could not be done. Call it only once the value
+/// has been copied out, from the main thread with no other thread running;
+/// afterwards the variable reads as empty.
 pub fn wipe_env_value(name: &str) -> bool {
     wipe_env_value_inner(name).is_some()
 }

@@ -80,6 +80,13 @@
 //! reads the environment, files and stdin, [`output`] writes JSON and
 //! stdout, [`commands`] are the commands, and [`hygiene`] wipes what the
 //! library cannot reach.
+//!
+//! `#![forbid(unsafe_code)]`: no `unsafe` block is written here. One thing
+//! is unsafe in effect all the same, and said so: [`hygiene`] overwrites
+//! the client secret's copy in the process's environment block by writing
+//! `/proc/self/mem`, memory surgery through the kernel that the compiler
+//! cannot check (best effort, Linux only, refused by some kernels and
+//! policies; the module docs say why it is sound here and why it is done).
 
 #![forbid(unsafe_code)]
 
@@ -202,9 +209,10 @@ fn run(args: &[String]) -> Result<(), Fail> {
     match command.as_str() {
         "-h" | "--help" => help(help::MAIN),
         "-V" | "--version" => help(help::VERSION),
-        // `ropc help` and `ropc help COMMAND`.
-        "help" => match rest.first() {
-            None => help(help::MAIN),
+        // `ropc help`, `ropc help COMMAND`, and `ropc help --help` (the
+        // help of `help`: the main help).
+        "help" => match rest.first().map(String::as_str) {
+            None | Some("-h" | "--help") => help(help::MAIN),
             Some(topic) => help(help::of(topic).ok_or_else(|| args::unknown_command(topic))?),
         },
         _ if rest.iter().any(|a| a == "-h" || a == "--help") => {
