@@ -301,23 +301,61 @@ impl Session {
         password: &Secret,
         scopes: &[&str],
     ) -> Result<Tokens, Error> {
-        if let Some(user) = self.user.as_deref().filter(|u| *u != username) {
-            return Err(ConfigError::new(
-                Setting::Username,
-                format!("the session is for user {user:?}, not {username:?}"),
-            )
-            .into());
-        }
+        self.check_user(username)?;
         let mut state = self.lock_state();
         let _lock = self.lock_store()?;
         // An unusable store is found before the password is spent.
         if let Some(store) = &self.store {
             store.check()?;
         }
+        self.login_locked(&mut state, username, password, scopes)
+    }
+
+    /// The password grant, its tokens made the session's (the caller holds
+    /// the store's lock and has checked the store).
+    fn login_locked(
+        &self,
+        state: &mut State,
+        username: &str,
+        password: &Secret,
+        scopes: &[&str],
+    ) -> Result<Tokens, Error> {
         let tokens = self.client.password_grant(username, password, scopes)?;
         state.username = Some(username.to_owned());
-        self.adopt(&mut state, tokens.clone())?;
+        self.adopt(state, tokens.clone())?;
         Ok(tokens)
+    }
+
+    /// [`Error::Config`] when the session is bound to another user than
+    /// `username` ([`with_store_for`](Self::with_store_for)).
+    fn check_user(&self, username: &str) -> Result<(), Error> {
+        match self.user.as_deref().filter(|u| *u != username) {
+            Some(user) => Err(ConfigError::new(
+                Setting::Username,
+                format!("the session is for user {user:?}, not {username:?}"),
+            )
+            .into()),
+            None => Ok(()),
+        }
+    }
+
+    /// [`Error::Config`] when the tokens `state` holds are known to be
+    /// another user's than `username` (an earlier login, or the user the
+    /// store records); tokens of no known user pass.
+    fn check_owner(state: &State, username: &str) -> Result<(), Error> {
+        let has_tokens = state.tokens.is_some() || state.refresh.is_some();
+        match state
+            .username
+            .as_deref()
+            .filter(|u| has_tokens && *u != username)
+        {
+            Some(owner) => Err(ConfigError::new(
+                Setting::Username,
+                format!("the session's tokens are user {owner:?}'s, not {username:?}'s"),
+            )
+            .into()),
+            None => Ok(()),
+        }
     }
 
     /// The access token, refreshed first when its refresh point has come
@@ -332,23 +370,170 @@ impl Session {
     /// saved first on the next call). Other errors as [`Client::refresh`].
     pub fn access_token(&self) -> Result<Secret, Error> {
         let mut state = self.lock_state();
+        self.access_locked(&mut state, None, &mut None)
+    }
+
+    /// The access token, logging in first when there is no usable refresh
+    /// token: the one call a program that runs again and again needs. It
+    /// returns what [`access_token`](Self::access_token) returns (the held
+    /// or stored token, refreshed when its refresh point has come); only
+    /// when that is [`Error::LoginRequired`] — nothing stored, or the
+    /// provider refused the refresh token (`invalid_grant`: expired,
+    /// revoked, forgotten by a restarted provider) — is `password` called,
+    /// once, and the password grant run for `username` with `scopes`. The
+    /// password is wiped when the call returns.
+    ///
+    /// Any other failure is returned as it is and asks for no password: a
+    /// provider that cannot be reached (a transport error), one that is
+    /// down or busy (`temporarily_unavailable`, a 503), a store that cannot
+    /// be read or saved to, a token that fails verification. The refresh
+    /// token is kept for the next call then; only the provider refusing it
+    /// ends it.
+    ///
+    /// `password` is the password's source: a closure that reads a file
+    /// ([`Secret::from_file`]), a line of stdin ([`Secret::read_line`]), a
+    /// terminal prompt ([`Secret::prompt`]), a secret service. Its error
+    /// type `E` is the call's: `E` need only take a ropc [`Error`]
+    /// (`From<Error>`), as `Box<dyn std::error::Error>` and an
+    /// application's own error enum do, so the source's failure comes back
+    /// as it was returned — typed, and never formatted by ropc (its
+    /// message is the source's own). With `E` = [`Error`], ropc's errors
+    /// come back as they are.
+    ///
+    /// `password` is called with the session's lock held and, with a store,
+    /// the store's lock (after the store was checked, so that an unusable
+    /// store is found before the password is asked for): other threads,
+    /// and other processes sharing the store, that need a token meanwhile
+    /// wait, then use the one this login fetched, rather than asking for
+    /// the password too.
+    ///
+    /// A session bound to a user ([`with_store_for`](Self::with_store_for),
+    /// the way to act for one user) refuses another `username`, and tokens
+    /// known to be another user's (from an earlier login, or the user a
+    /// store records) are never handed out for `username`: both are
+    /// [`Error::Config`], and no password is asked for. Tokens of no known
+    /// user ([`Session::new`], a store written before ropc recorded users)
+    /// are used as they are.
+    ///
+    /// ```
+    /// # #[cfg(feature = "testing")] {
+    /// use std::cell::Cell;
+    ///
+    /// use ropc::testing::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PASSWORD, DEMO_USERNAME, Provider};
+    /// use ropc::{Client, FileStore, Secret, Session};
+    ///
+    /// let provider = Provider::start()?;
+    /// let client = Client::builder(provider.url(), DEMO_CLIENT_ID, DEMO_CLIENT_SECRET).build()?;
+    /// let dir = std::env::temp_dir().join(format!("ropc-doc-or-login-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir)?;
+    /// let store = FileStore::new(dir.join("tokens"));
+    ///
+    /// // The password's source (here it counts; in a tool it reads a file,
+    /// // stdin or the terminal): called only when a login is needed.
+    /// let asked = Cell::new(0);
+    /// let password = || {
+    ///     asked.set(asked.get() + 1);
+    ///     Ok::<_, ropc::Error>(Secret::from(DEMO_PASSWORD))
+    /// };
+    ///
+    /// // First run: nothing stored, so the password is asked for and sent.
+    /// let session = Session::with_store_for(client.clone(), store.clone(), DEMO_USERNAME)?;
+    /// let token = session.access_token_or_login(DEMO_USERNAME, &["openid"], password)?;
+    /// assert!(token.expose_secret().starts_with("eyJ"));
+    /// assert_eq!(asked.get(), 1);
+    ///
+    /// // Any later run: the stored tokens, refreshed when due; no password.
+    /// let session = Session::with_store_for(client.clone(), store.clone(), DEMO_USERNAME)?;
+    /// assert_eq!(session.access_token_or_login(DEMO_USERNAME, &["openid"], password)?, token);
+    /// assert_eq!(asked.get(), 1);
+    ///
+    /// // The refresh token dies (here revoked; a restarted provider may
+    /// // forget it): the next refresh — due, or asked for by an API's 401 —
+    /// // is refused, which ends the session; the same call logs in again.
+    /// provider.revoke_refresh_tokens();
+    /// let err = session.refresh_rejected(&token).unwrap_err(); // the API said 401
+    /// assert!(matches!(err, ropc::Error::LoginRequired));
+    /// let token = session.access_token_or_login(DEMO_USERNAME, &["openid"], password)?;
+    /// assert!(token.expose_secret().starts_with("eyJ"));
+    /// assert_eq!(asked.get(), 2);
+    /// session.logout()?;
+    /// # std::fs::remove_dir_all(dir)?;
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// `password`'s own error, as it returned it (no grant sent). Otherwise
+    /// an [`Error`], converted into `E`: as
+    /// [`access_token`](Self::access_token) (but for `LoginRequired`, which
+    /// leads to the login), then as [`login`](Self::login) — a refused
+    /// password is [`Error::OAuth`] (`invalid_grant`), and is not asked for
+    /// again; [`Error::Store`] when the new tokens cannot be saved (the
+    /// session keeps them, and the next call saves them first and hands
+    /// them out without asking again). [`Error::Config`] when `username` is
+    /// not the session's user, or the tokens held are another user's.
+    pub fn access_token_or_login<E>(
+        &self,
+        username: &str,
+        scopes: &[&str],
+        password: impl FnOnce() -> Result<Secret, E>,
+    ) -> Result<Secret, E>
+    where
+        E: From<Error>,
+    {
+        self.check_user(username)?;
+        let mut state = self.lock_state();
+        let mut lock = None;
+        match self.access_locked(&mut state, Some(username), &mut lock) {
+            Err(Error::LoginRequired) => {}
+            other => return other.map_err(E::from),
+        }
+        // Held until the login's tokens are saved.
+        if lock.is_none() {
+            lock = self.lock_store()?;
+        }
+        // An unusable store is found before the password is asked for.
+        if let Some(store) = &self.store {
+            store.check()?;
+        }
+        let password = password()?;
+        let tokens = self.login_locked(&mut state, username, &password, scopes)?;
+        drop(password);
+        drop(lock);
+        Ok(tokens.access_token().clone())
+    }
+
+    /// [`access_token`](Self::access_token) under the session's lock, for
+    /// `username` when given (tokens known to be another user's are
+    /// refused before use). When the store's lock is taken (to refresh), it
+    /// is left in `lock`, so that a login that follows holds it throughout.
+    fn access_locked(
+        &self,
+        state: &mut State,
+        username: Option<&str>,
+        lock: &mut Option<StoreLock>,
+    ) -> Result<Secret, Error> {
+        let check_owner = |state: &State| username.map_or(Ok(()), |u| Self::check_owner(state, u));
+        check_owner(state)?;
         if state.unsaved {
             let _lock = self.lock_store()?;
-            self.save(&mut state)?;
+            self.save(state)?;
         }
-        if let Some(t) = self.fresh(&state) {
+        if let Some(t) = self.fresh(state) {
             return Ok(t);
         }
         // Across processes: take the store's lock, then look again — another
         // process may have refreshed while we waited.
-        let _lock = self.lock_store()?;
+        *lock = self.lock_store()?;
         if self.store.is_some() {
-            self.reload(&mut state)?;
-            if let Some(t) = self.fresh(&state) {
+            self.reload(state)?;
+            check_owner(state)?;
+            if let Some(t) = self.fresh(state) {
                 return Ok(t);
             }
         }
-        self.refresh(&mut state)
+        self.refresh(state)
     }
 
     /// The API refused `rejected` (an HTTP 401 for `Authorization: Bearer
