@@ -57,6 +57,27 @@
 //! # Ok::<(), ropc::Error>(())
 //! ```
 //!
+//! A program that runs again and again keeps its tokens in a [`Session`]
+//! with a [`FileStore`], and gets a valid access token with one call that
+//! refreshes when due and logs in again only when the refresh token is gone:
+//!
+//! ```no_run
+//! use ropc::{Client, FileStore, Secret, Session};
+//!
+//! fn bearer(session: &Session) -> Result<Secret, Box<dyn std::error::Error>> {
+//!     session.access_token_or_login("alice", &["openid"], || {
+//!         Ok(Secret::from_file("/etc/my-app/password")?) // read only for a login
+//!     })
+//! }
+//!
+//! let client = Client::builder("https://id.example/oauth/token", "my-app", "client-secret")
+//!     .build()?;
+//! let session = Session::with_store_for(client, FileStore::new("/var/lib/my-app/tokens"), "alice")?;
+//! let token = bearer(&session)?; // every run: the same call
+//! # let _ = token;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! A runnable version against the built-in loopback provider is
 //! `cargo run --example demo`, and `ropc::testing::Provider` (feature
 //! `testing`) lets your own tests do the same offline.
@@ -75,7 +96,8 @@
 //!   and claim validation (pure);
 //! * [`Secret`]: a string wiped on drop, redacted when printed;
 //! * [`Session`], [`TokenStore`], [`FileStore`]: staying logged in across
-//!   calls and processes;
+//!   calls and processes ([`Session::access_token_or_login`]: a valid token
+//!   in one call, the password asked for only when a login is needed);
 //! * [`Clock`], [`ManualClock`], [`Jitter`], [`RetryPolicy`]: devices with a
 //!   wrong clock, a flaky link, a fleet;
 //! * [`Error`]: one error type; no message ever holds a secret;

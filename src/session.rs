@@ -68,7 +68,10 @@ struct State {
 /// refresh token is forgotten and the store cleared (removed), so the next
 /// process starts logged out too. A tool that runs again and again (cron, a
 /// shell loop, a daemon) thus sends the password once, then lives on the
-/// refresh token; the `ropc access` command is this type for shell scripts.
+/// refresh token; [`access_token_or_login`](Session::access_token_or_login)
+/// is that in one call, which logs in again from a password source only
+/// when the refresh token is gone. The `ropc access` command is this type
+/// for shell scripts.
 ///
 /// ```
 /// # #[cfg(feature = "testing")] {
@@ -392,13 +395,16 @@ impl Session {
     ///
     /// `password` is the password's source: a closure that reads a file
     /// ([`Secret::from_file`]), a line of stdin ([`Secret::read_line`]), a
-    /// terminal prompt ([`Secret::prompt`]), a secret service. Its error
-    /// type `E` is the call's: `E` need only take a ropc [`Error`]
-    /// (`From<Error>`), as `Box<dyn std::error::Error>` and an
-    /// application's own error enum do, so the source's failure comes back
-    /// as it was returned — typed, and never formatted by ropc (its
-    /// message is the source's own). With `E` = [`Error`], ropc's errors
-    /// come back as they are.
+    /// terminal prompt (`Secret::prompt`, feature `prompt`), a secret
+    /// service. Its error type `E` is the call's: `E` need only take a
+    /// ropc [`Error`] (`From<Error>`), as `Box<dyn std::error::Error>` and
+    /// an application's own error enum do, so the
+    /// source's failure comes back as it was returned — typed, and never
+    /// formatted by ropc (its message is the source's own). ropc's errors
+    /// come back converted into `E` (as they are with `E` = [`Error`]). In
+    /// a function that returns `Result<_, E>`, the call in tail position
+    /// lets `?` in the closure convert an `io::Error`:
+    /// `|| Ok(Secret::from_file(path)?)`.
     ///
     /// `password` is called with the session's lock held and, with a store,
     /// the store's lock (after the store was checked, so that an unusable
