@@ -398,9 +398,9 @@ impl Session {
     /// terminal prompt (`Secret::prompt`, feature `prompt`), a secret
     /// service. Its error type `E` is the call's: `E` need only take a
     /// ropc [`Error`] (`From<Error>`), as `Box<dyn std::error::Error>` and
-    /// an application's own error enum do, so the
-    /// source's failure comes back as it was returned — typed, and never
-    /// formatted by ropc (its message is the source's own). ropc's errors
+    /// an application's own error enum do, so the source's failure comes
+    /// back as it was returned — typed, and never formatted by ropc (its
+    /// message is the source's own). ropc's errors
     /// come back converted into `E` (as they are with `E` = [`Error`]). In
     /// a function that returns `Result<_, E>`, the call in tail position
     /// lets `?` in the closure convert an `io::Error`:
@@ -411,7 +411,8 @@ impl Session {
     /// store is found before the password is asked for): other threads,
     /// and other processes sharing the store, that need a token meanwhile
     /// wait, then use the one this login fetched, rather than asking for
-    /// the password too.
+    /// the password too. (So `password` must not call into this session:
+    /// it would wait for itself.)
     ///
     /// A session bound to a user ([`with_store_for`](Self::with_store_for),
     /// the way to act for one user) refuses another `username`, and tokens
