@@ -536,4 +536,40 @@ pub mod _fuzz {
     pub fn sanitize(text: &str, max: usize) -> String {
         crate::redact::Redactor::none().clean(text.as_bytes(), max)
     }
+
+    /// Provider text as ropc shows it from the reply to a request
+    /// authenticated as `client_id`/`client_secret` and carrying `values`
+    /// (the password, a refresh token): every spelling of every secret
+    /// redacted, printable, at most `max` characters.
+    #[must_use]
+    pub fn redact(
+        client_id: &str,
+        client_secret: &str,
+        values: &[&str],
+        text: &[u8],
+        max: usize,
+    ) -> String {
+        crate::redact::Redactor::for_request(client_id, client_secret, values).clean(text, max)
+    }
+
+    /// A store file's content as `FileStore::load` reads it (after its size
+    /// cap and its `ropc-store 1` first-line check).
+    ///
+    /// # Errors
+    ///
+    /// Why the text is not a whole store, as `FileStore::load` says it.
+    pub fn parse_store(bytes: &[u8]) -> Result<crate::StoredTokens, &'static str> {
+        crate::store::parse_text(bytes)
+    }
+
+    /// The text `FileStore::save` writes for `tokens`.
+    ///
+    /// # Errors
+    ///
+    /// Tokens the store cannot keep, as `FileStore::save` says it.
+    pub fn serialize_store(
+        tokens: &crate::StoredTokens,
+    ) -> Result<zeroize::Zeroizing<String>, &'static str> {
+        crate::store::serialize_text(tokens)
+    }
 }
