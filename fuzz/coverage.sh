@@ -14,7 +14,7 @@ set -uo pipefail
 
 fuzz_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cd "$fuzz_dir" || exit 2
-all_targets=(jwt_verify jwt_forgery jwt_keys token_response error_response form_roundtrip basic_roundtrip)
+all_targets=(jwt_verify jwt_forgery jwt_keys token_response error_response form_roundtrip basic_roundtrip redactor store_file)
 if [[ $# -gt 0 ]]; then targets=("$@"); else targets=("${all_targets[@]}"); fi
 
 cargo=(cargo)
