@@ -375,7 +375,8 @@
 //!
 //! Fuzzing: `fuzz/` holds cargo-fuzz targets for the pure core
 //! ([`jwt::verify`], key sets, token and error response parsing, form and
-//! Basic encoding). They check more than "no panic": accepted tokens must
+//! Basic encoding, the redaction of secrets from provider text, the token
+//! store's file format). They check more than "no panic": accepted tokens must
 //! re-verify to the same claims and agree with serde_json's reading of the
 //! payload; every validation option must give the answer a model of the
 //! documented rules gives; any one-byte change or a different key must be
@@ -398,9 +399,12 @@
 //!
 //! It found a panic on a multi-byte `typ` header (reachable before the
 //! signature check) and float claims read back one ULP off; both are fixed
-//! and kept as regression tests in `tests/fuzz_regressions.rs`. The seventh
-//! target, `jwt_keys` (key sets), came later. Details, its figures and the
-//! exact commands are in `fuzz/README.md`.
+//! and kept as regression tests in `tests/fuzz_regressions.rs`. Three
+//! targets came later: `jwt_keys` (key sets), `redactor` (no spelling of a
+//! real secret survives redaction) and `store_file` (the store file
+//! parser); they found a cut store read as whole and a JSON spelling the
+//! redactor missed, both fixed. Details, their figures and the exact
+//! commands are in `fuzz/README.md`.
 
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]

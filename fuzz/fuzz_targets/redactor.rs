@@ -120,7 +120,11 @@ fn html(s: &str, apostrophe: &str) -> String {
 
 /// Every spelling of `value` the redactor promises to hide.
 fn spellings(value: &str) -> Vec<String> {
-    let mut out = vec![value.to_owned(), form(value), form(value).replace('+', "%20")];
+    let mut out = vec![
+        value.to_owned(),
+        form(value),
+        form(value).replace('+', "%20"),
+    ];
     let serde = serde_json::to_string(value).expect("a string serialises");
     let serde_inner = &serde[1..serde.len() - 1];
     assert_eq!(

@@ -23,8 +23,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use ropc::StoredTokens;
 use ropc::_fuzz::{parse_store, serialize_store};
+use ropc::StoredTokens;
 
 const TOKEN_KEYS: [&str; 2] = ["access_token ", "refresh_token "];
 
@@ -75,7 +75,8 @@ fn check_accepted(bytes: &[u8], t: &StoredTokens) {
         "accepted without its first or last line: {text:?}"
     );
     assert!(
-        text.bytes().all(|b| b == b'\n' || (0x20..=0x7e).contains(&b)),
+        text.bytes()
+            .all(|b| b == b'\n' || (0x20..=0x7e).contains(&b)),
         "accepted a byte that is neither printable ASCII nor a newline: {text:?}"
     );
     assert!(t.access_token.is_some() || t.refresh_token.is_some());
@@ -91,7 +92,9 @@ fn check_accepted(bytes: &[u8], t: &StoredTokens) {
     let written = written.as_str();
     assert!(written.starts_with("ropc-store 1\n") && written.ends_with("\nend\n"));
     assert!(
-        written.bytes().all(|b| b == b'\n' || (0x20..=0x7e).contains(&b)),
+        written
+            .bytes()
+            .all(|b| b == b'\n' || (0x20..=0x7e).contains(&b)),
         "wrote a byte outside printable ASCII lines: {written:?}"
     );
     assert_eq!(
@@ -126,7 +129,10 @@ fuzz_target!(|bytes: &[u8]| {
             check_accepted(bytes, t);
             check_accepted(&other, u);
             assert_eq!(format!("{t:?}"), format!("{u:?}"), "Debug shows a token");
-            for (a, b) in [(&t.access_token, &u.access_token), (&t.refresh_token, &u.refresh_token)] {
+            for (a, b) in [
+                (&t.access_token, &u.access_token),
+                (&t.refresh_token, &u.refresh_token),
+            ] {
                 assert_eq!(
                     a.as_ref().map(|s| rotated(s.expose_secret())),
                     b.as_ref().map(|s| s.expose_secret().to_owned()),
