@@ -30,7 +30,7 @@ shift
 fuzz_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cd "$fuzz_dir" || exit 2
 
-all_targets=(jwt_verify jwt_forgery jwt_keys token_response error_response form_roundtrip basic_roundtrip)
+all_targets=(jwt_verify jwt_forgery jwt_keys token_response error_response form_roundtrip basic_roundtrip redactor store_file)
 if [[ $# -gt 0 ]]; then targets=("$@"); else targets=("${all_targets[@]}"); fi
 # The dictionary helps where the input is JWT or JSON text.
 declare -A uses_dict=([jwt_verify]=1 [jwt_forgery]=1 [jwt_keys]=1 [token_response]=1 [error_response]=1)

@@ -397,7 +397,8 @@
 //!
 //! Fuzzing: `fuzz/` holds cargo-fuzz targets for the pure core
 //! ([`jwt::verify`], key sets, token and error response parsing, form and
-//! Basic encoding). They check more than "no panic": accepted tokens must
+//! Basic encoding, the redaction of secrets from provider text, the token
+//! store's file format). They check more than "no panic": accepted tokens must
 //! re-verify to the same claims and agree with serde_json's reading of the
 //! payload; every validation option must give the answer a model of the
 //! documented rules gives; any one-byte change or a different key must be
@@ -420,9 +421,12 @@
 //!
 //! It found a panic on a multi-byte `typ` header (reachable before the
 //! signature check) and float claims read back one ULP off; both are fixed
-//! and kept as regression tests in `tests/fuzz_regressions.rs`. The seventh
-//! target, `jwt_keys` (key sets), came later. Details, its figures and the
-//! exact commands are in `fuzz/README.md`.
+//! and kept as regression tests in `tests/fuzz_regressions.rs`. Three
+//! targets came later: `jwt_keys` (key sets), `redactor` (no spelling of a
+//! real secret survives redaction) and `store_file` (the store file
+//! parser); they found a cut store read as whole and a JSON spelling the
+//! redactor missed, both fixed. Details, their figures and the exact
+//! commands are in `fuzz/README.md`.
 
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -557,5 +561,41 @@ pub mod _fuzz {
     #[must_use]
     pub fn sanitize(text: &str, max: usize) -> String {
         crate::redact::Redactor::none().clean(text.as_bytes(), max)
+    }
+
+    /// Provider text as ropc shows it from the reply to a request
+    /// authenticated as `client_id`/`client_secret` and carrying `values`
+    /// (the password, a refresh token): every spelling of every secret
+    /// redacted, printable, at most `max` characters.
+    #[must_use]
+    pub fn redact(
+        client_id: &str,
+        client_secret: &str,
+        values: &[&str],
+        text: &[u8],
+        max: usize,
+    ) -> String {
+        crate::redact::Redactor::for_request(client_id, client_secret, values).clean(text, max)
+    }
+
+    /// A store file's content as `FileStore::load` reads it (after its size
+    /// cap and its `ropc-store 1` first-line check).
+    ///
+    /// # Errors
+    ///
+    /// Why the text is not a whole store, as `FileStore::load` says it.
+    pub fn parse_store(bytes: &[u8]) -> Result<crate::StoredTokens, &'static str> {
+        crate::store::parse_text(bytes)
+    }
+
+    /// The text `FileStore::save` writes for `tokens`.
+    ///
+    /// # Errors
+    ///
+    /// Tokens the store cannot keep, as `FileStore::save` says it.
+    pub fn serialize_store(
+        tokens: &crate::StoredTokens,
+    ) -> Result<zeroize::Zeroizing<String>, &'static str> {
+        crate::store::serialize_text(tokens)
     }
 }

@@ -79,10 +79,14 @@ impl Redactor {
             self.push(&json[1..inner]);
         }
         // The JSON spellings other encoders write: `/` as `\/` (PHP), every
-        // character beyond ASCII as `\uXXXX` (Python's default, PHP), both.
+        // character beyond ASCII as `\uXXXX` (Python's default, PHP), both;
+        // backspace and form feed as `\b` and `\f` (serde_json, Python,
+        // PHP) or as `\u0008` and `\u000c` (others).
         for ascii_only in [false, true] {
             for slash in [false, true] {
-                self.push(&json_spelling(value, ascii_only, slash));
+                for short in [true, false] {
+                    self.push(&json_spelling(value, ascii_only, slash, short));
+                }
             }
         }
         // An HTML error page: `&`, `<`, `>`, `"` as entities, and `'` as
@@ -173,11 +177,12 @@ impl Redactor {
     }
 }
 
-/// `value` as the inside of a JSON string, escaped as serde_json does, or
-/// with every character beyond ASCII as `\uXXXX` (a surrogate pair beyond
-/// U+FFFF), and/or `/` as `\/`. In a zeroized buffer sized for the worst
-/// case, so it never grows.
-fn json_spelling(value: &str, ascii_only: bool, slash: bool) -> Zeroizing<Vec<u8>> {
+/// `value` as the inside of a JSON string, escaped as serde_json does
+/// (`short`: backspace and form feed as `\b` and `\f`), or with those as
+/// `\u0008` and `\u000c` (not `short`), and/or every character beyond ASCII
+/// as `\uXXXX` (a surrogate pair beyond U+FFFF), and/or `/` as `\/`. In a
+/// zeroized buffer sized for the worst case, so it never grows.
+fn json_spelling(value: &str, ascii_only: bool, slash: bool, short: bool) -> Zeroizing<Vec<u8>> {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut out = Zeroizing::new(Vec::with_capacity(value.len() * 12));
     let unit = |out: &mut Vec<u8>, u: u16| {
@@ -191,6 +196,8 @@ fn json_spelling(value: &str, ascii_only: bool, slash: bool) -> Zeroizing<Vec<u8
             '"' => out.extend_from_slice(b"\\\""),
             '\\' => out.extend_from_slice(b"\\\\"),
             '/' if slash => out.extend_from_slice(b"\\/"),
+            '\u{8}' if short => out.extend_from_slice(b"\\b"),
+            '\u{c}' if short => out.extend_from_slice(b"\\f"),
             '\n' => out.extend_from_slice(b"\\n"),
             '\r' => out.extend_from_slice(b"\\r"),
             '\t' => out.extend_from_slice(b"\\t"),
@@ -310,12 +317,43 @@ mod tests {
 
     #[test]
     fn json_spellings_match_what_encoders_write() {
-        let as_json = |v: &str| String::from_utf8(json_spelling(v, false, false).to_vec()).unwrap();
-        for v in ["plain", "q\"uote\\back", "line\nbreak\t\u{1}", "é😀/x"] {
+        let as_json =
+            |v: &str| String::from_utf8(json_spelling(v, false, false, true).to_vec()).unwrap();
+        for v in [
+            "plain",
+            "q\"uote\\back",
+            "line\nbreak\t\u{1}",
+            "é😀/x",
+            "back\u{8}space\u{c}feed",
+        ] {
             let serde = serde_json::to_string(v).unwrap();
             assert_eq!(format!("\"{}\"", as_json(v)), serde, "{v:?}");
         }
-        let ascii = String::from_utf8(json_spelling("é😀/", true, true).to_vec()).unwrap();
+        let ascii = String::from_utf8(json_spelling("é😀/", true, true, true).to_vec()).unwrap();
         assert_eq!(ascii, "\\u00e9\\ud83d\\ude00\\/");
+        let long = String::from_utf8(json_spelling("\u{8}\u{c}", false, false, false).to_vec());
+        assert_eq!(long.unwrap(), "\\u0008\\u000c");
+    }
+
+    #[test]
+    fn python_and_php_json_of_a_backspace_beyond_ascii_is_redacted() {
+        // Found by the `redactor` fuzz target: Python's `json.dumps` (and
+        // PHP's `json_encode`) write a backspace or form feed as `\b`/`\f`
+        // and, by default, `é` as `\u00e9`; the `\uXXXX` spellings had
+        // `\u0008` and `\u000c` only.
+        let r = Redactor::for_request("id", "", &["pä\u{8}ss/wö\u{c}rd"]);
+        for text in [
+            r"p\u00e4\bss/w\u00f6\frd",
+            r"p\u00e4\bss\/w\u00f6\frd",
+            r"pä\bss\/wö\frd",
+            r"p\u00e4\u0008ss/w\u00f6\u000crd",
+            r"pä\u0008ss/wö\u000crd",
+        ] {
+            assert_eq!(
+                r.clean(format!("<{text}>").as_bytes(), 200),
+                "<[redacted]>",
+                "{text}"
+            );
+        }
     }
 }

@@ -192,3 +192,60 @@ fn key_set_formats_are_told_apart_after_json_whitespace_only() {
     // JSON's own whitespace, a BOM before it, are fine.
     assert!(KeySet::parse(b"\xef\xbb\xbf \t\r\n{\"keys\":[]}").is_ok());
 }
+
+/// `store_file` found the store parser taking a file cut just after a token
+/// line that ends in `end` (here `access_token  aend`, no `end` line) as
+/// whole, the token cut short to ` a`: it stripped a final `end\n`, not a
+/// final `end` line. `FileStore::load` now calls such a file corrupt.
+#[test]
+#[cfg(unix)]
+fn a_store_cut_after_a_token_ending_in_end_is_corrupt() {
+    use std::os::unix::fs::OpenOptionsExt;
+
+    use ropc::{Error, FileStore, StoreErrorKind, TokenStore};
+    let input = data("store_file_token_ending_in_end.txt");
+    assert_eq!(input, b"ropc-store 1\naccess_token  aend\n");
+    assert!(ropc::_fuzz::parse_store(&input).is_err());
+
+    let dir = std::env::temp_dir().join(format!("ropc-fuzz-regression-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("tokens");
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&path)
+        .unwrap();
+    std::io::Write::write_all(&mut f, &input).unwrap();
+    drop(f);
+    match FileStore::new(&path).load() {
+        Err(Error::Store(e)) => {
+            assert_eq!(e.kind, StoreErrorKind::Corrupt, "{e:?}");
+            assert!(e.reason.contains("no final `end` line"), "{}", e.reason);
+        }
+        other => panic!("loaded a cut store: {other:?}"),
+    }
+    // The whole file (its `end` line added) is read, the token as it came.
+    let mut whole = input.clone();
+    whole.extend_from_slice(b"end\n");
+    let t = ropc::_fuzz::parse_store(&whole).unwrap();
+    assert_eq!(t.access_token.unwrap().expose_secret(), " aend");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// `store_file` found the store parser reading `\r\n` as a line end: the
+/// `client_id` value before it lost its `\r`, so the file read was not the
+/// file written (every line of a store is printable ASCII). Lines end at
+/// `\n` only now, and the `\r` makes the value malformed.
+#[test]
+fn a_store_line_ending_in_a_carriage_return_is_refused() {
+    let input = data("store_file_carriage_return.txt");
+    assert_eq!(input.iter().filter(|&&b| b == b'\r').count(), 1);
+    assert_eq!(
+        ropc::_fuzz::parse_store(&input).unwrap_err(),
+        "a malformed value"
+    );
+    let without: Vec<u8> = input.iter().copied().filter(|&b| b != b'\r').collect();
+    let t = ropc::_fuzz::parse_store(&without).unwrap();
+    assert_eq!(t.client_id.as_deref(), Some("ly access_tOid.examoken=eapp"));
+}

@@ -30,7 +30,7 @@ fn account(t: &StoredTokens) -> [(&'static str, Option<&str>); 3] {
 /// per line, the final `end` line proving the file is whole. A store
 /// written before accounts (or receipts) were recorded has no such lines,
 /// and is read all the same.
-pub(super) fn serialize(t: &StoredTokens) -> Result<Zeroizing<String>, &'static str> {
+pub(crate) fn serialize(t: &StoredTokens) -> Result<Zeroizing<String>, &'static str> {
     let token_ok = |s: &Secret| !s.is_empty() && crate::response::is_vschar(s.expose_secret());
     for s in [&t.access_token, &t.refresh_token].into_iter().flatten() {
         if !token_ok(s) {
@@ -109,12 +109,17 @@ fn number(value: &str) -> Result<i64, &'static str> {
     value.parse::<i64>().map_err(|_| "a malformed number")
 }
 
-pub(super) fn parse(bytes: &[u8]) -> Result<StoredTokens, &'static str> {
+pub(crate) fn parse(bytes: &[u8]) -> Result<StoredTokens, &'static str> {
     let text = std::str::from_utf8(bytes).map_err(|_| "not UTF-8")?;
+    // The last line is `end` itself: a file cut just after a line that
+    // ends in `end` (`refresh_token rend` of `refresh_token rendezvous`)
+    // is not whole.
     let body = text
-        .strip_suffix("end\n")
+        .strip_suffix("\nend\n")
         .ok_or("truncated: no final `end` line")?;
-    let mut lines = body.lines();
+    // Split at `\n` only: `lines()` would drop a `\r` before it, and keep
+    // a token or an account value other than it was written.
+    let mut lines = body.split('\n');
     if lines.next() != Some(MAGIC) {
         return Err("not a ropc store");
     }
@@ -237,6 +242,39 @@ mod tests {
         let text = serialize(&sample()).unwrap();
         for cut in 0..text.len() {
             assert!(parse(&text.as_bytes()[..cut]).is_err(), "cut at {cut}");
+        }
+    }
+
+    #[test]
+    fn a_line_ending_in_end_is_not_the_end_line() {
+        // Found by the `store_file` fuzz target: the file cut after a token
+        // line ending in `end` read as whole, the token cut short.
+        let whole = "ropc-store 1\nrefresh_token rend\nend\n";
+        assert_eq!(
+            parse(whole.as_bytes()).unwrap().refresh_token,
+            Some(Secret::from("rend"))
+        );
+        for cut in [
+            "ropc-store 1\nrefresh_token rend\n",
+            "ropc-store 1\naccess_token  aend\n",
+            "ropc-store 1\nrefresh_token r\nusername legend\n",
+            "ropc-store 1end\n",
+        ] {
+            assert!(parse(cut.as_bytes()).is_err(), "{cut:?}");
+        }
+    }
+
+    #[test]
+    fn a_carriage_return_is_not_a_line_end() {
+        // Found by the `store_file` fuzz target: `\r\n` was read as a line
+        // end, the `\r` dropped from the value before it.
+        for bad in [
+            "ropc-store 1\nrefresh_token r\r\nend\n",
+            "ropc-store 1\nclient_id app\r\nrefresh_token r\nend\n",
+            "ropc-store 1\r\nrefresh_token r\nend\n",
+            "ropc-store 1\nrefresh_token r\nend\r\nend\n",
+        ] {
+            assert!(parse(bad.as_bytes()).is_err(), "{bad:?}");
         }
     }
 

@@ -13,6 +13,9 @@ use crate::error::Error;
 use crate::secret::Secret;
 use crate::tokens::Receipt;
 pub use file::FileStore;
+// The format's reader and writer, for the `store_file` fuzz target.
+#[cfg(feature = "_fuzz")]
+pub(crate) use format::{parse as parse_text, serialize as serialize_text};
 #[cfg(feature = "cli")]
 pub(crate) use safe_open::{check_replaceable, replace_atomically};
 
