@@ -21,7 +21,9 @@
 # gcc-arm-linux-gnueabihf) and the host gcc; the musl targets link with
 # Rust's own self-contained musl (crt objects and libc.a shipped with the
 # target's standard library), so a glibc cross gcc serves as the linker
-# driver: `-C link-self-contained=yes` says so whatever the linker's name.
+# driver. `+crt-static` and `link-self-contained=yes` are rustc's defaults
+# for musl today, written out so that the binaries stay static and linked
+# against Rust's musl whatever a later rustc defaults to.
 # Cargo runs test and example binaries of the ARM targets under qemu-user
 # (CARGO_TARGET_<T>_RUNNER; no binfmt registration needed), the armhf ones
 # against Debian's armhf glibc (`qemu-arm -L /usr/arm-linux-gnueabihf`, as
