@@ -11,6 +11,13 @@
 #     each feature set: `cargo tree -e normal --prefix none`, unique
 #     "name version" lines, ropc itself included (and, separately, excluded);
 #     build and dev dependencies are not counted;
+#   * the same size for each device target (scripts/cross.sh cross-builds
+#     them: x86_64-unknown-linux-musl and aarch64-unknown-linux-musl static,
+#     thumbv7neon-unknown-linux-gnueabihf with glibc) beside that of the
+#     floor (examples/floor: the smallest password-grant client on the same
+#     stack) built for the same target with the same profile in the same
+#     run, and the ratio ropc / floor, against the ceiling (1.75 MB and
+#     1.10 × the floor);
 #   * the peak resident set size (`/usr/bin/time -v`, "Maximum resident set
 #     size") of one `ropc token` against the loopback provider
 #     (`examples/serve.rs`), over plain http on 127.0.0.1, median and max of
@@ -25,6 +32,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never
+root=$(pwd)
 
 # Where cargo puts what it builds (CARGO_TARGET_DIR, a config file, or ./target).
 target_dir=$(cargo metadata --format-version 1 --no-deps |
@@ -65,6 +73,40 @@ RUSTFLAGS="--cfg ropc_no_hygiene" CARGO_TARGET_DIR="$target_dir/no-hygiene" \
     cargo build --quiet --profile device --bin ropc --features cli
 cp "$target_dir/no-hygiene/device/ropc" "$work/ropc-nohygiene.stripped"
 strip "$work/ropc-nohygiene.stripped"
+
+# The device targets (scripts/cross.sh installs their toolchains when
+# missing), each with its floor. The floor is its own workspace: it is
+# built from a copy beside the build (mtimes kept, so an unchanged copy is
+# not rebuilt) with ropc's lock file, so it links the same versions.
+# target triple ("" for the host, as built above), strip for its ELF files
+cross_targets=(
+    "x86_64-unknown-linux-gnu  strip"
+    "x86_64-unknown-linux-musl strip"
+    "aarch64-unknown-linux-musl aarch64-linux-gnu-strip"
+    "thumbv7neon-unknown-linux-gnueabihf arm-linux-gnueabihf-strip"
+)
+host_triple=$(rustc -vV | sed -n 's/^host: //p')
+floor_src="$target_dir/floor-src"
+rm -rf "$floor_src/src"
+mkdir -p "$floor_src"
+cp -rp examples/floor/Cargo.toml examples/floor/src "$floor_src/"
+cp -p Cargo.lock "$floor_src/Cargo.lock"
+for t in "${cross_targets[@]}"; do
+    read -r triple strip_tool <<<"$t"
+    if [ "$triple" = "$host_triple" ]; then
+        # The host: ropc as built above; the floor the same way.
+        (cd "$floor_src" && CARGO_TARGET_DIR="$target_dir" cargo build --quiet --profile device)
+        cp "$work/ropc-rustls.stripped" "$work/ropc-$triple.stripped"
+        cp "$target_dir/device/ropc-floor" "$work/floor-$triple.stripped"
+    else
+        bash scripts/cross.sh cargo build --quiet --profile device --bin ropc --features cli --target "$triple"
+        (cd "$floor_src" && CARGO_TARGET_DIR="$target_dir" bash "$root/scripts/cross.sh" \
+            cargo build --quiet --profile device --target "$triple")
+        cp "$target_dir/$triple/device/ropc" "$work/ropc-$triple.stripped"
+        cp "$target_dir/$triple/device/ropc-floor" "$work/floor-$triple.stripped"
+    fi
+    "$strip_tool" "$work/ropc-$triple.stripped" "$work/floor-$triple.stripped"
+done
 
 # --- the loopback providers (http, and https with a private CA) ------------
 cargo build --quiet --release --example serve
@@ -145,6 +187,24 @@ for variant in rustls notls; do
         rss="(no /usr/bin/time)"
     fi
     echo "| $label | $(human "$size") | $with / $without | $rss |"
+done
+echo
+echo "Size per target against the floor (examples/floor, the same stack doing the same job with none of ropc's care), both built with the device profile in this run; ceiling: at most 1.75 MB and 1.10 × the floor:"
+echo
+echo "| target | ropc (bytes) | floor (bytes) | ropc / floor | within the ceiling |"
+echo "| --- | ---: | ---: | ---: | --- |"
+for t in "${cross_targets[@]}"; do
+    read -r triple _ <<<"$t"
+    r=$(size_of "$work/ropc-$triple.stripped")
+    f=$(size_of "$work/floor-$triple.stripped")
+    awk -v t="$triple" -v r="$r" -v f="$f" 'BEGIN {
+        ratio = r / f
+        verdict = "yes"
+        if (r > 1750000 && ratio > 1.10) verdict = "no: over 1.75 MB and 1.10 ×"
+        else if (r > 1750000) verdict = "no: over 1.75 MB"
+        else if (ratio > 1.10) verdict = "no: over 1.10 ×"
+        printf "| %s | %d (%.2f MB) | %d (%.2f MB) | %.3f | %s |\n", t, r, r / 1e6, f, f / 1e6, ratio, verdict
+    }'
 done
 wall_ms() { # binary, token URL, extra env... -> median wall time of `ropc token` in ms over 15 runs
     local bin=$1 token_url=$2 i start end
