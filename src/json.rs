@@ -71,11 +71,12 @@ impl<'de> de::Deserialize<'de> for Str<'de> {
 }
 
 /// The member names seen so far in one object. The first few live on the
-/// stack; a large object spills to the heap. A 64-bit summary of the names
-/// seen (one bit per name, from its length and end bytes) lets a new name
-/// skip the comparisons in the common case.
+/// stack; a large object spills to the heap. A 256-bit summary of the names
+/// seen (one bit per name, from a hash of its length and end bytes) lets a
+/// new name skip the comparisons in the common case; two names compare only
+/// when their bits meet.
 pub(crate) struct KeySet<'de> {
-    summary: u64,
+    summary: [u64; 4],
     inline: [Option<Cow<'de, str>>; 24],
     len: usize,
     spill: Vec<Cow<'de, str>>,
@@ -84,7 +85,7 @@ pub(crate) struct KeySet<'de> {
 impl<'de> KeySet<'de> {
     pub(crate) fn new() -> Self {
         KeySet {
-            summary: 0,
+            summary: [0; 4],
             inline: Default::default(),
             len: 0,
             spill: Vec::new(),
@@ -93,11 +94,8 @@ impl<'de> KeySet<'de> {
 
     /// Records `key`; `Err` when it was already there.
     pub(crate) fn insert<E: de::Error>(&mut self, key: Cow<'de, str>) -> Result<(), E> {
-        let bytes = key.as_bytes();
-        let first = bytes.first().copied().unwrap_or(0);
-        let last = bytes.last().copied().unwrap_or(0);
-        let bit = 1u64 << ((bytes.len() ^ usize::from(first) ^ (usize::from(last) << 2)) % 64);
-        if self.summary & bit != 0 {
+        let (word, bit) = summary_bit(key.as_bytes());
+        if self.summary[word] & bit != 0 {
             let seen = self.inline[..self.len]
                 .iter()
                 .flatten()
@@ -107,7 +105,7 @@ impl<'de> KeySet<'de> {
                 return Err(E::custom(DUPLICATE));
             }
         }
-        self.summary |= bit;
+        self.summary[word] |= bit;
         if self.len < self.inline.len() {
             self.inline[self.len] = Some(key);
             self.len += 1;
@@ -116,6 +114,22 @@ impl<'de> KeySet<'de> {
         }
         Ok(())
     }
+}
+
+/// A name's bit in the 256-bit summary: its length and its first and last
+/// two bytes, mixed by one multiplication (Fibonacci hashing); the top eight
+/// bits pick the bit. Equal names always get the same bit.
+fn summary_bit(bytes: &[u8]) -> (usize, u64) {
+    let at = |i: usize| u64::from(bytes.get(i).copied().unwrap_or(0));
+    let n = bytes.len();
+    let mixed = (at(0)
+        | at(1) << 8
+        | at(n.wrapping_sub(2)) << 16
+        | at(n.wrapping_sub(1)) << 24
+        | (n as u64) << 32)
+        .wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    let index = (mixed >> 56) as usize;
+    (index / 64, 1 << (index % 64))
 }
 
 /// Any JSON value, checked for duplicate member names at every depth and
@@ -299,6 +313,36 @@ mod tests {
             strict(&format!("{{{}}}", members.join(","))),
             Err(Problem::Duplicate)
         );
+    }
+
+    #[test]
+    fn names_that_share_a_summary_bit_are_compared() {
+        // Same length and end bytes: the same bit, different names.
+        assert_eq!(summary_bit(b"abXcd"), summary_bit(b"abYcd"));
+        assert_eq!(strict(r#"{"abXcd":1,"abYcd":2}"#), Ok(()));
+        assert_eq!(
+            strict(r#"{"abXcd":1,"abYcd":2,"abXcd":3}"#),
+            Err(Problem::Duplicate)
+        );
+        // The empty name and one-byte names (the ends overlap).
+        assert_eq!(strict(r#"{"":1,"a":2,"b":3}"#), Ok(()));
+        assert_eq!(strict(r#"{"":1,"a":2,"":3}"#), Err(Problem::Duplicate));
+        assert_eq!(strict(r#"{"a":1,"b":2,"a":3}"#), Err(Problem::Duplicate));
+        // Every bit of the summary is reachable: 256 distinct names, then
+        // each of them again, is found.
+        let names: Vec<String> = (0..256).map(|i| format!("n{i:03}")).collect();
+        let mut bits = std::collections::HashSet::new();
+        for name in &names {
+            bits.insert(summary_bit(name.as_bytes()));
+        }
+        assert!(bits.len() > 64, "the summary spreads names: {}", bits.len());
+        let all = names.iter().map(|n| format!("\"{n}\":0"));
+        let members: Vec<String> = all.collect();
+        assert_eq!(strict(&format!("{{{}}}", members.join(","))), Ok(()));
+        for name in &names {
+            let doubled = format!("{{{},\"{name}\":1}}", members.join(","));
+            assert_eq!(strict(&doubled), Err(Problem::Duplicate), "{name}");
+        }
     }
 
     #[test]
