@@ -232,7 +232,7 @@ fn a_ca_certificate_used_as_the_leaf_is_refused_by_rustls() {
     if cfg!(feature = "native-tls") {
         // OpenSSL (through native-tls) accepts a CA certificate as a server
         // leaf when its key usage allows it, and native-tls offers no hook to
-        // refuse it. The README's TLS section says so; this assertion keeps
+        // refuse it. The crate docs' TLS section says so; this assertion keeps
         // that statement true (it fails if OpenSSL starts refusing).
         assert!(result.is_ok(), "{result:?}");
     } else {

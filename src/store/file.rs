@@ -242,7 +242,8 @@ impl TokenStore for FileStore {
             return Ok(());
         };
         // Overwrite the content before unlinking (best effort: the file
-        // system may keep old blocks; see the README).
+        // system may keep old blocks; see the crate docs' "What is wiped
+        // and what is not").
         let _ = wipe(&mut f, meta.len());
         fs::remove_file(&self.path)
             .map_err(|e| self.err(StoreErrorKind::Io, format!("cannot remove: {e}")))?;
