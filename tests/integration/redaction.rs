@@ -1,18 +1,8 @@
 //! Nothing secret in any `Debug` or `Display`: `Secret`, `ClientBuilder`,
 //! `Client`, `Tokens`, `Session`, and every `Error` variant as real failures
 //! produce them, with unique marker values as the secrets.
-// Test and example code: a panic is the failure report, and casts of small
-// numbers need no ceremony.
-#![allow(
-    clippy::unwrap_used,
-    clippy::cast_possible_truncation,
-    clippy::cast_possible_wrap,
-    clippy::cast_sign_loss,
-    clippy::cast_lossless,
-    clippy::cast_precision_loss
-)]
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

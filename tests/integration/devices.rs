@@ -1,16 +1,8 @@
 //! Devices in the real world, over loopback and on injected clocks (no test
 //! sleeps to make time pass): a wall clock in 1970 or jumping, a reboot, a
 //! flaky link and a provider under load, a fleet's refresh points.
-#![allow(
-    clippy::unwrap_used,
-    clippy::cast_possible_truncation,
-    clippy::cast_possible_wrap,
-    clippy::cast_sign_loss,
-    clippy::cast_lossless,
-    clippy::cast_precision_loss
-)]
 
-mod common;
+use crate::common;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -298,7 +290,7 @@ fn a_store_written_before_receipts_were_kept_still_loads() {
     let tokens = client
         .password_grant(CREDS.user, &CREDS.password(), &[])
         .unwrap();
-    let template = include_str!("data/store-before-receipts.txt");
+    let template = include_str!("../data/store-before-receipts.txt");
     let text = template
         .replace(
             "{token_url}",

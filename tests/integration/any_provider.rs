@@ -2,10 +2,8 @@
 //! RS256, ES256 or EdDSA with published keys (a JWKS URL, keys given in
 //! code), opaque tokens, public clients, extra grant parameters, the
 //! `id_token`, and the token characters of RFC 6749.
-// Test code: a panic is the failure report.
-#![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::creds::Creds;
 use ropc::jwt::{JwtError, KeySet};
@@ -144,7 +142,10 @@ fn a_rotated_key_is_fetched_once_and_a_forged_kid_never_more_than_once_per_coold
 
     // 20 tokens with random kids: refused, and no further fetch within the
     // cooldown.
-    let mut rng = common::rng::Rng::for_test("forged kids");
+    let mut rng = common::rng::Rng::for_test(
+        module_path!(),
+        "a_rotated_key_is_fetched_once_and_a_forged_kid_never_more_than_once_per_cooldown",
+    );
     let forged: Vec<String> = (0..20)
         .map(|_| forged_token(&format!("kid-{:x}", rng.next_u64())))
         .collect();

@@ -13,20 +13,13 @@
 //! * The same over `https` (rustls): the figure is printed, not asserted —
 //!   rustls keeps plaintext in buffers of its own that ropc cannot reach.
 //!
-//! This file is the only place in the project with `unsafe`: the allocator.
-// Test and example code: a panic is the failure report, and casts of small
-// numbers need no ceremony.
-#![allow(
-    unsafe_code, // the counting allocator, this file only
-    clippy::unwrap_used,
-    clippy::cast_possible_truncation,
-    clippy::cast_possible_wrap,
-    clippy::cast_sign_loss,
-    clippy::cast_lossless,
-    clippy::cast_precision_loss
-)]
+//! This module is the only place in the tests with `unsafe`: the allocator
+//! (the global allocator of the whole test binary; it scans only while a
+//! test of this module asks it to).
+// The scanning allocator: this module only.
+#![allow(unsafe_code)]
 
-mod common;
+use crate::common;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::io::{BufRead, BufReader, Write};
@@ -338,7 +331,7 @@ impl ChildProvider {
         tls_dir: Option<&std::path::Path>,
         how: &str,
     ) -> ChildProvider {
-        let mut cmd = child::rerun(test);
+        let mut cmd = child::rerun(module_path!(), test);
         cmd.env(CHILD_ENV, "1")
             .env(FIXED_NOW_ENV, now.to_string())
             .env(MISBEHAVE_ENV, how)

@@ -3,19 +3,7 @@
 //! directory, and other processes. The store never writes through what it did
 //! not create, and wipes only what it can read back as a ropc store.
 
-// Test and example code: a panic is the failure report, and casts of small
-// numbers need no ceremony.
-#![allow(
-    clippy::unwrap_used,
-    clippy::cast_possible_truncation,
-    clippy::cast_possible_wrap,
-    clippy::cast_sign_loss,
-    clippy::cast_lossless,
-    clippy::cast_precision_loss
-)]
-#![cfg(unix)]
-
-mod common;
+use crate::common;
 
 use std::io::{BufRead, Write};
 use std::os::unix::fs::{FileTypeExt, MetadataExt, PermissionsExt};
@@ -314,13 +302,16 @@ fn three_processes_never_hold_the_store_lock_at_once() {
     let held = store.lock().unwrap();
     let mut children: Vec<_> = (0..3)
         .map(|id| {
-            child::rerun("three_processes_never_hold_the_store_lock_at_once")
-                .env(LOCK_CHILD_DIR, &dir)
-                .env(LOCK_CHILD_ID, id.to_string())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap()
+            child::rerun(
+                module_path!(),
+                "three_processes_never_hold_the_store_lock_at_once",
+            )
+            .env(LOCK_CHILD_DIR, &dir)
+            .env(LOCK_CHILD_ID, id.to_string())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
         })
         .collect();
     let mut stdouts = Vec::new();

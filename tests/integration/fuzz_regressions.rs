@@ -1,17 +1,7 @@
 //! Regression tests for inputs found by the fuzz targets in `fuzz/` (see
 //! `fuzz/README.md`). Each input is kept as data in `tests/fuzz_regressions/`.
-// Test and example code: a panic is the failure report, and casts of small
-// numbers need no ceremony.
-#![allow(
-    clippy::unwrap_used,
-    clippy::cast_possible_truncation,
-    clippy::cast_possible_wrap,
-    clippy::cast_sign_loss,
-    clippy::cast_lossless,
-    clippy::cast_precision_loss
-)]
 
-mod common;
+use crate::common;
 
 // `sign_bytes`: a compact HS256 JWS over exactly the header and payload bytes
 // given, as the `jwt_verify` fuzz target builds it in its signed mode.

@@ -2,19 +2,8 @@
 //! endpoint (`/revoke`): what goes on the wire, what happens to the store
 //! whatever the provider says, the exit codes, and no secret on stdout or
 //! stderr.
-// Test and example code: a panic is the failure report, and casts of small
-// numbers need no ceremony.
-#![allow(
-    clippy::unwrap_used,
-    clippy::cast_possible_truncation,
-    clippy::cast_possible_wrap,
-    clippy::cast_sign_loss,
-    clippy::cast_lossless,
-    clippy::cast_precision_loss
-)]
-#![cfg(unix)]
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

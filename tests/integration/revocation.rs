@@ -1,18 +1,8 @@
 //! RFC 7009 token revocation in the library — `Client::revoke` and
 //! `Session::logout` — against the loopback provider's revocation endpoint,
 //! one test per rule.
-// Test and example code: a panic is the failure report, and casts of small
-// numbers need no ceremony.
-#![allow(
-    clippy::unwrap_used,
-    clippy::cast_possible_truncation,
-    clippy::cast_possible_wrap,
-    clippy::cast_sign_loss,
-    clippy::cast_lossless,
-    clippy::cast_precision_loss
-)]
 
-mod common;
+use crate::common;
 
 use common::creds::Creds;
 use ropc::testing::{Misbehavior, Provider, SeenAuth};

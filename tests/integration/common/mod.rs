@@ -19,6 +19,17 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{KeyInit, Mac};
 
+/// The name the test harness knows the test `name` of the module `module`
+/// (`module_path!()` there) by: its path in this binary, without the
+/// crate's name (`session::store::clear_removes_the_store`). What
+/// `--exact` takes.
+pub fn test_name(module: &str, name: &str) -> String {
+    match module.split_once("::") {
+        Some((_crate, path)) => format!("{path}::{name}"),
+        None => name.to_owned(),
+    }
+}
+
 /// A fresh, empty directory for one test: `ropc-PID-NAME` in the system's
 /// temporary directory (the pid keeps test binaries apart).
 pub fn tempdir(name: &str) -> std::path::PathBuf {

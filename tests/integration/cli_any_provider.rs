@@ -1,9 +1,8 @@
 //! The `ropc` binary against providers that are not the seed's: JWKS URLs,
 //! key files, opaque tokens, public clients, extra parameters, and every
 //! error of those variables (exit codes per the contract; no secret shown).
-#![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::cli::{self, Out};
 use common::creds::Creds;

@@ -1,17 +1,7 @@
 //! Sessions, the file store and `ropc access`/`ropc logout`, against the
 //! loopback provider with a clock the tests move (no long sleeps).
-// Test and example code: a panic is the failure report, and casts of small
-// numbers need no ceremony.
-#![allow(
-    clippy::unwrap_used,
-    clippy::cast_possible_truncation,
-    clippy::cast_possible_wrap,
-    clippy::cast_sign_loss,
-    clippy::cast_lossless,
-    clippy::cast_precision_loss
-)]
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, Write};
 use std::path::Path;
@@ -439,10 +429,10 @@ fn a_writer_killed_at_random_points_leaves_the_old_or_the_new_file() {
     let path = dir.join("tokens");
     let store = FileStore::new(&path);
     store.save(&version(0)).unwrap();
-    let mut rng = Rng::for_test(NAME);
+    let mut rng = Rng::for_test(module_path!(), NAME);
     let mut rounds_with_progress = 0;
     for _ in 0..40 {
-        let mut child = child::rerun(NAME)
+        let mut child = child::rerun(module_path!(), NAME)
             .env(WRITER_ENV, &path)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())

@@ -3,19 +3,7 @@
 //! TLS feature the crate is built with (`rustls` by default; `.ci/run` also
 //! runs it with `--no-default-features --features native-tls`).
 
-// Test and example code: a panic is the failure report, and casts of small
-// numbers need no ceremony.
-#![allow(
-    clippy::unwrap_used,
-    clippy::cast_possible_truncation,
-    clippy::cast_possible_wrap,
-    clippy::cast_sign_loss,
-    clippy::cast_lossless,
-    clippy::cast_precision_loss
-)]
-#![cfg(any(feature = "rustls", feature = "native-tls"))]
-
-mod common;
+use crate::common;
 
 use std::io::Write;
 
