@@ -381,7 +381,8 @@ fn tokens_with_spaces_and_awkward_characters_survive_refresh_and_the_store() {
         .awkward_tokens(true)
         .start()
         .unwrap();
-    let dir = common::tempdir("any-provider-spaced");
+    let tmp = common::tempdir("any-provider-spaced");
+    let dir = tmp.path();
     let store = FileStore::new(dir.join("tokens"));
     let session = Session::with_store(CREDS.client(&p), store.clone()).unwrap();
     let tokens = session.login(CREDS.user, &CREDS.password(), &[]).unwrap();
@@ -394,13 +395,14 @@ fn tokens_with_spaces_and_awkward_characters_survive_refresh_and_the_store() {
     let fresh = session.refresh_rejected(tokens.access_token()).unwrap();
     assert_ne!(&fresh, tokens.access_token());
     assert_eq!(p.refresh_grants(), 1);
-    std::fs::remove_dir_all(dir).unwrap();
+    tmp.close().unwrap();
 }
 
 #[test]
 fn a_token_outside_vschar_is_refused_before_it_is_stored_or_used() {
     let p = CREDS.provider();
-    let dir = common::tempdir("any-provider-newline");
+    let tmp = common::tempdir("any-provider-newline");
+    let dir = tmp.path();
     let store = FileStore::new(dir.join("tokens"));
     let session = Session::with_store(CREDS.client(&p), store.clone()).unwrap();
     for bad in [r"rt\nwith a newline", r"rt\u0000", "r\u{e9}"] {
@@ -420,7 +422,7 @@ fn a_token_outside_vschar_is_refused_before_it_is_stored_or_used() {
         );
         assert!(store.load().unwrap().is_none());
     }
-    std::fs::remove_dir_all(dir).unwrap();
+    tmp.close().unwrap();
 }
 
 #[test]
@@ -488,7 +490,8 @@ fn a_key_set_with_no_usable_key_is_refused_at_build() {
 #[test]
 fn a_stored_token_is_verified_with_the_key_source_when_read_back() {
     let p = signing_provider(Signing::EdDsa);
-    let dir = common::tempdir("any-provider-store");
+    let tmp = common::tempdir("any-provider-store");
+    let dir = tmp.path();
     let store = FileStore::new(dir.join("tokens"));
     let session = Session::with_store(jwks_client(&p), store.clone()).unwrap();
     session.login(CREDS.user, &CREDS.password(), &[]).unwrap();
@@ -500,7 +503,7 @@ fn a_stored_token_is_verified_with_the_key_source_when_read_back() {
         "the stored token verified and was used"
     );
     assert!(token.expose_secret().starts_with("eyJ"));
-    std::fs::remove_dir_all(dir).unwrap();
+    tmp.close().unwrap();
 }
 
 #[test]

@@ -129,7 +129,8 @@ struct Device {
     clock: ManualClock,
     provider: Provider,
     store: FileStore,
-    dir: std::path::PathBuf,
+    /// The store's directory, removed when the device is dropped.
+    _dir: tempfile::TempDir,
 }
 
 impl Device {
@@ -141,12 +142,12 @@ impl Device {
             .start()
             .unwrap();
         let dir = common::tempdir(name);
-        let store = FileStore::new(dir.join("tokens"));
+        let store = FileStore::new(dir.path().join("tokens"));
         Device {
             clock,
             provider,
             store,
-            dir,
+            _dir: dir,
         }
     }
 
@@ -168,12 +169,6 @@ impl Device {
         self.session(device_clock)
             .login(CREDS.user, &CREDS.password(), &[])
             .unwrap()
-    }
-}
-
-impl Drop for Device {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 
@@ -302,7 +297,8 @@ fn a_store_written_before_receipts_were_kept_still_loads() {
             tokens.refresh_token().unwrap().expose_secret(),
         )
         .replace("{expires_at}", &tokens.expires_at().unwrap().to_string());
-    let dir = common::tempdir("devices-old-store");
+    let tmp = common::tempdir("devices-old-store");
+    let dir = tmp.path();
     let path = dir.join("tokens");
     common::write_private(&path, text);
     let store = FileStore::new(&path);
@@ -314,7 +310,7 @@ fn a_store_written_before_receipts_were_kept_still_loads() {
     // The next save records the receipt.
     session.refresh_rejected(tokens.access_token()).unwrap();
     assert!(store.load().unwrap().unwrap().refresh_at.is_some());
-    std::fs::remove_dir_all(dir).unwrap();
+    tmp.close().unwrap();
 }
 
 // ---------------------------------------------------------------------------

@@ -197,9 +197,8 @@ fn a_store_cut_after_a_token_ending_in_end_is_corrupt() {
     assert_eq!(input, b"ropc-store 1\naccess_token  aend\n");
     assert!(ropc::_fuzz::parse_store(&input).is_err());
 
-    let dir = std::env::temp_dir().join(format!("ropc-fuzz-regression-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("tokens");
+    let tmp = common::tempdir("fuzz-regression");
+    let path = tmp.path().join("tokens");
     let mut f = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -220,7 +219,7 @@ fn a_store_cut_after_a_token_ending_in_end_is_corrupt() {
     whole.extend_from_slice(b"end\n");
     let t = ropc::_fuzz::parse_store(&whole).unwrap();
     assert_eq!(t.access_token.unwrap().expose_secret(), " aend");
-    std::fs::remove_dir_all(dir).unwrap();
+    tmp.close().unwrap();
 }
 
 /// `store_file` found the store parser reading `\r\n` as a line end: the

@@ -312,7 +312,7 @@ fn cli_trusts_a_ca_bundle_from_ropc_ca_file() {
     );
     let (code, stderr) = ropc_token(p.url(), Some(&bundle));
     assert_eq!(code, 0, "{stderr}");
-    let _ = std::fs::remove_file(bundle);
+    let _ = bundle.close();
 }
 
 #[test]
@@ -333,5 +333,5 @@ fn cli_exits_2_naming_ropc_ca_file_for_a_malformed_bundle() {
     let (code, stderr) = ropc_token("https://localhost:1/token", Some(&bad));
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("ROPC_CA_FILE"), "{stderr}");
-    let _ = std::fs::remove_file(bad);
+    let _ = bad.close();
 }

@@ -18,7 +18,8 @@ use super::{CREDS, HIDDEN, ID, PASSWORD, USER, expire_stored_token, ropc, ropc_s
 #[test]
 fn access_without_store_or_password_exits_3_login_required() {
     let p = CREDS.provider();
-    let dir = tempdir("cli-login");
+    let tmp = tempdir("cli-login");
+    let dir = tmp.path();
     let store = store_arg(&dir.join("tokens"));
     let user = [("ROPC_USERNAME", USER)];
     let (code, stdout, stderr) = ropc(&["access", "--store", &store], &p, "", &user);
@@ -26,13 +27,14 @@ fn access_without_store_or_password_exits_3_login_required() {
     assert!(stderr.contains("login required"), "{stderr}");
     assert!(stdout.is_empty());
     assert_eq!(p.requests(), 0);
-    std::fs::remove_dir_all(dir).unwrap();
+    tmp.close().unwrap();
 }
 
 #[test]
 fn access_without_a_username_is_a_configuration_error_not_login_required() {
     let p = CREDS.provider();
-    let dir = tempdir("cli-no-user");
+    let tmp = tempdir("cli-no-user");
+    let dir = tmp.path();
     let store = store_arg(&dir.join("tokens"));
     // Nothing stored, a password on stdin: still exit 2, naming the variable.
     let (code, stdout, stderr) = ropc(&["access", "--store", &store], &p, PASSWORD, &[]);
@@ -53,14 +55,15 @@ fn access_without_a_username_is_a_configuration_error_not_login_required() {
     );
     assert_eq!(p.requests(), 0);
     assert!(!dir.join("tokens.lock").exists(), "nothing done");
-    std::fs::remove_dir_all(dir).unwrap();
+    tmp.close().unwrap();
 }
 
 #[test]
 fn access_logs_in_once_then_lives_on_the_store() {
     use std::os::unix::fs::PermissionsExt;
     let p = CREDS.provider();
-    let dir = tempdir("cli-access");
+    let tmp = tempdir("cli-access");
+    let dir = tmp.path();
     let path = dir.join("tokens");
     let store = store_arg(&path);
     let user = [("ROPC_USERNAME", USER)];
@@ -100,13 +103,14 @@ fn access_logs_in_once_then_lives_on_the_store() {
     assert!(!path.exists());
     let (code, _, stderr) = ropc(&["access", "--store", &store], &p, "", &user);
     assert_eq!(code, 3, "{stderr}");
-    std::fs::remove_dir_all(dir).unwrap();
+    tmp.close().unwrap();
 }
 
 #[test]
 fn access_with_a_revoked_refresh_token_and_no_password_exits_3() {
     let p = CREDS.provider();
-    let dir = tempdir("cli-revoked");
+    let tmp = tempdir("cli-revoked");
+    let dir = tmp.path();
     let path = dir.join("tokens");
     let store = store_arg(&path);
     let user = [("ROPC_USERNAME", USER)];
@@ -119,7 +123,7 @@ fn access_with_a_revoked_refresh_token_and_no_password_exits_3() {
     let (code, _, stderr) = ropc(&["access", "--store", &store], &p, "", &user);
     assert_eq!(code, 3, "{stderr}");
     assert!(stderr.contains("login required"), "{stderr}");
-    std::fs::remove_dir_all(dir).unwrap();
+    tmp.close().unwrap();
 }
 
 #[test]
@@ -138,7 +142,8 @@ fn access_and_logout_need_a_store_path() {
 #[test]
 fn access_on_a_terminal_prompts_only_when_it_needs_the_password() {
     let p = CREDS.provider();
-    let dir = tempdir("cli-terminal");
+    let tmp = tempdir("cli-terminal");
+    let dir = tmp.path();
     let store = store_arg(&dir.join("tokens"));
     let env = CREDS.login_env(p.url());
     let args = ["access", "--store", &store];
@@ -162,13 +167,14 @@ fn access_on_a_terminal_prompts_only_when_it_needs_the_password() {
     assert!(!out.stdout.contains("password"), "{:?}", out.stdout);
     assert!(out.stdout.contains("does not exist"), "{:?}", out.stdout);
     assert_eq!(p.requests(), 1);
-    std::fs::remove_dir_all(dir).unwrap();
+    tmp.close().unwrap();
 }
 
 #[test]
 fn access_refuses_a_store_made_for_another_user_client_or_token_url() {
     let p = CREDS.provider();
-    let dir = tempdir("cli-account");
+    let tmp = tempdir("cli-account");
+    let dir = tmp.path();
     let path = dir.join("tokens");
     let store = store_arg(&path);
     let args = ["access", "--store", &store];
@@ -207,7 +213,7 @@ fn access_refuses_a_store_made_for_another_user_client_or_token_url() {
     // The account it was made for still gets its token.
     let (code, again, _) = ropc(&args, &p, "", &user);
     assert_eq!((code, again), (0, token));
-    std::fs::remove_dir_all(dir).unwrap();
+    tmp.close().unwrap();
 }
 
 /// The names in `dir`, sorted.
@@ -224,7 +230,8 @@ fn names_in(dir: &Path) -> Vec<String> {
 fn access_output_replaces_the_file_atomically_with_mode_0600_and_leaves_it_on_failure() {
     use std::os::unix::fs::PermissionsExt;
     let p = CREDS.provider();
-    let dir = tempdir("cli-output");
+    let tmp = tempdir("cli-output");
+    let dir = tmp.path();
     let store = store_arg(&dir.join("tokens"));
     let out_dir = dir.join("run");
     std::fs::create_dir(&out_dir).unwrap();
@@ -266,13 +273,14 @@ fn access_output_replaces_the_file_atomically_with_mode_0600_and_leaves_it_on_fa
         "left as it was"
     );
     assert_eq!(names_in(&out_dir), ["access-token"]);
-    std::fs::remove_dir_all(dir).unwrap();
+    tmp.close().unwrap();
 }
 
 #[test]
 fn access_output_refuses_what_the_store_refuses_before_the_password_is_sent() {
     let p = CREDS.provider();
-    let dir = tempdir("cli-output-refused");
+    let tmp = tempdir("cli-output-refused");
+    let dir = tmp.path();
     let store = store_arg(&dir.join("tokens"));
     let notes = dir.join("notes");
     write_private(&notes, "my notes\n");
@@ -282,7 +290,7 @@ fn access_output_refuses_what_the_store_refuses_before_the_password_is_sent() {
     mkfifo(&fifo);
     let subdir = dir.join("subdir");
     std::fs::create_dir(&subdir).unwrap();
-    std::os::unix::fs::symlink(&dir, dir.join("alias")).unwrap();
+    std::os::unix::fs::symlink(dir, dir.join("alias")).unwrap();
     let user = [("ROPC_USERNAME", USER)];
     let cases = [
         (store_arg(&link), "is a symbolic link"),
@@ -296,12 +304,12 @@ fn access_output_refuses_what_the_store_refuses_before_the_password_is_sent() {
         (store.clone(), "the same file"),
         // The same file spelled otherwise, and the store's lock file.
         (
-            format!("{}/subdir/../tokens", store_arg(&dir)),
+            format!("{}/subdir/../tokens", store_arg(dir)),
             "the same file",
         ),
-        (format!("{}/./tokens", store_arg(&dir)), "the same file"),
+        (format!("{}/./tokens", store_arg(dir)), "the same file"),
         (format!("{store}.lock"), "the same file"),
-        (format!("{}/alias/tokens", store_arg(&dir)), "the same file"),
+        (format!("{}/alias/tokens", store_arg(dir)), "the same file"),
     ];
     for (output, why) in cases {
         let args = ["access", "--store", &store, "--output", &output];
@@ -317,7 +325,7 @@ fn access_output_refuses_what_the_store_refuses_before_the_password_is_sent() {
     assert_eq!(std::fs::read(&notes).unwrap(), b"my notes\n");
     assert!(link.symlink_metadata().unwrap().is_symlink());
     assert!(!dir.join("tokens").exists());
-    std::fs::remove_dir_all(dir).unwrap();
+    tmp.close().unwrap();
 }
 
 /// `ropc access --store STORE` as this client and user, run in `cwd` with
@@ -338,7 +346,8 @@ fn access_reading_stdin_after(p: &Provider, cwd: &Path, store: &str) -> cli::Out
 #[test]
 fn access_finds_every_store_problem_before_the_password_is_read_or_sent() {
     let p = CREDS.provider();
-    let dir = tempdir("cli-store-problems");
+    let tmp = tempdir("cli-store-problems");
+    let dir = tmp.path();
     let cwd = dir.join("cwd");
     std::fs::create_dir(&cwd).unwrap();
     let existing = dir.join("existing-dir");
@@ -395,7 +404,7 @@ fn access_finds_every_store_problem_before_the_password_is_read_or_sent() {
         "nothing created in the working directory"
     );
     assert_eq!(std::fs::read_dir(&existing).unwrap().count(), 0);
-    std::fs::remove_dir_all(dir).unwrap();
+    tmp.close().unwrap();
 }
 
 // --- the store never writes through what it did not create ------------------
@@ -403,7 +412,8 @@ fn access_finds_every_store_problem_before_the_password_is_read_or_sent() {
 #[test]
 fn logout_refuses_a_symlinked_store_and_leaves_its_target_alone() {
     let p = CREDS.provider();
-    let dir = tempdir("cli-logout-link");
+    let tmp = tempdir("cli-logout-link");
+    let dir = tmp.path();
     let link = dir.join("tokens");
     // Any file of the user's, another ropc store among them.
     let other_store = dir.join("other-store");
@@ -430,13 +440,14 @@ fn logout_refuses_a_symlinked_store_and_leaves_its_target_alone() {
         );
         std::fs::remove_file(&link).unwrap();
     }
-    std::fs::remove_dir_all(dir).unwrap();
+    tmp.close().unwrap();
 }
 
 #[test]
 fn access_never_advises_logout_for_a_file_that_is_not_a_ropc_store() {
     let p = CREDS.provider();
-    let dir = tempdir("cli-not-a-store");
+    let tmp = tempdir("cli-not-a-store");
+    let dir = tmp.path();
     let path = dir.join("tokens");
     let store = store_arg(&path);
     write_private(&path, "my notes\n");
@@ -469,13 +480,14 @@ fn access_never_advises_logout_for_a_file_that_is_not_a_ropc_store() {
     assert_eq!(code, 0, "{stderr}");
     assert!(!path.exists());
     assert_eq!(p.requests(), 0);
-    std::fs::remove_dir_all(dir).unwrap();
+    tmp.close().unwrap();
 }
 
 #[test]
 fn access_and_logout_refuse_a_fifo_store_promptly() {
     let p = CREDS.provider();
-    let dir = tempdir("cli-fifo");
+    let tmp = tempdir("cli-fifo");
+    let dir = tmp.path();
     let path = dir.join("tokens");
     mkfifo(&path);
     for command in ["access", "logout"] {
@@ -510,7 +522,7 @@ fn access_and_logout_refuse_a_fifo_store_promptly() {
         );
     }
     assert_eq!(p.requests(), 0);
-    std::fs::remove_dir_all(dir).unwrap();
+    tmp.close().unwrap();
 }
 
 // --- a refresh token that cannot be saved -----------------------------------
@@ -542,7 +554,8 @@ fn hooked_provider() -> (Provider, String, Hook) {
 #[test]
 fn access_prints_the_token_and_exits_2_when_the_new_refresh_token_cannot_be_saved() {
     let (p, url, hook) = hooked_provider();
-    let dir = tempdir("cli-save-fails");
+    let tmp = tempdir("cli-save-fails");
+    let dir = tmp.path();
     let store_dir = dir.join("store");
     std::fs::create_dir(&store_dir).unwrap();
     let path = store_dir.join("tokens");
@@ -575,5 +588,5 @@ fn access_prints_the_token_and_exits_2_when_the_new_refresh_token_cannot_be_save
     );
     std::fs::rename(&gone, &store_dir).unwrap();
     assert_eq!(FileStore::new(&path).load().unwrap().unwrap(), stale);
-    std::fs::remove_dir_all(dir).unwrap();
+    tmp.close().unwrap();
 }

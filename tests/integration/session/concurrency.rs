@@ -72,7 +72,8 @@ fn a_rejected_token_refresh_goes_through_the_store_across_processes() {
     // Two sessions on one store, as two processes would be: the second
     // reports the token the first already replaced, and gets the new one.
     let (p, c, _clock) = setup(3600);
-    let dir = tempdir("rejected");
+    let tmp = tempdir("rejected");
+    let dir = tmp.path();
     let store = FileStore::new(dir.join("tokens"));
     let first = Session::with_store(c.clone(), store.clone()).unwrap();
     first.login(USER, &Secret::from(PASSWORD), &[]).unwrap();
@@ -120,7 +121,8 @@ fn a_writer_killed_at_random_points_leaves_the_old_or_the_new_file() {
     if let Ok(path) = std::env::var(WRITER_ENV) {
         store_writer_child(&path);
     }
-    let dir = tempdir("kill");
+    let tmp = tempdir("kill");
+    let dir = tmp.path();
     let path = dir.join("tokens");
     let store = FileStore::new(&path);
     store.save(&version(0)).unwrap();
@@ -164,7 +166,7 @@ fn a_writer_killed_at_random_points_leaves_the_old_or_the_new_file() {
         "the writer never got to write: the test proved nothing"
     );
     // No temporary files are left behind to be mistaken for the store.
-    let leftovers: Vec<_> = std::fs::read_dir(&dir)
+    let leftovers: Vec<_> = std::fs::read_dir(dir)
         .unwrap()
         .filter_map(|e| e.ok())
         .filter(|e| e.file_name() != "tokens")
@@ -174,7 +176,7 @@ fn a_writer_killed_at_random_points_leaves_the_old_or_the_new_file() {
             .iter()
             .all(|e| e.file_name().to_string_lossy().starts_with(".tokens.tmp."))
     );
-    std::fs::remove_dir_all(dir).unwrap();
+    tmp.close().unwrap();
 }
 
 // --- two ropc processes, one refresh ----------------------------------------
@@ -193,7 +195,8 @@ fn a_writer_killed_at_random_points_leaves_the_old_or_the_new_file() {
 #[test]
 fn two_processes_near_expiry_send_one_refresh() {
     let p = CREDS.provider();
-    let dir = tempdir("cli-two");
+    let tmp = tempdir("cli-two");
+    let dir = tmp.path();
     let path = dir.join("tokens");
     let lock_path = dir.join("tokens.lock");
     let store = store_arg(&path);
@@ -252,7 +255,7 @@ fn two_processes_near_expiry_send_one_refresh() {
         );
         let _ = FileStore::new(&path).clear();
     }
-    std::fs::remove_dir_all(dir).unwrap();
+    tmp.close().unwrap();
 }
 
 /// Waits until every one of `children` is blocked waiting for the `flock`

@@ -20,7 +20,8 @@ struct OrLogin {
     clock: ManualClock,
     provider: Option<Provider>,
     store: FileStore,
-    dir: std::path::PathBuf,
+    /// The store's directory, removed when the test's `OrLogin` is dropped.
+    dir: tempfile::TempDir,
 }
 
 impl OrLogin {
@@ -30,7 +31,7 @@ impl OrLogin {
         let mut d = OrLogin {
             clock,
             provider: None,
-            store: FileStore::new(dir.join("tokens")),
+            store: FileStore::new(dir.path().join("tokens")),
             dir,
         };
         d.start(0);
@@ -70,12 +71,6 @@ impl OrLogin {
     /// receipt), not past its expiry.
     fn until_refresh_is_due(&self) {
         self.clock.advance(Duration::from_secs(250));
-    }
-}
-
-impl Drop for OrLogin {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 
@@ -285,7 +280,7 @@ fn or_login_returns_the_password_sources_error_as_it_is_and_sends_nothing() {
         .access_token_or_login(USER, &[], || Err(AppError::NoPassword))
         .unwrap_err();
     assert!(matches!(err, AppError::NoPassword), "{err:?}");
-    let missing = d.dir.join("no-such-password-file");
+    let missing = d.dir.path().join("no-such-password-file");
     let err = session
         .access_token_or_login(USER, &[], || {
             Secret::from_file(&missing).map_err(AppError::Io)

@@ -31,7 +31,8 @@ fn refreshes_only_when_near_expiry() {
 #[test]
 fn a_rotated_refresh_token_replaces_the_old_one_at_once_and_is_persisted() {
     let (p, c, clock) = setup(120);
-    let dir = tempdir("rotate");
+    let tmp = tempdir("rotate");
+    let dir = tmp.path();
     let store = FileStore::new(dir.join("tokens"));
     let session = Session::with_store(c.clone(), store.clone()).unwrap();
     let t = session.login(USER, &Secret::from(PASSWORD), &[]).unwrap();
@@ -48,7 +49,7 @@ fn a_rotated_refresh_token_replaces_the_old_one_at_once_and_is_persisted() {
     // The old one is dead at the provider; the new one works.
     assert!(c.refresh_with(&rt1, &[]).is_err());
     assert_eq!(p.refresh_grants(), 2);
-    std::fs::remove_dir_all(dir).unwrap();
+    tmp.close().unwrap();
 }
 
 #[test]
@@ -70,8 +71,9 @@ fn invalid_grant_on_refresh_is_login_required() {
 #[test]
 fn a_session_without_tokens_requires_login() {
     let (_p, c, _clock) = setup(120);
-    let dir = tempdir("empty");
+    let tmp = tempdir("empty");
+    let dir = tmp.path();
     let session = Session::with_store(c, FileStore::new(dir.join("none"))).unwrap();
     assert_eq!(session.access_token().unwrap_err(), Error::LoginRequired);
-    std::fs::remove_dir_all(dir).unwrap();
+    tmp.close().unwrap();
 }

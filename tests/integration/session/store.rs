@@ -25,7 +25,8 @@ fn store_reason<T: std::fmt::Debug>(result: Result<T, Error>) -> String {
 #[test]
 fn a_store_records_the_account_it_was_made_for() {
     let (_p, c, _clock) = setup(120);
-    let dir = tempdir("account-recorded");
+    let tmp = tempdir("account-recorded");
+    let dir = tmp.path();
     let store = FileStore::new(dir.join("tokens"));
     let session = Session::with_store(c.clone(), store.clone()).unwrap();
     session.login(USER, &Secret::from(PASSWORD), &[]).unwrap();
@@ -33,13 +34,14 @@ fn a_store_records_the_account_it_was_made_for() {
     assert_eq!(stored.token_url.as_deref(), Some(c.token_url()));
     assert_eq!(stored.client_id.as_deref(), Some(ID));
     assert_eq!(stored.username.as_deref(), Some(USER));
-    std::fs::remove_dir_all(dir).unwrap();
+    tmp.close().unwrap();
 }
 
 #[test]
 fn a_session_refuses_a_store_made_for_another_token_url_or_client_id() {
     let (p, c, _clock) = setup(120);
-    let dir = tempdir("account-client");
+    let tmp = tempdir("account-client");
+    let dir = tmp.path();
     let store = FileStore::new(dir.join("tokens"));
     let session = Session::with_store(c.clone(), store.clone()).unwrap();
     session.login(USER, &Secret::from(PASSWORD), &[]).unwrap();
@@ -73,13 +75,14 @@ fn a_session_refuses_a_store_made_for_another_token_url_or_client_id() {
         "left as it is"
     );
     assert_eq!(p.requests(), 1);
-    std::fs::remove_dir_all(dir).unwrap();
+    tmp.close().unwrap();
 }
 
 #[test]
 fn a_session_bound_to_a_user_refuses_a_store_made_for_another() {
     let (p, c, _clock) = setup(120);
-    let dir = tempdir("account-user");
+    let tmp = tempdir("account-user");
+    let dir = tmp.path();
     let store = FileStore::new(dir.join("tokens"));
     let session = Session::with_store_for(c.clone(), store.clone(), USER).unwrap();
     session.login(USER, &Secret::from(PASSWORD), &[]).unwrap();
@@ -100,13 +103,14 @@ fn a_session_bound_to_a_user_refuses_a_store_made_for_another() {
         .unwrap_err();
     assert!(matches!(err, Error::Config(_)), "{err}");
     assert_eq!(p.requests(), 1);
-    std::fs::remove_dir_all(dir).unwrap();
+    tmp.close().unwrap();
 }
 
 #[test]
 fn a_store_written_before_accounts_keeps_working_and_is_adopted_by_the_next_save() {
     let (p, c, clock) = setup(120);
-    let dir = tempdir("account-adopt");
+    let tmp = tempdir("account-adopt");
+    let dir = tmp.path();
     let path = dir.join("tokens");
     let tokens = c
         .password_grant(USER, &Secret::from(PASSWORD), &[])
@@ -135,7 +139,7 @@ fn a_store_written_before_accounts_keeps_working_and_is_adopted_by_the_next_save
     assert_eq!(stored.token_url.as_deref(), Some(c.token_url()));
     assert_eq!(stored.client_id.as_deref(), Some(ID));
     assert_eq!(stored.username.as_deref(), Some(USER));
-    std::fs::remove_dir_all(dir).unwrap();
+    tmp.close().unwrap();
 }
 
 // --- owner-only, whole, or refused ------------------------------------------
@@ -143,7 +147,8 @@ fn a_store_written_before_accounts_keeps_working_and_is_adopted_by_the_next_save
 #[test]
 fn the_store_is_created_owner_only_and_refused_when_others_can_read_it() {
     use std::os::unix::fs::PermissionsExt;
-    let dir = tempdir("perms");
+    let tmp = tempdir("perms");
+    let dir = tmp.path();
     let path = dir.join("tokens");
     let store = FileStore::new(&path);
     let t = StoredTokens::new(None, Some(Secret::from("rt")), None);
@@ -159,12 +164,13 @@ fn the_store_is_created_owner_only_and_refused_when_others_can_read_it() {
         matches!(&err, Error::Store(e) if e.reason.contains("group or others")),
         "{err}"
     );
-    std::fs::remove_dir_all(dir).unwrap();
+    tmp.close().unwrap();
 }
 
 #[test]
 fn a_corrupt_or_truncated_store_is_an_error_and_left_alone() {
-    let dir = tempdir("corrupt");
+    let tmp = tempdir("corrupt");
+    let dir = tmp.path();
     let path = dir.join("tokens");
     // A store (magic first line) that is cut short is corrupt; without the
     // magic line it is not a store at all.
@@ -186,12 +192,13 @@ fn a_corrupt_or_truncated_store_is_an_error_and_left_alone() {
     let big = vec![b'a'; 100_000];
     std::fs::write(&path, &big).unwrap();
     assert!(FileStore::new(&path).load().is_err());
-    std::fs::remove_dir_all(dir).unwrap();
+    tmp.close().unwrap();
 }
 
 #[test]
 fn clear_removes_the_store() {
-    let dir = tempdir("clear");
+    let tmp = tempdir("clear");
+    let dir = tmp.path();
     let store = FileStore::new(dir.join("tokens"));
     store
         .save(&StoredTokens::new(None, Some(Secret::from("rt")), None))
@@ -203,7 +210,7 @@ fn clear_removes_the_store() {
         store.save(&StoredTokens::default()).is_err(),
         "an empty store is never written"
     );
-    std::fs::remove_dir_all(dir).unwrap();
+    tmp.close().unwrap();
 }
 
 // --- the store never writes through what it did not create ------------------
@@ -211,7 +218,8 @@ fn clear_removes_the_store() {
 #[test]
 fn invalid_grant_never_clears_through_a_symlinked_store() {
     let (p, c, clock) = setup(120);
-    let dir = tempdir("session-link");
+    let tmp = tempdir("session-link");
+    let dir = tmp.path();
     // Another store of the user's, whose refresh token the provider will refuse.
     let other = dir.join("other-store");
     let session = Session::with_store(c.clone(), FileStore::new(&other)).unwrap();
@@ -230,14 +238,15 @@ fn invalid_grant_never_clears_through_a_symlinked_store() {
     assert_eq!(std::fs::read(&other).unwrap(), before, "target untouched");
     assert!(link.symlink_metadata().unwrap().is_symlink(), "link kept");
     assert_eq!(p.refresh_grants(), 0, "nothing sent for a refused store");
-    std::fs::remove_dir_all(dir).unwrap();
+    tmp.close().unwrap();
 }
 
 #[test]
 fn login_checks_the_store_before_sending_the_password() {
     use std::os::unix::fs::MetadataExt;
     let (p, c, _clock) = setup(120);
-    let dir = tempdir("login-checks");
+    let tmp = tempdir("login-checks");
+    let dir = tmp.path();
     let notes = dir.join("notes");
     write_private(&notes, "my notes\n");
     type Plant = fn(&Path, &Path);
@@ -290,7 +299,7 @@ fn login_checks_the_store_before_sending_the_password() {
         assert_eq!(p.requests(), 0, "{why:?}: the password was sent");
     }
     assert_eq!(std::fs::read(&notes).unwrap(), b"my notes\n");
-    std::fs::remove_dir_all(dir).unwrap();
+    tmp.close().unwrap();
 }
 
 // --- a failed save never drops tokens ---------------------------------------
@@ -302,7 +311,8 @@ fn is_store_error<T>(result: &Result<T, Error>) -> bool {
 #[test]
 fn a_failed_save_keeps_the_new_tokens_in_memory_and_is_retried_first() {
     let (p, c, clock) = setup(120);
-    let dir = tempdir("flaky");
+    let tmp = tempdir("flaky");
+    let dir = tmp.path();
     let file = FileStore::new(dir.join("tokens"));
     let failing = Arc::new(AtomicBool::new(true));
     let store = FlakyStore {
@@ -353,5 +363,5 @@ fn a_failed_save_keeps_the_new_tokens_in_memory_and_is_retried_first() {
     clock.advance(100);
     session.access_token().unwrap();
     assert_eq!(p.refresh_grants(), 2);
-    std::fs::remove_dir_all(dir).unwrap();
+    tmp.close().unwrap();
 }
