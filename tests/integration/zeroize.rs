@@ -99,7 +99,7 @@ unsafe impl GlobalAlloc for Scanner {
 #[global_allocator]
 static GLOBAL: Scanner = Scanner;
 
-/// One scan at a time: the tests of this file share the allocator's state.
+/// One scan at a time: the tests of this module share the allocator's state.
 static SERIAL: Mutex<()> = Mutex::new(());
 
 struct Report {

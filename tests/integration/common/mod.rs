@@ -1,4 +1,4 @@
-//! Helpers shared by the integration tests: each file's client and user
+//! Helpers shared by the integration tests: each module's client and user
 //! (`creds`), running the `ropc` binary (`cli`), a test run again as its own
 //! child process (`child`), seeded randomness (`rng`); here, scratch
 //! directories and files, a port nothing listens on, token signing by hand
@@ -6,8 +6,8 @@
 #![allow(dead_code)]
 
 // What needs the `ropc` binary (feature `cli`) or the loopback provider
-// (feature `testing`) is there only with them: the tests that use it say so
-// in Cargo.toml (`required-features`), the others build without.
+// (feature `testing`) is there only with them: the modules that use it are
+// compiled only with them (main.rs), the others build without.
 pub mod child;
 #[cfg(feature = "cli")]
 pub mod cli;
