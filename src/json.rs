@@ -201,7 +201,7 @@ pub(crate) fn strict_map<'de, A: MapAccess<'de>>(mut map: A) -> Result<(), A::Er
 /// array whose other elements are strings of NULs at least as long: the
 /// first grows the scratch buffer to its final size (its reallocations hold
 /// only NULs), the second is unescaped into it without a reallocation, the
-/// third overwrites it. `tests/zeroize.rs` proves no copy is left.
+/// third overwrites it. `tests/integration/zeroize.rs` proves no copy is left.
 pub(crate) fn unescape_wiped(raw: &str) -> Option<Zeroizing<String>> {
     if !raw.starts_with('"') {
         return None;

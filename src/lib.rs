@@ -121,8 +121,8 @@
 //!   dependencies need 1.88).
 //! * **No `unsafe`.** The library is `#![forbid(unsafe_code)]`, and so is
 //!   the `ropc` binary; the only `unsafe` in the repository is the scanning
-//!   allocator of `tests/zeroize.rs` and the counting allocator of
-//!   `examples/bench.rs`.
+//!   allocator of `tests/integration/zeroize.rs` and the counting allocator
+//!   of `examples/bench.rs`.
 //! * **Logging.** ropc itself logs nothing (see
 //!   [Security considerations](#security-considerations) for ureq's `TRACE`).
 //! * **Retries.** A request is sent again only as the client's
@@ -180,11 +180,11 @@
 //!
 //! ### How that is checked
 //!
-//! It is proved, not promised. `tests/zeroize.rs` installs a global
-//! allocator that scans every block as it is freed for unique marker values
-//! (password, client secret, Basic credentials, access and refresh tokens)
-//! and counts the blocks freed while still holding one. Run by `cargo test`
-//! (and so by CI):
+//! It is proved, not promised. `tests/integration/zeroize.rs` installs a
+//! global allocator (the integration-test binary's) that scans every block as
+//! it is freed for unique marker values (password, client secret, Basic
+//! credentials, access and refresh tokens) and counts the blocks freed while
+//! still holding one. Run by `cargo test` (and so by CI):
 //!
 //! | what is driven | blocks freed holding a secret |
 //! | --- | --- |
@@ -421,8 +421,8 @@
 //!
 //! It found a panic on a multi-byte `typ` header (reachable before the
 //! signature check) and float claims read back one ULP off; both are fixed
-//! and kept as regression tests in `tests/fuzz_regressions.rs`. Three
-//! targets came later: `jwt_keys` (key sets), `redactor` (no spelling of a
+//! and kept as regression tests in `tests/integration/fuzz_regressions.rs`.
+//! Three targets came later: `jwt_keys` (key sets), `redactor` (no spelling of a
 //! real secret survives redaction) and `store_file` (the store file
 //! parser); they found a cut store read as whole and a JSON spelling the
 //! redactor missed, both fixed. Details, their figures and the exact

@@ -114,10 +114,10 @@ pub const RESERVED_PARAMS: [&str; 7] = [
 /// loopback (`localhost`, 127.0.0.0/8, `::1`) or `allow_insecure_http(true)`
 /// is set.
 ///
-/// The TLS tests (`tests/tls.rs`) generate a private CA and leaves in the
-/// test (rcgen) and serve them with rustls through the loopback provider: a
-/// trusted private CA succeeds; an unknown CA, a host name mismatch and an
-/// expired leaf are refused with [`Error::Transport`] (kind
+/// The TLS tests (`tests/integration/tls.rs`) generate a private CA and
+/// leaves in the test (rcgen) and serve them with rustls through the loopback
+/// provider: a trusted private CA succeeds; an unknown CA, a host name
+/// mismatch and an expired leaf are refused with [`Error::Transport`] (kind
 /// [`Tls`](crate::TransportKind::Tls), the detail naming the certificate
 /// problem; `ropc` exit 5) before anything is sent. They run under `rustls`
 /// and under `native-tls`. One difference: a **CA certificate used as the

@@ -12,7 +12,7 @@ Writes:
     tests/vectors/asymmetric.json          key sets, valid and hostile tokens
     tests/vectors/rsa2048-test-key.pk8     the RSA test key (PKCS#8 DER), also
                                            the signing key of examples/bench.rs
-                                           and tests/jwt_keys_rules.rs
+                                           and tests/integration/jwt_keys_rules.rs
     tests/gen/rsa_test_keys.pem            the other RSA test keys
 
 The RSA keys are generated once (when the files are missing) and reused; the

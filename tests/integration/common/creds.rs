@@ -1,12 +1,13 @@
-//! One test file's OAuth client and user, and what is made from them: the
+//! One test module's OAuth client and user, and what is made from them: the
 //! loopback provider that knows them, a client, the `ropc` environment.
 
 use ropc::testing::{Provider, ProviderBuilder};
 use ropc::{Client, ClientBuilder, Secret};
 
-/// The client id and secret, username and password of one test file. Each
-/// file keeps its own values, with its own markers in them: the markers a
-/// file asserts never show can then only come from that file's secrets.
+/// The client id and secret, username and password of one test module.
+/// Each module keeps its own values, with its own markers in them: the
+/// markers a module asserts never show can then only come from that
+/// module's secrets.
 #[derive(Clone, Copy, Debug)]
 pub struct Creds {
     pub id: &'static str,

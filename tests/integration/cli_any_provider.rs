@@ -1,9 +1,8 @@
 //! The `ropc` binary against providers that are not the seed's: JWKS URLs,
 //! key files, opaque tokens, public clients, extra parameters, and every
 //! error of those variables (exit codes per the contract; no secret shown).
-#![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::cli::{self, Out};
 use common::creds::Creds;
@@ -66,7 +65,8 @@ fn token_and_refresh_verify_with_the_jwks_url() {
 #[test]
 fn token_and_verify_with_a_keys_file_jwks_or_pem() {
     let p = signing(Signing::Es256);
-    let dir = common::tempdir("cli-any-keys");
+    let tmp = common::tempdir("cli-any-keys");
+    let dir = tmp.path();
     for (name, content) in [
         ("jwks.json", p.jwks_json()),
         ("key.pem", p.public_key_pem()),
@@ -80,7 +80,7 @@ fn token_and_verify_with_a_keys_file_jwks_or_pem() {
         assert_eq!(verified["sub"], CREDS.user);
     }
     assert_eq!(p.jwks_requests(), 0);
-    std::fs::remove_dir_all(dir).unwrap();
+    tmp.close().unwrap();
 }
 
 #[test]
@@ -134,13 +134,13 @@ fn two_key_sources_at_once_are_exit_2_naming_both() {
         ("ROPC_JWT_KEYS_FILE", keys.display().to_string()),
         ("ROPC_VERIFY", "none".to_owned()),
     ];
+    let never = common::tempdir("cli-any-never");
     for i in 0..3 {
         for j in (i + 1)..3 {
             let env = env_with(&p, &[sources[i].clone(), sources[j].clone()]);
             for command in ["token", "refresh", "verify", "access"] {
                 let mut args = vec![command];
-                let store = std::env::temp_dir().join("ropc-cli-any-never");
-                let store = store.display().to_string();
+                let store = never.path().join("tokens").display().to_string();
                 if command == "access" {
                     args.extend(["--store", &store]);
                 }
@@ -152,7 +152,7 @@ fn two_key_sources_at_once_are_exit_2_naming_both() {
         }
     }
     assert_eq!(p.requests(), 0);
-    std::fs::remove_file(keys).unwrap();
+    keys.close().unwrap();
 }
 
 #[test]
@@ -199,8 +199,8 @@ fn bad_key_source_values_are_exit_2_before_anything_is_sent() {
         }
     }
     assert_eq!(p.requests(), 0);
-    std::fs::remove_file(not_keys).unwrap();
-    std::fs::remove_file(only_oct).unwrap();
+    not_keys.close().unwrap();
+    only_oct.close().unwrap();
 }
 
 #[test]
@@ -329,7 +329,8 @@ fn access_keeps_spaced_tokens_and_refuses_a_token_with_a_newline() {
         .token_lifetime(std::time::Duration::from_secs(30))
         .start()
         .unwrap();
-    let dir = common::tempdir("cli-any-spaced");
+    let tmp = common::tempdir("cli-any-spaced");
+    let dir = tmp.path();
     let store = dir.join("store").display().to_string();
     let env = env_with(&p, &[]);
     let first = ropc(
@@ -362,7 +363,7 @@ fn access_keeps_spaced_tokens_and_refuses_a_token_with_a_newline() {
     assert_eq!(out.code, 6, "{}", out.stderr);
     assert!(out.stderr.contains("VSCHAR"), "{}", out.stderr);
     assert_eq!(std::fs::read_to_string(&store).unwrap(), before);
-    std::fs::remove_dir_all(dir).unwrap();
+    tmp.close().unwrap();
 }
 
 #[test]
@@ -468,7 +469,8 @@ fn extra_params_never_go_on_revocation() {
     let rt = out["refresh_token"].as_str().unwrap().to_owned();
     let out = ropc(&["revoke"], &env, &format!("{rt}\n"));
     assert_eq!(out.code, 0, "{}", out.stderr);
-    let dir = common::tempdir("cli-any-extra-logout");
+    let tmp = common::tempdir("cli-any-extra-logout");
+    let dir = tmp.path();
     let store = dir.join("tokens");
     let store = store.to_str().unwrap();
     let out = ropc(
@@ -491,7 +493,7 @@ fn extra_params_never_go_on_revocation() {
             .filter(|r| r.grant_type.is_some())
             .all(|r| !r.extra_params.is_empty())
     );
-    std::fs::remove_dir_all(dir).unwrap();
+    tmp.close().unwrap();
 }
 
 #[test]

@@ -1,15 +1,5 @@
 //! Test vectors made once by an independent implementation (PyJWT plus
 //! Python's hmac; `tests/gen/make_vectors.py`) and committed as data.
-// Test and example code: a panic is the failure report, and casts of small
-// numbers need no ceremony.
-#![allow(
-    clippy::unwrap_used,
-    clippy::cast_possible_truncation,
-    clippy::cast_possible_wrap,
-    clippy::cast_sign_loss,
-    clippy::cast_lossless,
-    clippy::cast_precision_loss
-)]
 
 use ropc::jwt::{Validation, verify};
 use serde_json::Value;

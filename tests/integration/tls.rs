@@ -3,19 +3,7 @@
 //! TLS feature the crate is built with (`rustls` by default; `.ci/run` also
 //! runs it with `--no-default-features --features native-tls`).
 
-// Test and example code: a panic is the failure report, and casts of small
-// numbers need no ceremony.
-#![allow(
-    clippy::unwrap_used,
-    clippy::cast_possible_truncation,
-    clippy::cast_possible_wrap,
-    clippy::cast_sign_loss,
-    clippy::cast_lossless,
-    clippy::cast_precision_loss
-)]
-#![cfg(any(feature = "rustls", feature = "native-tls"))]
-
-mod common;
+use crate::common;
 
 use std::io::Write;
 
@@ -324,7 +312,7 @@ fn cli_trusts_a_ca_bundle_from_ropc_ca_file() {
     );
     let (code, stderr) = ropc_token(p.url(), Some(&bundle));
     assert_eq!(code, 0, "{stderr}");
-    let _ = std::fs::remove_file(bundle);
+    let _ = bundle.close();
 }
 
 #[test]
@@ -345,5 +333,5 @@ fn cli_exits_2_naming_ropc_ca_file_for_a_malformed_bundle() {
     let (code, stderr) = ropc_token("https://localhost:1/token", Some(&bad));
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("ROPC_CA_FILE"), "{stderr}");
-    let _ = std::fs::remove_file(bad);
+    let _ = bad.close();
 }

@@ -2,19 +2,8 @@
 //! endpoint (`/revoke`): what goes on the wire, what happens to the store
 //! whatever the provider says, the exit codes, and no secret on stdout or
 //! stderr.
-// Test and example code: a panic is the failure report, and casts of small
-// numbers need no ceremony.
-#![allow(
-    clippy::unwrap_used,
-    clippy::cast_possible_truncation,
-    clippy::cast_possible_wrap,
-    clippy::cast_sign_loss,
-    clippy::cast_lossless,
-    clippy::cast_precision_loss
-)]
-#![cfg(unix)]
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 
@@ -92,8 +81,9 @@ fn logout(env: &[(&'static str, String)], store: &Path) -> Out {
 #[test]
 fn logout_revokes_the_stored_refresh_token_then_removes_the_store() {
     let p = CREDS.provider();
-    let dir = tempdir("logout-revokes");
-    let (store, rt) = logged_in(&p, &dir);
+    let tmp = tempdir("logout-revokes");
+    let dir = tmp.path();
+    let (store, rt) = logged_in(&p, dir);
     let out = logout(&revoking_env(&p), &store);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(
@@ -114,7 +104,7 @@ fn logout_revokes_the_stored_refresh_token_then_removes_the_store() {
     assert!(!record.had_password);
     // The provider forgot it: a refresh with it is refused.
     assert_eq!(refresh_status(&p, &rt), 3);
-    std::fs::remove_dir_all(dir).unwrap();
+    tmp.close().unwrap();
 }
 
 #[test]
@@ -124,8 +114,9 @@ fn logout_authenticates_the_client_as_configured() {
         ("basic-encoded", SeenAuth::BasicFormEncoded),
     ] {
         let p = CREDS.provider();
-        let dir = tempdir(&format!("logout-auth-{auth}"));
-        let (store, rt) = logged_in(&p, &dir);
+        let tmp = tempdir(&format!("logout-auth-{auth}"));
+        let dir = tmp.path();
+        let (store, rt) = logged_in(&p, dir);
         let mut env = revoking_env(&p);
         env.push(("ROPC_CLIENT_AUTH", auth.into()));
         let out = logout(&env, &store);
@@ -133,15 +124,16 @@ fn logout_authenticates_the_client_as_configured() {
         let record = p.records().into_iter().last().unwrap();
         assert_eq!((record.path.as_str(), record.auth), ("/revoke", seen));
         assert_eq!(refresh_status(&p, &rt), 3, "{auth}");
-        std::fs::remove_dir_all(dir).unwrap();
+        tmp.close().unwrap();
     }
 }
 
 #[test]
 fn logout_without_a_revocation_url_sends_nothing_and_needs_no_variable() {
     let p = CREDS.provider();
-    let dir = tempdir("logout-local");
-    let (store, rt) = logged_in(&p, &dir);
+    let tmp = tempdir("logout-local");
+    let dir = tmp.path();
+    let (store, rt) = logged_in(&p, dir);
     let sent = p.requests();
     let out = logout(&Vec::new(), &store);
     assert_eq!(out.code, 0, "{}", out.stderr);
@@ -150,14 +142,15 @@ fn logout_without_a_revocation_url_sends_nothing_and_needs_no_variable() {
     assert_eq!(p.revocations(), 0);
     // Only the local copy is gone: the token itself still works.
     assert_eq!(refresh_status(&p, &rt), 0);
-    std::fs::remove_dir_all(dir).unwrap();
+    tmp.close().unwrap();
 }
 
 #[test]
 fn logout_with_an_unreachable_revocation_endpoint_removes_the_store_and_exits_5() {
     let p = CREDS.provider();
-    let dir = tempdir("logout-unreachable");
-    let (store, rt) = logged_in(&p, &dir);
+    let tmp = tempdir("logout-unreachable");
+    let dir = tmp.path();
+    let (store, rt) = logged_in(&p, dir);
     let out = common::on_a_closed_port(
         |port| {
             let mut env = CREDS.login_env(p.url());
@@ -178,14 +171,15 @@ fn logout_with_an_unreachable_revocation_endpoint_removes_the_store_and_exits_5(
     );
     assert!(out.stderr.contains("connection failed"), "{}", out.stderr);
     assert_eq!(refresh_status(&p, &rt), 0, "still valid, as said");
-    std::fs::remove_dir_all(dir).unwrap();
+    tmp.close().unwrap();
 }
 
 #[test]
 fn logout_refused_by_the_provider_removes_the_store_and_exits_3() {
     let p = CREDS.provider();
-    let dir = tempdir("logout-refused");
-    let (store, rt) = logged_in(&p, &dir);
+    let tmp = tempdir("logout-refused");
+    let dir = tmp.path();
+    let (store, rt) = logged_in(&p, dir);
     let mut env = revoking_env(&p);
     env.retain(|(k, _)| *k != "ROPC_CLIENT_SECRET");
     env.push(("ROPC_CLIENT_SECRET", "CS-MARKER-wrong".into()));
@@ -196,27 +190,29 @@ fn logout_refused_by_the_provider_removes_the_store_and_exits_3() {
     assert!(!store.exists(), "removed all the same");
     assert_eq!(p.revocations(), 1);
     assert_eq!(refresh_status(&p, &rt), 0, "not revoked");
-    std::fs::remove_dir_all(dir).unwrap();
+    tmp.close().unwrap();
 }
 
 #[test]
 fn logout_with_a_malformed_answer_removes_the_store_and_exits_6() {
     let p = CREDS.provider();
-    let dir = tempdir("logout-malformed");
-    let (store, _) = logged_in(&p, &dir);
+    let tmp = tempdir("logout-malformed");
+    let dir = tmp.path();
+    let (store, _) = logged_in(&p, dir);
     p.set_misbehavior(Some(Misbehavior::Html502));
     let out = logout(&revoking_env(&p), &store);
     assert_eq!(out.code, 6, "{}", out.stderr);
     assert!(out.stderr.contains("may still be valid"), "{}", out.stderr);
     assert!(!store.exists(), "removed all the same");
-    std::fs::remove_dir_all(dir).unwrap();
+    tmp.close().unwrap();
 }
 
 #[test]
 fn logout_configuration_errors_are_found_before_anything_is_done() {
     let p = CREDS.provider();
-    let dir = tempdir("logout-config");
-    let (store, rt) = logged_in(&p, &dir);
+    let tmp = tempdir("logout-config");
+    let dir = tmp.path();
+    let (store, rt) = logged_in(&p, dir);
     let before = std::fs::read(&store).unwrap();
     let sent = p.requests();
     let with = |changes: &[(&'static str, Option<&str>)]| {
@@ -275,7 +271,7 @@ fn logout_configuration_errors_are_found_before_anything_is_done() {
         assert_eq!(p.requests(), sent, "{why}: sent");
     }
     assert_eq!(refresh_status(&p, &rt), 0);
-    std::fs::remove_dir_all(dir).unwrap();
+    tmp.close().unwrap();
 }
 
 /// What a `ropc logout` did to the store: removed it, or refused it
@@ -345,8 +341,9 @@ fn logout_checks_the_store_against_whatever_is_set_with_or_without_revocation() 
     cases.push((Vec::new(), false, Then::Removed));
     cases.push((vec![theirs("ROPC_CLIENT_ID")], false, client_differs()));
     for (i, (set, revoking, then)) in cases.into_iter().enumerate() {
-        let dir = tempdir(&format!("logout-rule-{i}"));
-        let (store, rt) = logged_in(&p, &dir);
+        let tmp = tempdir(&format!("logout-rule-{i}"));
+        let dir = tmp.path();
+        let (store, rt) = logged_in(&p, dir);
         let before = std::fs::read(&store).unwrap();
         let mut env: Env = Vec::new();
         if revoking {
@@ -390,14 +387,15 @@ fn logout_checks_the_store_against_whatever_is_set_with_or_without_revocation() 
                 assert_eq!(refresh_status(&p, &rt), 0, "{case}: not revoked");
             }
         }
-        std::fs::remove_dir_all(dir).unwrap();
+        tmp.close().unwrap();
     }
 }
 
 #[test]
 fn logout_without_revocation_or_configuration_removes_any_ropc_store_it_can_read_back() {
     let p = CREDS.provider();
-    let dir = tempdir("logout-any-store");
+    let tmp = tempdir("logout-any-store");
+    let dir = tmp.path();
     let path = dir.join("tokens");
     let store = FileStore::new(&path);
     // A store made for another token URL, client and user.
@@ -427,13 +425,14 @@ fn logout_without_revocation_or_configuration_removes_any_ropc_store_it_can_read
         assert_eq!(std::fs::read(&path).unwrap(), b"my notes\n");
     }
     assert_eq!(p.requests(), 0);
-    std::fs::remove_dir_all(dir).unwrap();
+    tmp.close().unwrap();
 }
 
 #[test]
 fn logout_of_a_corrupt_store_with_revocation_removes_it_and_says_its_token_was_not_revoked() {
     let p = CREDS.provider();
-    let dir = tempdir("logout-corrupt-revoking");
+    let tmp = tempdir("logout-corrupt-revoking");
+    let dir = tmp.path();
     let path = dir.join("tokens");
     common::write_private(&path, "ropc-store 1\nrefresh_token r\n");
     let out = logout(&revoking_env(&p), &path);
@@ -447,14 +446,15 @@ fn logout_of_a_corrupt_store_with_revocation_removes_it_and_says_its_token_was_n
     );
     assert!(!path.exists(), "removed");
     assert_eq!(p.requests(), 0, "nothing to send");
-    std::fs::remove_dir_all(dir).unwrap();
+    tmp.close().unwrap();
 }
 
 #[test]
 fn logout_with_revocation_needs_no_token_url_or_username() {
     let p = CREDS.provider();
-    let dir = tempdir("logout-client-only");
-    let (store, rt) = logged_in(&p, &dir);
+    let tmp = tempdir("logout-client-only");
+    let dir = tmp.path();
+    let (store, rt) = logged_in(&p, dir);
     let env: Env = vec![
         ("ROPC_REVOCATION_URL", p.revocation_url()),
         ("ROPC_CLIENT_ID", ID.into()),
@@ -464,7 +464,7 @@ fn logout_with_revocation_needs_no_token_url_or_username() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(!store.exists());
     assert_eq!(refresh_status(&p, &rt), 3, "revoked");
-    std::fs::remove_dir_all(dir).unwrap();
+    tmp.close().unwrap();
 }
 
 #[test]
@@ -486,11 +486,12 @@ fn logout_help_states_the_rule() {
 #[test]
 fn logout_with_nothing_stored_sends_nothing() {
     let p = CREDS.provider();
-    let dir = tempdir("logout-empty");
+    let tmp = tempdir("logout-empty");
+    let dir = tmp.path();
     let out = logout(&revoking_env(&p), &dir.join("tokens"));
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(p.requests(), 0);
-    std::fs::remove_dir_all(dir).unwrap();
+    tmp.close().unwrap();
 }
 
 #[test]

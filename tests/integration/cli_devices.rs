@@ -2,16 +2,8 @@
 //! provider under load, a clock that is wrong (the provider's clock set
 //! years away stands in for the device's: the binary reads the system
 //! clock), and `--help`'s longest time.
-#![allow(
-    clippy::unwrap_used,
-    clippy::cast_possible_truncation,
-    clippy::cast_possible_wrap,
-    clippy::cast_sign_loss,
-    clippy::cast_lossless,
-    clippy::cast_precision_loss
-)]
 
-mod common;
+use crate::common;
 
 use common::cli::{self, Out};
 use common::creds::Creds;

@@ -1,4 +1,4 @@
-//! Helpers shared by the integration tests: each file's client and user
+//! Helpers shared by the integration tests: each module's client and user
 //! (`creds`), running the `ropc` binary (`cli`), a test run again as its own
 //! child process (`child`), seeded randomness (`rng`); here, scratch
 //! directories and files, a port nothing listens on, token signing by hand
@@ -6,8 +6,8 @@
 #![allow(dead_code)]
 
 // What needs the `ropc` binary (feature `cli`) or the loopback provider
-// (feature `testing`) is there only with them: the tests that use it say so
-// in Cargo.toml (`required-features`), the others build without.
+// (feature `testing`) is there only with them: the modules that use it are
+// compiled only with them (main.rs), the others build without.
 pub mod child;
 #[cfg(feature = "cli")]
 pub mod cli;
@@ -19,29 +19,58 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{KeyInit, Mac};
 
-/// A fresh, empty directory for one test: `ropc-PID-NAME` in the system's
-/// temporary directory (the pid keeps test binaries apart).
-pub fn tempdir(name: &str) -> std::path::PathBuf {
-    let d = std::env::temp_dir().join(format!("ropc-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+/// The name the test harness knows the test `name` of the module `module`
+/// (`module_path!()` there) by: its path in this binary, without the
+/// crate's name (`session::store::clear_removes_the_store`). What
+/// `--exact` takes.
+pub fn test_name(module: &str, name: &str) -> String {
+    match module.split_once("::") {
+        Some((_crate, path)) => format!("{path}::{name}"),
+        None => name.to_owned(),
+    }
 }
 
-/// A file holding `content`: `ropc-PID-NAME` in the system's temporary
-/// directory, named as [`tempdir`] names directories.
-pub fn temp_file(name: &str, content: impl AsRef<[u8]>) -> std::path::PathBuf {
-    let path = std::env::temp_dir().join(format!("ropc-{}-{name}", std::process::id()));
-    std::fs::write(&path, content).unwrap();
+/// A fresh, empty directory for one test, `ropc-NAME-` and a random suffix
+/// in the system's temporary directory (mode 0700, as `tempfile` makes
+/// them). The directory and all in it are removed when the guard is
+/// dropped: hold it as long as the path is used, by this process or a
+/// child; `close` removes it and says whether that worked.
+pub fn tempdir(name: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("ropc-{name}-"))
+        .tempdir()
+        .unwrap()
+}
+
+/// A file holding `content`, named as [`tempdir`] names directories, with
+/// mode 0644 (a file anyone may read, as a CA bundle or a key set is). The
+/// path derefs to a `Path`; the file is removed when it is dropped.
+pub fn temp_file(name: &str, content: impl AsRef<[u8]>) -> tempfile::TempPath {
+    let path = new_temp_file(name, content);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
     path
 }
 
 /// As [`temp_file`], with mode 0600 (as a secret file must be).
 #[cfg(unix)]
-pub fn temp_private_file(name: &str, content: impl AsRef<[u8]>) -> std::path::PathBuf {
-    let path = temp_file(name, content);
-    write_private(&path, std::fs::read(&path).unwrap());
+pub fn temp_private_file(name: &str, content: impl AsRef<[u8]>) -> tempfile::TempPath {
+    use std::os::unix::fs::PermissionsExt;
+    let path = new_temp_file(name, content);
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
     path
+}
+
+fn new_temp_file(name: &str, content: impl AsRef<[u8]>) -> tempfile::TempPath {
+    let mut file = tempfile::Builder::new()
+        .prefix(&format!("ropc-{name}-"))
+        .tempfile()
+        .unwrap();
+    std::io::Write::write_all(&mut file, content.as_ref()).unwrap();
+    file.into_temp_path()
 }
 
 /// Writes `content` to a new file at `path` with mode 0600 (as a store

@@ -1,5 +1,5 @@
 //! Running the `ropc` binary: with exactly the environment given, its stdin
-//! written and closed, and none of the test file's secret markers in
+//! written and closed, and none of the test module's secret markers in
 //! anything it prints; or on a pseudo-terminal of its own ([`Terminal`]),
 //! typed at as a user would.
 

@@ -1,18 +1,8 @@
 //! RFC 7009 token revocation in the library — `Client::revoke` and
 //! `Session::logout` — against the loopback provider's revocation endpoint,
 //! one test per rule.
-// Test and example code: a panic is the failure report, and casts of small
-// numbers need no ceremony.
-#![allow(
-    clippy::unwrap_used,
-    clippy::cast_possible_truncation,
-    clippy::cast_possible_wrap,
-    clippy::cast_sign_loss,
-    clippy::cast_lossless,
-    clippy::cast_precision_loss
-)]
 
-mod common;
+use crate::common;
 
 use common::creds::Creds;
 use ropc::testing::{Misbehavior, Provider, SeenAuth};
@@ -133,7 +123,8 @@ fn no_revocation_without_a_revocation_url() {
         "{err:?}"
     );
     // A session without one logs out locally and sends nothing.
-    let dir = common::tempdir("revocation-none");
+    let tmp = common::tempdir("revocation-none");
+    let dir = tmp.path();
     let session = Session::with_store(c, FileStore::new(dir.join("tokens"))).unwrap();
     session.login(CREDS.user, &CREDS.password(), &[]).unwrap();
     let before = p.requests();
@@ -178,7 +169,8 @@ fn a_non_loopback_http_revocation_url_is_refused_at_build_time() {
 fn logout_revokes_the_refresh_token_then_clears_the_store() {
     let p = CREDS.provider();
     let c = revoking_client(&p);
-    let dir = common::tempdir("revocation-logout");
+    let tmp = common::tempdir("revocation-logout");
+    let dir = tmp.path();
     let store = FileStore::new(dir.join("tokens"));
     let session = Session::with_store(c.clone(), store.clone()).unwrap();
     let tokens = session.login(CREDS.user, &CREDS.password(), &[]).unwrap();
@@ -201,7 +193,8 @@ fn logout_revokes_the_refresh_token_then_clears_the_store() {
 #[test]
 fn logout_clears_the_store_even_when_the_endpoint_is_unreachable() {
     let p = CREDS.provider();
-    let dir = common::tempdir("revocation-unreachable");
+    let tmp = common::tempdir("revocation-unreachable");
+    let dir = tmp.path();
     let store = FileStore::new(dir.join("tokens"));
     let err = common::on_a_closed_port(
         |port| {
@@ -232,7 +225,8 @@ fn logout_clears_the_store_even_when_the_provider_refuses() {
         .revocation_url(p.revocation_url())
         .build()
         .unwrap();
-    let dir = common::tempdir("revocation-refused");
+    let tmp = common::tempdir("revocation-refused");
+    let dir = tmp.path();
     let store = FileStore::new(dir.join("tokens"));
     let tokens = CREDS
         .client(&p)
@@ -285,7 +279,8 @@ fn a_revocation_error_page_is_a_response_error_without_secrets() {
 #[test]
 fn logout_refuses_a_store_made_for_another_account_and_keeps_the_sessions_tokens() {
     let p = CREDS.provider();
-    let dir = common::tempdir("revocation-logout-other");
+    let tmp = common::tempdir("revocation-logout-other");
+    let dir = tmp.path();
     let store = FileStore::new(dir.join("tokens"));
     let session = Session::with_store(revoking_client(&p), store.clone()).unwrap();
     session.login(CREDS.user, &CREDS.password(), &[]).unwrap();
@@ -309,14 +304,15 @@ fn logout_refuses_a_store_made_for_another_account_and_keeps_the_sessions_tokens
     );
     assert_eq!(p.requests(), sent, "nothing sent");
     assert!(session.tokens().is_some(), "the session keeps its tokens");
-    std::fs::remove_dir_all(dir).unwrap();
+    tmp.close().unwrap();
 }
 
 #[test]
 fn logout_revokes_the_stores_refresh_token_when_another_process_rotated_it() {
     let p = CREDS.provider();
     let c = revoking_client(&p);
-    let dir = common::tempdir("revocation-logout-rotated");
+    let tmp = common::tempdir("revocation-logout-rotated");
+    let dir = tmp.path();
     let store = FileStore::new(dir.join("tokens"));
     let first = Session::with_store(c.clone(), store.clone()).unwrap();
     let tokens = first.login(CREDS.user, &CREDS.password(), &[]).unwrap();
@@ -334,7 +330,7 @@ fn logout_revokes_the_stores_refresh_token_when_another_process_rotated_it() {
         matches!(&err, Error::OAuth(e) if e.response.code == ErrorCode::InvalidGrant),
         "the newest refresh token is the one revoked: {err:?}"
     );
-    std::fs::remove_dir_all(dir).unwrap();
+    tmp.close().unwrap();
 }
 
 /// A file store whose `clear` always fails, as on a directory that cannot
@@ -356,7 +352,8 @@ impl TokenStore for Uncleared {
 #[test]
 fn a_store_that_cannot_be_cleared_comes_first_and_says_what_became_of_the_revocation() {
     let p = CREDS.provider();
-    let dir = common::tempdir("revocation-uncleared");
+    let tmp = common::tempdir("revocation-uncleared");
+    let dir = tmp.path();
     let store = FileStore::new(dir.join("tokens"));
     // Revoked, not removed.
     let session = Session::with_store(revoking_client(&p), Uncleared(store.clone())).unwrap();
@@ -390,14 +387,15 @@ fn a_store_that_cannot_be_cleared_comes_first_and_says_what_became_of_the_revoca
         "{err:?}"
     );
     assert_no_secret(&err);
-    std::fs::remove_dir_all(dir).unwrap();
+    tmp.close().unwrap();
 }
 
 #[test]
 fn logout_store_compares_only_what_it_is_given() {
     let p = CREDS.provider();
     let c = revoking_client(&p);
-    let dir = common::tempdir("revocation-logout-store");
+    let tmp = common::tempdir("revocation-logout-store");
+    let dir = tmp.path();
     let store = FileStore::new(dir.join("tokens"));
     let login = || {
         let session = Session::with_store_for(c.clone(), store.clone(), CREDS.user).unwrap();
@@ -428,7 +426,7 @@ fn logout_store_compares_only_what_it_is_given() {
     Session::logout_store(&store, None, None, None, None).unwrap();
     assert!(store.load().unwrap().is_none());
     assert_eq!(p.requests(), sent);
-    std::fs::remove_dir_all(dir).unwrap();
+    tmp.close().unwrap();
 }
 
 /// A file store that cannot save: what it holds is older than a session's
@@ -451,7 +449,8 @@ impl TokenStore for Unsaved {
 fn logout_revokes_the_sessions_refresh_token_when_it_is_newer_than_the_stores() {
     let p = CREDS.provider();
     let c = revoking_client(&p);
-    let dir = common::tempdir("revocation-logout-unsaved");
+    let tmp = common::tempdir("revocation-logout-unsaved");
+    let dir = tmp.path();
     let store = FileStore::new(dir.join("tokens"));
     let old = Session::with_store(c.clone(), store.clone())
         .unwrap()
@@ -472,5 +471,5 @@ fn logout_revokes_the_sessions_refresh_token_when_it_is_newer_than_the_stores() 
         "the session's newer token is revoked"
     );
     assert!(c.refresh(&old).is_ok(), "not the store's older one");
-    std::fs::remove_dir_all(dir).unwrap();
+    tmp.close().unwrap();
 }

@@ -1,16 +1,6 @@
 //! One test per rule of `ropc::jwt::verify`, named after the rule.
-// Test and example code: a panic is the failure report, and casts of small
-// numbers need no ceremony.
-#![allow(
-    clippy::unwrap_used,
-    clippy::cast_possible_truncation,
-    clippy::cast_possible_wrap,
-    clippy::cast_sign_loss,
-    clippy::cast_lossless,
-    clippy::cast_precision_loss
-)]
 
-mod common;
+use crate::common;
 
 use common::{HEADER, KEY, NOW, b64, hs256, sign, token};
 use ropc::jwt::{Clock, JwtError, RegisteredClaim, Segment, Validation, verify};

@@ -1,16 +1,8 @@
 //! Devices in the real world, over loopback and on injected clocks (no test
 //! sleeps to make time pass): a wall clock in 1970 or jumping, a reboot, a
 //! flaky link and a provider under load, a fleet's refresh points.
-#![allow(
-    clippy::unwrap_used,
-    clippy::cast_possible_truncation,
-    clippy::cast_possible_wrap,
-    clippy::cast_sign_loss,
-    clippy::cast_lossless,
-    clippy::cast_precision_loss
-)]
 
-mod common;
+use crate::common;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -137,7 +129,8 @@ struct Device {
     clock: ManualClock,
     provider: Provider,
     store: FileStore,
-    dir: std::path::PathBuf,
+    /// The store's directory, removed when the device is dropped.
+    _dir: tempfile::TempDir,
 }
 
 impl Device {
@@ -149,12 +142,12 @@ impl Device {
             .start()
             .unwrap();
         let dir = common::tempdir(name);
-        let store = FileStore::new(dir.join("tokens"));
+        let store = FileStore::new(dir.path().join("tokens"));
         Device {
             clock,
             provider,
             store,
-            dir,
+            _dir: dir,
         }
     }
 
@@ -176,12 +169,6 @@ impl Device {
         self.session(device_clock)
             .login(CREDS.user, &CREDS.password(), &[])
             .unwrap()
-    }
-}
-
-impl Drop for Device {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 
@@ -298,7 +285,7 @@ fn a_store_written_before_receipts_were_kept_still_loads() {
     let tokens = client
         .password_grant(CREDS.user, &CREDS.password(), &[])
         .unwrap();
-    let template = include_str!("data/store-before-receipts.txt");
+    let template = include_str!("../data/store-before-receipts.txt");
     let text = template
         .replace(
             "{token_url}",
@@ -310,7 +297,8 @@ fn a_store_written_before_receipts_were_kept_still_loads() {
             tokens.refresh_token().unwrap().expose_secret(),
         )
         .replace("{expires_at}", &tokens.expires_at().unwrap().to_string());
-    let dir = common::tempdir("devices-old-store");
+    let tmp = common::tempdir("devices-old-store");
+    let dir = tmp.path();
     let path = dir.join("tokens");
     common::write_private(&path, text);
     let store = FileStore::new(&path);
@@ -322,7 +310,7 @@ fn a_store_written_before_receipts_were_kept_still_loads() {
     // The next save records the receipt.
     session.refresh_rejected(tokens.access_token()).unwrap();
     assert!(store.load().unwrap().unwrap().refresh_at.is_some());
-    std::fs::remove_dir_all(dir).unwrap();
+    tmp.close().unwrap();
 }
 
 // ---------------------------------------------------------------------------

@@ -2,10 +2,8 @@
 //! RS256, ES256 or EdDSA with published keys (a JWKS URL, keys given in
 //! code), opaque tokens, public clients, extra grant parameters, the
 //! `id_token`, and the token characters of RFC 6749.
-// Test code: a panic is the failure report.
-#![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::creds::Creds;
 use ropc::jwt::{JwtError, KeySet};
@@ -144,7 +142,10 @@ fn a_rotated_key_is_fetched_once_and_a_forged_kid_never_more_than_once_per_coold
 
     // 20 tokens with random kids: refused, and no further fetch within the
     // cooldown.
-    let mut rng = common::rng::Rng::for_test("forged kids");
+    let mut rng = common::rng::Rng::for_test(
+        module_path!(),
+        "a_rotated_key_is_fetched_once_and_a_forged_kid_never_more_than_once_per_cooldown",
+    );
     let forged: Vec<String> = (0..20)
         .map(|_| forged_token(&format!("kid-{:x}", rng.next_u64())))
         .collect();
@@ -380,7 +381,8 @@ fn tokens_with_spaces_and_awkward_characters_survive_refresh_and_the_store() {
         .awkward_tokens(true)
         .start()
         .unwrap();
-    let dir = common::tempdir("any-provider-spaced");
+    let tmp = common::tempdir("any-provider-spaced");
+    let dir = tmp.path();
     let store = FileStore::new(dir.join("tokens"));
     let session = Session::with_store(CREDS.client(&p), store.clone()).unwrap();
     let tokens = session.login(CREDS.user, &CREDS.password(), &[]).unwrap();
@@ -393,13 +395,14 @@ fn tokens_with_spaces_and_awkward_characters_survive_refresh_and_the_store() {
     let fresh = session.refresh_rejected(tokens.access_token()).unwrap();
     assert_ne!(&fresh, tokens.access_token());
     assert_eq!(p.refresh_grants(), 1);
-    std::fs::remove_dir_all(dir).unwrap();
+    tmp.close().unwrap();
 }
 
 #[test]
 fn a_token_outside_vschar_is_refused_before_it_is_stored_or_used() {
     let p = CREDS.provider();
-    let dir = common::tempdir("any-provider-newline");
+    let tmp = common::tempdir("any-provider-newline");
+    let dir = tmp.path();
     let store = FileStore::new(dir.join("tokens"));
     let session = Session::with_store(CREDS.client(&p), store.clone()).unwrap();
     for bad in [r"rt\nwith a newline", r"rt\u0000", "r\u{e9}"] {
@@ -419,7 +422,7 @@ fn a_token_outside_vschar_is_refused_before_it_is_stored_or_used() {
         );
         assert!(store.load().unwrap().is_none());
     }
-    std::fs::remove_dir_all(dir).unwrap();
+    tmp.close().unwrap();
 }
 
 #[test]
@@ -487,7 +490,8 @@ fn a_key_set_with_no_usable_key_is_refused_at_build() {
 #[test]
 fn a_stored_token_is_verified_with_the_key_source_when_read_back() {
     let p = signing_provider(Signing::EdDsa);
-    let dir = common::tempdir("any-provider-store");
+    let tmp = common::tempdir("any-provider-store");
+    let dir = tmp.path();
     let store = FileStore::new(dir.join("tokens"));
     let session = Session::with_store(jwks_client(&p), store.clone()).unwrap();
     session.login(CREDS.user, &CREDS.password(), &[]).unwrap();
@@ -499,7 +503,7 @@ fn a_stored_token_is_verified_with_the_key_source_when_read_back() {
         "the stored token verified and was used"
     );
     assert!(token.expose_secret().starts_with("eyJ"));
-    std::fs::remove_dir_all(dir).unwrap();
+    tmp.close().unwrap();
 }
 
 #[test]

@@ -15,11 +15,13 @@ pub struct Rng {
 }
 
 impl Rng {
-    /// The generator of the test `name`: seeded from `ROPC_TEST_SEED` when
-    /// it is set, otherwise from the clock and the OS's random hash keys.
-    /// The seed is printed on stderr, which the test harness shows when the
-    /// test fails.
-    pub fn for_test(name: &str) -> Rng {
+    /// The generator of the test `name` of the module `module` (the
+    /// caller's `module_path!()`): seeded from `ROPC_TEST_SEED` when it is
+    /// set, otherwise from the clock and the OS's random hash keys. The
+    /// seed is printed on stderr, which the test harness shows when the
+    /// test fails, with the command that replays the test.
+    pub fn for_test(module: &str, name: &str) -> Rng {
+        let name = super::test_name(module, name);
         let seed = match std::env::var(SEED_ENV) {
             Ok(s) => s
                 .trim()

@@ -3,19 +3,7 @@
 //! directory, and other processes. The store never writes through what it did
 //! not create, and wipes only what it can read back as a ropc store.
 
-// Test and example code: a panic is the failure report, and casts of small
-// numbers need no ceremony.
-#![allow(
-    clippy::unwrap_used,
-    clippy::cast_possible_truncation,
-    clippy::cast_possible_wrap,
-    clippy::cast_sign_loss,
-    clippy::cast_lossless,
-    clippy::cast_precision_loss
-)]
-#![cfg(unix)]
-
-mod common;
+use crate::common;
 
 use std::io::{BufRead, Write};
 use std::os::unix::fs::{FileTypeExt, MetadataExt, PermissionsExt};
@@ -77,34 +65,36 @@ fn real_store_bytes(dir: &Path) -> Vec<u8> {
 
 #[test]
 fn a_symlinked_store_is_refused_and_its_target_left_alone() {
-    let dir = tempdir("store-symlink");
+    let tmp = tempdir("store-symlink");
+    let dir = tmp.path();
     let path = dir.join("tokens");
     // The target may be any file of the user's, a ropc store among them.
-    let store_bytes = real_store_bytes(&dir);
+    let store_bytes = real_store_bytes(dir);
     for (name, content) in [
         ("notes", &b"my notes\n"[..]),
         ("other-store", store_bytes.as_slice()),
     ] {
-        let (target, bytes) = victim(&dir, name, content);
+        let (target, bytes) = victim(dir, name, content);
         std::os::unix::fs::symlink(&target, &path).unwrap();
         refused_by_all(&FileStore::new(&path), "is a symbolic link");
         assert_eq!(std::fs::read(&target).unwrap(), bytes, "{name}: untouched");
         assert!(path.symlink_metadata().unwrap().is_symlink(), "link kept");
         std::fs::remove_file(&path).unwrap();
     }
-    std::fs::remove_dir_all(dir).unwrap();
+    tmp.close().unwrap();
 }
 
 #[test]
 fn a_directory_at_the_store_path_is_refused() {
-    let dir = tempdir("store-dir");
+    let tmp = tempdir("store-dir");
+    let dir = tmp.path();
     let path = dir.join("tokens");
     std::fs::create_dir(&path).unwrap();
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o700)).unwrap();
     std::fs::write(path.join("inside"), "kept").unwrap();
     refused_by_all(&FileStore::new(&path), "is a directory");
     assert_eq!(std::fs::read(path.join("inside")).unwrap(), b"kept");
-    std::fs::remove_dir_all(dir).unwrap();
+    tmp.close().unwrap();
 }
 
 #[test]
@@ -114,7 +104,8 @@ fn a_device_at_the_store_path_is_refused_and_never_written() {
     assert!(why.contains("is a device"), "{why}");
     // Save and clear are tried on a device node of our own (the null device),
     // never on the system's /dev/null.
-    let dir = tempdir("store-device");
+    let tmp = tempdir("store-device");
+    let dir = tmp.path();
     let path = dir.join("tokens");
     let made = std::process::Command::new("mknod")
         .arg(&path)
@@ -123,21 +114,22 @@ fn a_device_at_the_store_path_is_refused_and_never_written() {
         .unwrap();
     if !made.success() {
         eprintln!("mknod needs root: save/clear on a device node not staged");
-        std::fs::remove_dir_all(dir).unwrap();
+        tmp.close().unwrap();
         return;
     }
     refused_by_all(&FileStore::new(&path), "is a device");
     let meta = path.symlink_metadata().unwrap();
     assert!(meta.file_type().is_char_device(), "the node is still there");
-    std::fs::remove_dir_all(dir).unwrap();
+    tmp.close().unwrap();
 }
 
 #[test]
 fn a_file_that_is_not_a_ropc_store_is_never_written() {
-    let dir = tempdir("store-foreign-content");
+    let tmp = tempdir("store-foreign-content");
+    let dir = tmp.path();
     let path = dir.join("tokens");
     for content in [&b"my notes\n"[..], b"", b"ropc-store 2\nend\n"] {
-        let (path, bytes) = victim(&dir, "tokens", content);
+        let (path, bytes) = victim(dir, "tokens", content);
         let store = FileStore::new(&path);
         for why in refused_by_all(&store, "is not a ropc token store; left alone") {
             assert!(!why.contains("logout"), "no destructive advice: {why}");
@@ -151,7 +143,7 @@ fn a_file_that_is_not_a_ropc_store_is_never_written() {
     assert!(reason(store.load()).contains("corrupt"));
     store.clear().unwrap();
     assert!(!path.exists());
-    std::fs::remove_dir_all(dir).unwrap();
+    tmp.close().unwrap();
 }
 
 /// Makes `path` (not following a symlink) belong to another user; `false`
@@ -172,15 +164,16 @@ const OTHER_UID: u32 = 4242;
 #[test]
 fn a_store_or_lock_planted_by_another_user_in_a_shared_directory_is_refused() {
     // A /tmp-like directory: world-writable and sticky.
-    let dir = tempdir("store-sticky");
-    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o1777)).unwrap();
+    let tmp = tempdir("store-sticky");
+    let dir = tmp.path();
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o1777)).unwrap();
     let path = dir.join("tokens");
     let lock = dir.join("tokens.lock");
     let store = FileStore::new(&path);
 
     // Another user's store, holding their tokens: never loaded, never wiped,
     // never replaced.
-    let (planted, bytes) = victim(&dir, "tokens", &real_store_bytes(&dir));
+    let (planted, bytes) = victim(dir, "tokens", &real_store_bytes(dir));
     if give_away(&planted) {
         refused_by_all(&store, &format!("is owned by uid {OTHER_UID}, not by you"));
         assert_eq!(std::fs::read(&planted).unwrap(), bytes);
@@ -211,7 +204,7 @@ fn a_store_or_lock_planted_by_another_user_in_a_shared_directory_is_refused() {
         "{why}"
     );
     assert!(!target.exists(), "nothing created through the link");
-    std::fs::remove_dir_all(dir).unwrap();
+    tmp.close().unwrap();
 }
 
 /// Runs `f` on another thread and waits for it; if it is still blocked after
@@ -234,7 +227,8 @@ fn without_blocking<T: Send + 'static>(fifo: &Path, f: impl FnOnce() -> T + Send
 
 #[test]
 fn a_fifo_at_the_store_or_lock_path_is_refused_without_blocking() {
-    let dir = tempdir("store-fifo");
+    let tmp = tempdir("store-fifo");
+    let dir = tmp.path();
     let path = dir.join("tokens");
     mkfifo(&path);
     for op in ["load", "save", "clear"] {
@@ -257,12 +251,13 @@ fn a_fifo_at_the_store_or_lock_path_is_refused_without_blocking() {
         why.contains("tokens.lock") && why.contains("is a FIFO"),
         "{why}"
     );
-    std::fs::remove_dir_all(dir).unwrap();
+    tmp.close().unwrap();
 }
 
 #[test]
 fn a_planted_temporary_file_cannot_make_a_save_fail() {
-    let dir = tempdir("store-planted-temp");
+    let tmp = tempdir("store-planted-temp");
+    let dir = tmp.path();
     let path = dir.join("tokens");
     let victim_path = dir.join("victim");
     std::fs::write(&victim_path, "kept").unwrap();
@@ -283,7 +278,7 @@ fn a_planted_temporary_file_cannot_make_a_save_fail() {
     }
     assert_eq!(store.load().unwrap(), Some(sample()));
     assert_eq!(std::fs::read(&victim_path).unwrap(), b"kept");
-    std::fs::remove_dir_all(dir).unwrap();
+    tmp.close().unwrap();
 }
 
 // --- the lock, across processes --------------------------------------------
@@ -306,7 +301,8 @@ fn three_processes_never_hold_the_store_lock_at_once() {
     if let Ok(dir) = std::env::var(LOCK_CHILD_DIR) {
         return lock_child(Path::new(&dir));
     }
-    let dir = tempdir("store-lock-three");
+    let tmp = tempdir("store-lock-three");
+    let dir = tmp.path();
     let store = FileStore::new(dir.join("tokens"));
     std::fs::write(dir.join("counter"), "0").unwrap();
     // The parent holds the lock until every child is about to take it, so
@@ -314,13 +310,16 @@ fn three_processes_never_hold_the_store_lock_at_once() {
     let held = store.lock().unwrap();
     let mut children: Vec<_> = (0..3)
         .map(|id| {
-            child::rerun("three_processes_never_hold_the_store_lock_at_once")
-                .env(LOCK_CHILD_DIR, &dir)
-                .env(LOCK_CHILD_ID, id.to_string())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap()
+            child::rerun(
+                module_path!(),
+                "three_processes_never_hold_the_store_lock_at_once",
+            )
+            .env(LOCK_CHILD_DIR, dir)
+            .env(LOCK_CHILD_ID, id.to_string())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
         })
         .collect();
     let mut stdouts = Vec::new();
@@ -382,7 +381,7 @@ fn three_processes_never_hold_the_store_lock_at_once() {
     // processes really did take turns.
     assert!(handovers > 2, "the processes never contended:\n{log}");
     assert!(dir.join("tokens.lock").exists(), "the lock file is kept");
-    std::fs::remove_dir_all(dir).unwrap();
+    tmp.close().unwrap();
 }
 
 fn lock_child(dir: &Path) {
@@ -412,7 +411,8 @@ fn lock_child(dir: &Path) {
 
 #[test]
 fn a_store_in_a_missing_directory_is_refused_naming_the_directory() {
-    let dir = tempdir("store-no-dir");
+    let tmp = tempdir("store-no-dir");
+    let dir = tmp.path();
     let missing = dir.join("my-app");
     let store = FileStore::new(missing.join("tokens"));
     let want = format!("its directory {} does not exist", missing.display());
@@ -426,12 +426,13 @@ fn a_store_in_a_missing_directory_is_refused_naming_the_directory() {
         assert!(!reason.contains(".lock"), "{what}: {reason}");
     }
     assert!(!missing.exists(), "nothing created");
-    std::fs::remove_dir_all(dir).unwrap();
+    tmp.close().unwrap();
 }
 
 #[test]
 fn a_store_path_that_names_no_file_is_refused_before_anything_is_created() {
-    let dir = tempdir("store-no-name");
+    let tmp = tempdir("store-no-name");
+    let dir = tmp.path();
     std::fs::create_dir(dir.join("sub")).unwrap();
     let d = dir.display();
     for path in [
@@ -457,19 +458,20 @@ fn a_store_path_that_names_no_file_is_refused_before_anything_is_created() {
             assert!(reason.contains(want), "{path:?} {what}: {reason}");
         }
     }
-    let mut left: Vec<_> = std::fs::read_dir(&dir)
+    let mut left: Vec<_> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().file_name())
         .collect();
     left.sort();
     assert_eq!(left, ["sub"], "nothing created beside them");
     assert_eq!(std::fs::read_dir(dir.join("sub")).unwrap().count(), 0);
-    std::fs::remove_dir_all(dir).unwrap();
+    tmp.close().unwrap();
 }
 
 #[test]
 fn check_refuses_a_lock_path_the_lock_would_refuse_without_creating_anything() {
-    let dir = tempdir("store-check-lock");
+    let tmp = tempdir("store-check-lock");
+    let dir = tmp.path();
     let path = dir.join("tokens");
     let lock = dir.join("tokens.lock");
     std::fs::create_dir(&lock).unwrap();
@@ -489,12 +491,13 @@ fn check_refuses_a_lock_path_the_lock_would_refuse_without_creating_anything() {
     // A missing lock file is fine: `lock` creates it.
     FileStore::new(&path).check().unwrap();
     assert!(!lock.exists());
-    std::fs::remove_dir_all(dir).unwrap();
+    tmp.close().unwrap();
 }
 
 #[test]
 fn the_account_is_kept_in_printable_ascii_lines_and_read_back_exactly() {
-    let dir = tempdir("store-account");
+    let tmp = tempdir("store-account");
+    let dir = tmp.path();
     let store = FileStore::new(dir.join("tokens"));
     let odd = "J. Random %2B+ Üser\tname\n=&";
     let tokens = sample().with_account("https://id.example/token?x=1 2", "my app", Some(odd));
@@ -521,7 +524,7 @@ fn the_account_is_kept_in_printable_ascii_lines_and_read_back_exactly() {
     // An empty value is no value.
     let none = sample().with_account("https://id.example/token", "app", Some(""));
     assert_eq!(none.username, None);
-    std::fs::remove_dir_all(dir).unwrap();
+    tmp.close().unwrap();
 }
 
 /// A program acts on what kind of problem a store has, not on its words.
@@ -532,7 +535,8 @@ fn store_errors_say_what_kind_they_are() {
         Err(Error::Store(e)) => e.kind,
         other => panic!("{other:?}"),
     };
-    let dir = tempdir("store-kinds");
+    let tmp = tempdir("store-kinds");
+    let dir = tmp.path();
     // A symbolic link: unsafe.
     std::os::unix::fs::symlink("/etc/hostname", dir.join("link")).unwrap();
     assert_eq!(kind(FileStore::new(dir.join("link")).load()), Kind::Unsafe);
@@ -561,5 +565,5 @@ fn store_errors_say_what_kind_they_are() {
     assert_eq!(check(&dir.join("..")), Kind::Path);
     // Stores of your own say Other.
     assert_eq!(ropc::StoreError::new("mine", "x").kind, Kind::Other);
-    std::fs::remove_dir_all(dir).unwrap();
+    tmp.close().unwrap();
 }

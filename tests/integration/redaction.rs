@@ -1,18 +1,8 @@
 //! Nothing secret in any `Debug` or `Display`: `Secret`, `ClientBuilder`,
 //! `Client`, `Tokens`, `Session`, and every `Error` variant as real failures
 //! produce them, with unique marker values as the secrets.
-// Test and example code: a panic is the failure report, and casts of small
-// numbers need no ceremony.
-#![allow(
-    clippy::unwrap_used,
-    clippy::cast_possible_truncation,
-    clippy::cast_possible_wrap,
-    clippy::cast_sign_loss,
-    clippy::cast_lossless,
-    clippy::cast_precision_loss
-)]
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 
@@ -161,14 +151,15 @@ fn every_error() -> Vec<Error> {
     );
     // LoginRequired and Store.
     errors.push(Error::LoginRequired);
-    let dir = common::tempdir("redaction");
+    let tmp = common::tempdir("redaction");
+    let dir = tmp.path();
     let path = dir.join("store");
     common::write_private(&path, "ropc-store 1\nrefresh_token RTMARK\n");
     errors.push(FileStore::new(&path).load().unwrap_err());
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
     errors.push(FileStore::new(&path).load().unwrap_err());
-    let _ = std::fs::remove_dir_all(dir);
+    drop(tmp);
     // Response parsing errors on bodies full of markers.
     for body in [
         r#"{"access_token":"RTMARK","token_type":"mac","refresh_token":"PWMARK"}"#,

@@ -1,17 +1,7 @@
 //! The `ropc` binary against the loopback provider: every exit code, every
 //! source of secrets, and no secret on stdout or stderr.
-// Test and example code: a panic is the failure report, and casts of small
-// numbers need no ceremony.
-#![allow(
-    clippy::unwrap_used,
-    clippy::cast_possible_truncation,
-    clippy::cast_possible_wrap,
-    clippy::cast_sign_loss,
-    clippy::cast_lossless,
-    clippy::cast_precision_loss
-)]
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 
@@ -127,7 +117,7 @@ fn password_from_a_file() {
     env.push(("ROPC_PASSWORD_FILE", f.display().to_string()));
     let out = run(&env, &["token"], "");
     assert_eq!(out.code, 0, "{}", out.stderr);
-    std::fs::remove_file(f).unwrap();
+    f.close().unwrap();
 }
 
 #[test]
@@ -147,7 +137,7 @@ fn client_secret_from_a_file() {
         "{}",
         out.stderr
     );
-    std::fs::remove_file(f).unwrap();
+    f.close().unwrap();
 }
 
 #[test]
@@ -537,7 +527,8 @@ fn every_file_input_is_read_with_a_cap() {
 fn every_problem_with_a_file_a_variable_names_is_said_with_the_variable_and_the_path() {
     use std::os::unix::fs::PermissionsExt;
     let p = CREDS.provider();
-    let dir = common::tempdir("cli-file-problems");
+    let tmp = common::tempdir("cli-file-problems");
+    let dir = tmp.path();
     let file = |name: &str, content: &[u8], mode: u32| {
         let path = dir.join(name);
         std::fs::write(&path, content).unwrap();
@@ -644,7 +635,7 @@ fn every_problem_with_a_file_a_variable_names_is_said_with_the_variable_and_the_
         );
     }
     assert_eq!(p.requests(), 0, "nothing sent");
-    std::fs::remove_dir_all(dir).unwrap();
+    tmp.close().unwrap();
 }
 
 #[test]
@@ -674,7 +665,7 @@ fn a_ca_bundle_just_over_its_cap_is_refused_and_one_at_the_cap_is_read() {
     let at_cap = common::temp_file("ca-at-cap", &pem);
     let out = token_with_files(&[("ROPC_CA_FILE", at_cap.to_str().unwrap())], PASSWORD);
     assert_eq!(out.code, 0, "{}", out.stderr);
-    let _ = (std::fs::remove_file(big), std::fs::remove_file(at_cap));
+    let _ = (big.close(), at_cap.close());
 }
 
 #[test]
@@ -761,7 +752,7 @@ fn on_a_terminal_a_password_file_is_used_without_a_prompt() {
         "{:?}",
         out.stdout
     );
-    std::fs::remove_file(f).unwrap();
+    f.close().unwrap();
 }
 
 #[test]
@@ -769,7 +760,8 @@ fn token_and_refresh_output_write_the_json_to_a_new_private_file() {
     use std::os::unix::fs::PermissionsExt;
     let p = CREDS.provider();
     let env = CREDS.login_env(p.url());
-    let dir = common::tempdir("cli-output");
+    let tmp = common::tempdir("cli-output");
+    let dir = tmp.path();
     let file = dir.join("tokens.json");
     let path = file.to_str().unwrap();
     let out = run(&env, &["token", "--output", path], PASSWORD);
@@ -790,11 +782,11 @@ fn token_and_refresh_output_write_the_json_to_a_new_private_file() {
     assert_eq!(out.code, 3, "{}", out.stderr);
     assert_eq!(std::fs::read(&file).unwrap(), before);
     assert_eq!(
-        std::fs::read_dir(&dir).unwrap().count(),
+        std::fs::read_dir(dir).unwrap().count(),
         1,
         "no temporary file left"
     );
-    std::fs::remove_dir_all(dir).unwrap();
+    tmp.close().unwrap();
 }
 
 #[test]
@@ -1043,7 +1035,7 @@ fn a_secret_file_others_can_read_or_write_is_refused_naming_its_mode() {
                 );
             }
         }
-        std::fs::remove_file(f).unwrap();
+        f.close().unwrap();
     }
     assert_eq!(p.requests(), 6, "nothing sent with a refused file");
 }

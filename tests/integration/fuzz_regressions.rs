@@ -1,17 +1,7 @@
 //! Regression tests for inputs found by the fuzz targets in `fuzz/` (see
 //! `fuzz/README.md`). Each input is kept as data in `tests/fuzz_regressions/`.
-// Test and example code: a panic is the failure report, and casts of small
-// numbers need no ceremony.
-#![allow(
-    clippy::unwrap_used,
-    clippy::cast_possible_truncation,
-    clippy::cast_possible_wrap,
-    clippy::cast_sign_loss,
-    clippy::cast_lossless,
-    clippy::cast_precision_loss
-)]
 
-mod common;
+use crate::common;
 
 // `sign_bytes`: a compact HS256 JWS over exactly the header and payload bytes
 // given, as the `jwt_verify` fuzz target builds it in its signed mode.
@@ -207,9 +197,8 @@ fn a_store_cut_after_a_token_ending_in_end_is_corrupt() {
     assert_eq!(input, b"ropc-store 1\naccess_token  aend\n");
     assert!(ropc::_fuzz::parse_store(&input).is_err());
 
-    let dir = std::env::temp_dir().join(format!("ropc-fuzz-regression-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("tokens");
+    let tmp = common::tempdir("fuzz-regression");
+    let path = tmp.path().join("tokens");
     let mut f = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -230,7 +219,7 @@ fn a_store_cut_after_a_token_ending_in_end_is_corrupt() {
     whole.extend_from_slice(b"end\n");
     let t = ropc::_fuzz::parse_store(&whole).unwrap();
     assert_eq!(t.access_token.unwrap().expose_secret(), " aend");
-    std::fs::remove_dir_all(dir).unwrap();
+    tmp.close().unwrap();
 }
 
 /// `store_file` found the store parser reading `\r\n` as a line end: the

@@ -13,20 +13,13 @@
 //! * The same over `https` (rustls): the figure is printed, not asserted —
 //!   rustls keeps plaintext in buffers of its own that ropc cannot reach.
 //!
-//! This file is the only place in the project with `unsafe`: the allocator.
-// Test and example code: a panic is the failure report, and casts of small
-// numbers need no ceremony.
-#![allow(
-    unsafe_code, // the counting allocator, this file only
-    clippy::unwrap_used,
-    clippy::cast_possible_truncation,
-    clippy::cast_possible_wrap,
-    clippy::cast_sign_loss,
-    clippy::cast_lossless,
-    clippy::cast_precision_loss
-)]
+//! This module is the only place in the tests with `unsafe`: the allocator
+//! (the global allocator of the whole test binary; it scans only while a
+//! test of this module asks it to).
+// The scanning allocator: this module only.
+#![allow(unsafe_code)]
 
-mod common;
+use crate::common;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::io::{BufRead, BufReader, Write};
@@ -106,7 +99,7 @@ unsafe impl GlobalAlloc for Scanner {
 #[global_allocator]
 static GLOBAL: Scanner = Scanner;
 
-/// One scan at a time: the tests of this file share the allocator's state.
+/// One scan at a time: the tests of this module share the allocator's state.
 static SERIAL: Mutex<()> = Mutex::new(());
 
 struct Report {
@@ -203,7 +196,8 @@ fn the_crates_own_code_leaves_no_secret_in_freed_memory() {
     let escaped = response
         .replace("RT-MARK", "RT\\u002dMARK")
         .replace(".ey", ".\\u0065y");
-    let dir = common::tempdir("zeroize");
+    let tmp = common::tempdir("zeroize");
+    let dir = tmp.path();
     let markers = vec![
         ("password", PASSWORD.as_bytes().to_vec()),
         ("client secret", SECRET.as_bytes().to_vec()),
@@ -283,7 +277,7 @@ fn the_crates_own_code_leaves_no_secret_in_freed_memory() {
         assert_eq!(s, z);
     });
     drop((response, escaped));
-    let _ = std::fs::remove_dir_all(&dir);
+    drop(tmp);
     println!("crate's own code: {report}");
     assert_eq!(report.total(), 0, "{report}");
 }
@@ -338,7 +332,7 @@ impl ChildProvider {
         tls_dir: Option<&std::path::Path>,
         how: &str,
     ) -> ChildProvider {
-        let mut cmd = child::rerun(test);
+        let mut cmd = child::rerun(module_path!(), test);
         cmd.env(CHILD_ENV, "1")
             .env(FIXED_NOW_ENV, now.to_string())
             .env(MISBEHAVE_ENV, how)
@@ -468,16 +462,18 @@ fn a_full_flow_over_https_reports_what_tls_leaves() {
         return provider_child();
     }
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let dir = tls::make_certs();
-    let report = full_flow("a_full_flow_over_https_reports_what_tls_leaves", Some(&dir));
+    let certs = tls::make_certs();
+    let report = full_flow(
+        "a_full_flow_over_https_reports_what_tls_leaves",
+        Some(certs.path()),
+    );
     // Not asserted: rustls keeps plaintext records in buffers of its own.
     println!("full flow over loopback https (rustls): {report}");
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[cfg(feature = "rustls")]
 mod tls {
-    use std::path::{Path, PathBuf};
+    use std::path::Path;
 
     use rcgen::{
         BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair,
@@ -485,8 +481,11 @@ mod tls {
     };
     use ropc::testing::Acceptor;
 
-    pub fn make_certs() -> PathBuf {
-        let dir = super::common::tempdir("zeroize-tls");
+    /// A CA, a leaf for `localhost` and its key, in a directory removed when
+    /// the guard is dropped.
+    pub fn make_certs() -> tempfile::TempDir {
+        let tmp = super::common::tempdir("zeroize-tls");
+        let dir = tmp.path();
         let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
         ca.distinguished_name
             .push(DnType::CommonName, "zeroize root");
@@ -504,7 +503,7 @@ mod tls {
         std::fs::write(dir.join("ca.pem"), ca.pem()).unwrap();
         std::fs::write(dir.join("leaf.der"), leaf.der()).unwrap();
         std::fs::write(dir.join("key.der"), key.serialize_der()).unwrap();
-        dir
+        tmp
     }
 
     pub fn trust(b: ropc::ClientBuilder, dir: &Path) -> ropc::ClientBuilder {

@@ -4,16 +4,6 @@
 //! cryptography signs, PyJWT checks; `vectors/asymmetric.json`), for every
 //! algorithm a key set verifies, with the hostile cases of RFC 8725 and the
 //! JWT CVEs.
-// Test and example code: a panic is the failure report, and casts of small
-// numbers need no ceremony.
-#![allow(
-    clippy::unwrap_used,
-    clippy::cast_possible_truncation,
-    clippy::cast_possible_wrap,
-    clippy::cast_sign_loss,
-    clippy::cast_lossless,
-    clippy::cast_precision_loss
-)]
 
 use ropc::jwt::{KeySet, Validation};
 use serde_json::Value;

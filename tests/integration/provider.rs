@@ -1,15 +1,5 @@
 //! The loopback provider itself, driven with raw HTTP so its answers are
 //! checked independently of the client.
-// Test and example code: a panic is the failure report, and casts of small
-// numbers need no ceremony.
-#![allow(
-    clippy::unwrap_used,
-    clippy::cast_possible_truncation,
-    clippy::cast_possible_wrap,
-    clippy::cast_sign_loss,
-    clippy::cast_lossless,
-    clippy::cast_precision_loss
-)]
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
