@@ -26,6 +26,11 @@ struct OrLogin {
 
 impl OrLogin {
     fn new(name: &str) -> OrLogin {
+        OrLogin::on_port(name, 0)
+    }
+
+    /// As [`OrLogin::new`], the provider on `port` (0: a free one).
+    fn on_port(name: &str, port: u16) -> OrLogin {
         let clock = ManualClock::new(common::now());
         let dir = tempdir(name);
         let mut d = OrLogin {
@@ -34,7 +39,7 @@ impl OrLogin {
             store: FileStore::new(dir.path().join("tokens")),
             dir,
         };
-        d.start(0);
+        d.start(port);
         d
     }
 
@@ -141,7 +146,10 @@ fn or_login_asks_for_the_password_once_then_lives_on_the_store() {
 
 #[test]
 fn or_login_logs_in_again_once_when_a_restarted_provider_forgot_the_refresh_token() {
-    let mut d = OrLogin::new("or-login-restart");
+    // A port below the kernel's ephemeral range: a port the provider got
+    // from the kernel (port 0) could be taken, between the two providers, as
+    // the local port of a connection another test of this binary opens.
+    let mut d = OrLogin::on_port("or-login-restart", port_below_ephemeral_range());
     let asked = AtomicUsize::new(0);
     let first = d
         .session()
@@ -419,4 +427,21 @@ fn or_login_hands_out_tokens_it_could_not_save_on_the_next_call_without_asking_a
     );
     assert_eq!(asked.load(Ordering::SeqCst), 1);
     assert_eq!(password_grants(d.p()), 1);
+}
+
+/// A free port on 127.0.0.1 below the kernel's ephemeral port range (which
+/// `connect` draws local ports from), so that only a listener asking for it
+/// by number can take it.
+fn port_below_ephemeral_range() -> u16 {
+    let low: u16 = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse().ok())
+        .unwrap_or(32768);
+    let start = 10_000u16.min(low.saturating_sub(1_000));
+    let span = u32::from(low - start);
+    let offset = std::process::id() % span;
+    (0..span)
+        .map(|i| start + u16::try_from((offset + i) % span).unwrap())
+        .find(|&port| std::net::TcpListener::bind(("127.0.0.1", port)).is_ok())
+        .expect("a free port below the ephemeral range")
 }
