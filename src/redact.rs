@@ -71,17 +71,12 @@ impl Redactor {
             self.push(&pct);
         }
         self.push(encoded.as_bytes());
-        // Sized for the worst case (every character as `\uXXXX`) so the
-        // buffer never grows and leaves a copy behind.
-        let mut json = Zeroizing::new(Vec::with_capacity(value.len() * 6 + 2));
-        if serde_json::to_writer(&mut *json, value).is_ok() && json.len() >= 2 {
-            let inner = json.len() - 1;
-            self.push(&json[1..inner]);
-        }
-        // The JSON spellings other encoders write: `/` as `\/` (PHP), every
-        // character beyond ASCII as `\uXXXX` (Python's default, PHP), both;
-        // backspace and form feed as `\b` and `\f` (serde_json, Python,
-        // PHP) or as `\u0008` and `\u000c` (others).
+        // The JSON spellings: serde_json's (`ascii_only`, `slash` false,
+        // `short`; a test checks it is serde_json's), and those other
+        // encoders write: `/` as `\/` (PHP), every character beyond ASCII as
+        // `\uXXXX` (Python's default, PHP), both; backspace and form feed as
+        // `\b` and `\f` (serde_json, Python, PHP) or as `\u0008` and
+        // `\u000c` (others).
         for ascii_only in [false, true] {
             for slash in [false, true] {
                 for short in [true, false] {
